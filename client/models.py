@@ -1,0 +1,361 @@
+"""The wire contract: every request and response body of the v1 API.
+
+The server declares its endpoints with these models and the client parses with
+them, so the two cannot drift. Request models forbid unknown fields (a client
+cannot set ``score``, ``status`` or ``role``); response models ignore them so an
+older client keeps working against a newer server.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from client.text import clean_text
+
+Kind = Literal["story", "idea"]
+Role = Literal["participant", "moderator", "admin"]
+ModerationMode = Literal["pre", "post"]
+SubmissionStatus = Literal["pending", "published", "rejected", "hidden", "withdrawn", "merged"]
+CommentStatus = Literal["pending", "published", "rejected", "hidden", "withdrawn"]
+Sort = Literal["top", "new", "discussed", "random"]
+FlagReason = Literal["spam", "offensive", "personal_data", "off_topic", "other"]
+VoteValue = Literal[1, -1]
+
+MAX_TITLE = 140
+MAX_BODY = 10_000
+MAX_COMMENT = 4_000
+MAX_THEMES = 3
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+# Text as the user meant it, minus control characters and bidi overrides.
+Text = Annotated[str, AfterValidator(clean_text)]
+Title = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
+                  Field(max_length=MAX_TITLE)]
+Body = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
+                 Field(max_length=MAX_BODY)]
+CommentBody = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
+                        Field(max_length=MAX_COMMENT)]
+Theme = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
+                  Field(max_length=60)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
+Email = Annotated[str, Field(min_length=3, max_length=254,
+                             pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Password = Annotated[str, Field(min_length=8, max_length=256)]
+DisplayName = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
+                        Field(max_length=80)]
+
+
+class Request(BaseModel):
+    """A body the client sends: unknown fields are an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Response(BaseModel):
+    """A body the server sends: unknown fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+T = TypeVar("T")
+
+
+class Page(Response, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+# --- problems -------------------------------------------------------------------
+
+
+class FieldError(Response):
+    field: str
+    message: str
+
+
+class Problem(Response):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError] = Field(default_factory=list)
+    request_id: str | None = None
+    retry_after: int | None = None
+
+
+# --- health and users -----------------------------------------------------------
+
+
+class Health(Response):
+    status: Literal["ok"]
+    version: str
+    database: str
+
+
+class RegisterRequest(Request):
+    email: Email
+    display_name: DisplayName
+    password: Password
+
+
+class LoginRequest(Request):
+    email: Email
+    password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
+class UserPublic(Response):
+    """What anyone may see of a person."""
+
+    id: int
+    display_name: str
+
+
+class User(UserPublic):
+    """The signed-in user's own record."""
+
+    email: str
+    role: Role
+    organisation: str | None = None
+    staff_group: str | None = None
+    created_at: datetime
+
+
+class AuthResponse(Response):
+    token: str
+    user: User
+    expires_at: datetime
+
+
+# --- challenges -----------------------------------------------------------------
+
+
+class PhaseIn(Request):
+    name: Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
+                    Field(max_length=80)]
+    starts_at: datetime
+    ends_at: datetime
+    submissions: bool = False
+    comments: bool = False
+    votes: bool = False
+    show_counts: bool = True
+    vote_budget: Annotated[int, Field(ge=1, le=10_000)] | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> PhaseIn:
+        if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
+            raise ValueError("phase times need a timezone offset")
+        if self.ends_at <= self.starts_at:
+            raise ValueError("a phase must end after it starts")
+        return self
+
+
+class Phase(Response):
+    id: int
+    position: int
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    submissions: bool
+    comments: bool
+    votes: bool
+    show_counts: bool
+    vote_budget: int | None = None
+
+
+class PromptIn(Request):
+    kind: Kind
+    question: Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
+                        Field(max_length=200)]
+    description: Annotated[Text, Field(max_length=2_000)] = ""
+
+
+class Prompt(Response):
+    kind: Kind
+    question: str
+    description: str = ""
+
+
+def _check_phases(phases: list[PhaseIn] | None) -> None:
+    if not phases:
+        return
+    ordered = sorted(phases, key=lambda p: p.starts_at)
+    for earlier, later in zip(ordered, ordered[1:], strict=False):
+        if later.starts_at < earlier.ends_at:
+            raise ValueError(f"phases {earlier.name!r} and {later.name!r} overlap")
+
+
+def _check_prompts(prompts: list[PromptIn] | None) -> None:
+    if prompts is not None and len({p.kind for p in prompts}) != len(prompts):
+        raise ValueError("at most one prompt per kind")
+
+
+class ChallengeCreate(Request):
+    slug: Slug
+    title: Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
+                     Field(max_length=MAX_TITLE)]
+    summary: Annotated[Text, Field(max_length=MAX_BODY)] = ""
+    themes: Annotated[list[Theme], Field(max_length=30)] = Field(default_factory=list)
+    moderation: ModerationMode = "post"
+    anonymous_default: bool = False
+    phases: Annotated[list[PhaseIn], Field(max_length=20)] = Field(default_factory=list)
+    prompts: Annotated[list[PromptIn], Field(min_length=1, max_length=10)]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ChallengeCreate:
+        _check_phases(self.phases)
+        _check_prompts(self.prompts)
+        return self
+
+
+class ChallengeUpdate(Request):
+    """Fields left out stay as they are; ``phases`` and ``prompts`` replace the lists."""
+
+    title: Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
+                     Field(max_length=MAX_TITLE)] | None = None
+    summary: Annotated[Text, Field(max_length=MAX_BODY)] | None = None
+    themes: Annotated[list[Theme], Field(max_length=30)] | None = None
+    moderation: ModerationMode | None = None
+    anonymous_default: bool | None = None
+    phases: Annotated[list[PhaseIn], Field(max_length=20)] | None = None
+    prompts: Annotated[list[PromptIn], Field(min_length=1, max_length=10)] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ChallengeUpdate:
+        _check_phases(self.phases)
+        _check_prompts(self.prompts)
+        return self
+
+
+class ChallengeSummary(Response):
+    slug: str
+    title: str
+    current_phase: Phase | None = None
+    submissions: int = 0
+    participants: int = 0
+    created_at: datetime
+
+
+class Challenge(ChallengeSummary):
+    summary: str
+    themes: list[str]
+    moderation: ModerationMode
+    anonymous_default: bool
+    phases: list[Phase]
+    prompts: list[Prompt]
+
+
+# --- submissions ----------------------------------------------------------------
+
+
+class SubmissionCreate(Request):
+    kind: Kind
+    title: Title
+    body: Body
+    themes: Annotated[list[Theme], Field(max_length=MAX_THEMES)] = Field(default_factory=list)
+    anonymous: bool | None = None  # None: the challenge's default
+
+
+class SubmissionUpdate(Request):
+    title: Title | None = None
+    body: Body | None = None
+    themes: Annotated[list[Theme], Field(max_length=MAX_THEMES)] | None = None
+    anonymous: bool | None = None
+
+
+class Submission(Response):
+    id: int
+    challenge: str
+    kind: Kind
+    title: str
+    body: str
+    themes: list[str]
+    author: UserPublic | None = None  # None when anonymous, except for moderators
+    anonymous: bool
+    is_mine: bool = False
+    status: SubmissionStatus
+    # Why a moderator held or rejected it; shown to its author and moderators only.
+    status_reason: str | None = None
+    # Counts are None while the current phase hides them from this viewer.
+    up: int | None = None
+    down: int | None = None
+    score: float | None = None
+    comments: int
+    my_vote: int | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+# --- comments, votes, flags -----------------------------------------------------
+
+
+class CommentCreate(Request):
+    body: CommentBody
+    parent_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+
+
+class Comment(Response):
+    id: int
+    submission_id: int
+    parent_id: int | None = None
+    body: str
+    author: UserPublic
+    status: CommentStatus
+    created_at: datetime
+
+
+class VoteRequest(Request):
+    value: VoteValue
+
+
+class VoteResult(Response):
+    submission_id: int
+    my_vote: int | None = None
+    up: int | None = None
+    down: int | None = None
+    score: float | None = None
+
+
+class FlagCreate(Request):
+    reason: FlagReason
+    note: Annotated[Text, Field(max_length=1_000)] = ""
+
+
+class Flag(Response):
+    id: int
+    target_type: Literal["submission", "comment"]
+    target_id: int
+    reason: FlagReason
+    note: str
+    created_at: datetime
+
+
+# --- stats ----------------------------------------------------------------------
+
+
+class DayStats(Response):
+    day: date
+    submissions: int
+    comments: int
+    votes: int
+
+
+class Stats(Response):
+    challenge: str
+    participants: int
+    submissions: int
+    submissions_by_kind: dict[str, int]
+    submissions_by_theme: dict[str, int]
+    votes: int
+    comments: int
+    per_day: list[DayStats]

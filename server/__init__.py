@@ -1,0 +1,1 @@
+"""The Change Challenge server: FastAPI over SQLAlchemy 2 (SQLite or PostgreSQL)."""

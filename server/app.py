@@ -1,0 +1,58 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from fastapi import FastAPI
+
+from client import __version__
+from server import problems
+from server.config import Settings
+from server.db import Database
+from server.middleware import RequestGuard
+from server.routes import auth, challenges, comments, flags, stats, submissions, votes
+from server.security import Passwords
+from server.services import Services
+from server.tables import utcnow
+
+API = "/api/v1"
+
+
+def create_app(settings: Settings | None = None,
+               clock: Callable[[], datetime] = utcnow) -> FastAPI:
+    """A new app; the database is connected by the lifespan, not here."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database.connect(settings.database_url, pool_size=settings.pool_size)
+        passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
+        app.state.services = Services(settings=settings, db=db, passwords=passwords,
+                                      clock=clock)
+        try:
+            yield
+        finally:
+            await db.dispose()
+
+    app = FastAPI(
+        title="Change Challenge",
+        version=__version__,
+        summary="Share, discuss and prioritise solutions, from the terminal.",
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url=None,  # no browser assumed; the OpenAPI document is the reference
+        redoc_url=None,
+    )
+    problems.install(app)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    for module in (stats, auth, challenges, submissions, comments, votes, flags):
+        app.include_router(module.router, prefix=API)
+    return app
+
+
+def factory() -> FastAPI:
+    """For ``uvicorn --factory server.app:factory``: settings from the environment."""
+    return create_app()

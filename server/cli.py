@@ -1,0 +1,117 @@
+"""Server commands: ``serve``, ``migrate``, ``admin create-user``, ``seed demo|scale``.
+
+Reached through the ``change-challenge`` command (``tui.cli``), which imports this
+module only when one of these commands is asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Sequence
+
+from server.config import Settings
+
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = sub.add_parser("serve", help="run the challenge server")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+
+    sub.add_parser("migrate", help="bring the database schema up to date")
+
+    admin = sub.add_parser("admin", help="administration")
+    admin_sub = admin.add_subparsers(dest="admin_command", required=True)
+    create = admin_sub.add_parser("create-user", help="create a user (any role)")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True, help="display name")
+    create.add_argument("--role", choices=["participant", "moderator", "admin"],
+                        default="participant")
+    create.add_argument("--password", help="the password; read from standard input if absent")
+    create.add_argument("--organisation")
+    create.add_argument("--staff-group")
+
+    seed = sub.add_parser("seed", help="fill the database with data")
+    seed_sub = seed.add_subparsers(dest="seed_command", required=True)
+    demo = seed_sub.add_parser("demo", help="the realistic demo challenge")
+    demo.add_argument("--replace", action="store_true",
+                      help="delete an existing demo challenge first")
+    scale = seed_sub.add_parser("scale", help="synthetic data at scale, for benchmarks")
+    scale.add_argument("--users", type=int, default=1_000)
+    scale.add_argument("--submissions", type=int, default=1_000)
+    scale.add_argument("--votes", type=int, default=10_000)
+    scale.add_argument("--comments", type=int, default=1_000)
+    scale.add_argument("--slug", default="national-scale")
+    scale.add_argument("--seed", type=int, default=1, help="random seed")
+
+
+def _fail(message: str) -> int:
+    print(f"change-challenge: {message}", file=sys.stderr)
+    return 2
+
+
+def _read_password(given: str | None) -> str:
+    if given is not None:
+        return given
+    if sys.stdin.isatty():
+        return getpass.getpass("Password: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        return _fail(f"bad setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
+    if args.command == "serve":
+        return serve(settings, args.host, args.port, args.workers)
+    if args.command == "migrate":
+        from server.migrate import upgrade
+
+        asyncio.run(upgrade(settings.database_url))
+        print(f"Database schema is up to date ({settings.database_label()}).")
+        return 0
+    if args.command == "admin":
+        from server.admin import create_user
+
+        password = _read_password(args.password)
+        return asyncio.run(create_user(settings, args.email, args.name, args.role, password,
+                                       args.organisation, args.staff_group))
+    if args.command == "seed" and args.seed_command == "demo":
+        from server.seed.demo import seed_demo
+
+        return asyncio.run(seed_demo(settings, replace=args.replace))
+    if args.command == "seed" and args.seed_command == "scale":
+        from server.seed.scale import seed_scale
+
+        return asyncio.run(seed_scale(settings, users=args.users, submissions=args.submissions,
+                                      votes=args.votes, comments=args.comments,
+                                      slug=args.slug, seed=args.seed))
+    return _fail(f"unknown command {args.command!r}")
+
+
+def serve(settings: Settings, host: str | None, port: int | None, workers: int) -> int:
+    import uvicorn
+
+    from server.migrate import is_current, upgrade
+
+    if settings.is_sqlite:
+        asyncio.run(upgrade(settings.database_url))
+    elif not asyncio.run(is_current(settings.database_url)):
+        return _fail("the PostgreSQL schema is not up to date; run 'change-challenge migrate'")
+    uvicorn.run("server.app:factory", factory=True, host=host or settings.host,
+                port=settings.port if port is None else port, workers=workers,
+                log_level="info", proxy_headers=False, server_header=False)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="change-challenge")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    return run(parser.parse_args(argv))

@@ -1,0 +1,100 @@
+"""Engines and sessions for SQLite (embedded default) and PostgreSQL (the scale path)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+SQLITE_BUSY_MS = 30_000
+
+
+def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
+    engine = create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=120,
+        connect_args={"timeout": SQLITE_BUSY_MS / 1000},
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let us issue BEGIN ourselves (pysqlite's own transaction handling is off).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A write transaction takes the write lock up front: a deferred one that
+        # read first would fail with SQLITE_BUSY instead of waiting its turn.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+@dataclass
+class Database:
+    """A reader and a writer. On PostgreSQL they are one engine.
+
+    On SQLite the writer is a single connection that takes the write lock when a
+    transaction begins, so writers queue in the pool instead of spinning on
+    SQLITE_BUSY; readers run beside it thanks to WAL.
+    """
+
+    reader: AsyncEngine
+    writer: AsyncEngine
+    dialect: str
+
+    @classmethod
+    def connect(cls, url: str, *, pool_size: int = 10) -> Database:
+        if url.startswith("sqlite"):
+            ensure_sqlite_dir(url)
+            return cls(
+                reader=_sqlite_engine(url, immediate=False, pool_size=pool_size),
+                writer=_sqlite_engine(url, immediate=True, pool_size=1),
+                dialect="sqlite",
+            )
+        engine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=2 * pool_size, pool_timeout=120,
+            pool_pre_ping=False, connect_args={"server_settings": {"timezone": "UTC"}},
+        )
+        return cls(reader=engine, writer=engine, dialect="postgresql")
+
+    def __post_init__(self) -> None:
+        self._read = async_sessionmaker(self.reader, expire_on_commit=False, autoflush=False)
+        self._write = async_sessionmaker(self.writer, expire_on_commit=False, autoflush=False)
+        self.write_lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._read() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        async with self._write() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        await self.reader.dispose()
+        if self.writer is not self.reader:
+            await self.writer.dispose()

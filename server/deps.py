@@ -1,0 +1,89 @@
+"""FastAPI dependencies: services, sessions, the signed-in user."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.problems import ProblemError
+from server.security import hash_token
+from server.services import Services
+from server.tables import SessionRow, UserRow
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+Svc = Annotated[Services, Depends(get_services)]
+
+
+async def read_session(services: Svc) -> AsyncIterator[AsyncSession]:
+    async with services.db.read() as session:
+        yield session
+
+
+ReadDB = Annotated[AsyncSession, Depends(read_session)]
+
+bearer = HTTPBearer(auto_error=False, description="A token from /api/v1/auth/login")
+
+
+def _unauthorized(detail: str) -> ProblemError:
+    return ProblemError(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def optional_user(
+    services: Svc,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> UserRow | None:
+    if credentials is None:
+        return None
+    async with services.db.read() as session:
+        row = (await session.execute(
+            select(SessionRow, UserRow)
+            .join(UserRow, UserRow.id == SessionRow.user_id)
+            .where(SessionRow.token_hash == hash_token(credentials.credentials))
+        )).one_or_none()
+    if row is None:
+        raise _unauthorized("The token is not valid; sign in again.")
+    token, user = row
+    if token.revoked_at is not None:
+        raise _unauthorized("The token was revoked (signed out); sign in again.")
+    if token.expires_at <= services.now():
+        raise _unauthorized("The session has expired; sign in again.")
+    if user.blocked:
+        raise ProblemError(403, "This account is blocked.")
+    return user
+
+
+async def current_user(
+    user: Annotated[UserRow | None, Depends(optional_user)],
+) -> UserRow:
+    if user is None:
+        raise _unauthorized("Sign in to do this.")
+    return user
+
+
+async def current_admin(user: Annotated[UserRow, Depends(current_user)]) -> UserRow:
+    if user.role != "admin":
+        raise ProblemError(403, "Only an admin may do this.")
+    return user
+
+
+MaybeUser = Annotated[UserRow | None, Depends(optional_user)]
+CurrentUser = Annotated[UserRow, Depends(current_user)]
+Admin = Annotated[UserRow, Depends(current_admin)]
+
+
+def is_moderator(user: UserRow | None) -> bool:
+    return user is not None and user.role in ("moderator", "admin")
+
+MAX_ID = 2**31 - 1  # ids are 32-bit on every database; larger would be a database error
+SubmissionId = Annotated[int, Path(ge=1, le=MAX_ID)]
+CommentId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -1,0 +1,101 @@
+"""RFC 9457 problem responses: every error the API returns is one of these."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from client.models import FieldError, Problem
+
+PROBLEM_JSON = "application/problem+json"
+
+# Problem types: relative URIs, stable across servers, documented in the README.
+PHASE_CLOSED = "/problems/phase-closed"
+COUNTS_HIDDEN = "/problems/counts-hidden"
+VOTE_BUDGET = "/problems/vote-budget-spent"
+IDEMPOTENCY_MISMATCH = "/problems/idempotency-key-reused"
+VALIDATION = "/problems/validation"
+RATE_LIMITED = "/problems/rate-limited"
+DOMAIN_NOT_ALLOWED = "/problems/email-domain-not-allowed"
+
+_TITLES = {
+    400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
+    405: "Method not allowed", 409: "Conflict", 413: "Request body too large",
+    415: "Unsupported media type", 422: "Invalid request", 429: "Too many requests",
+    500: "Internal server error",
+}
+
+
+class ProblemError(Exception):
+    """Raise anywhere in a request to answer with a problem."""
+
+    def __init__(self, status: int, detail: str | None = None, *, type: str = "about:blank",
+                 title: str | None = None, errors: list[FieldError] | None = None,
+                 headers: dict[str, str] | None = None, retry_after: int | None = None) -> None:
+        super().__init__(detail or title or _TITLES.get(status, "Error"))
+        self.problem = Problem(type=type, title=title or _TITLES.get(status, "Error"),
+                               status=status, detail=detail, errors=errors or [],
+                               retry_after=retry_after)
+        self.headers = dict(headers or {})
+        if retry_after is not None:
+            self.headers["Retry-After"] = str(retry_after)
+
+
+def problem_response(problem: Problem, request: Request | None = None,
+                     headers: dict[str, str] | None = None) -> JSONResponse:
+    if request is not None:
+        problem.request_id = getattr(request.state, "request_id", None)
+    return JSONResponse(problem.model_dump(exclude_none=True), status_code=problem.status,
+                        media_type=PROBLEM_JSON, headers=headers)
+
+
+def not_found(what: str) -> ProblemError:
+    return ProblemError(404, f"No such {what}.")
+
+
+def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ProblemError)
+        return problem_response(exc.problem.model_copy(), request, exc.headers)
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = []
+        for err in exc.errors():
+            message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+            if err.get("type") == "json_invalid":
+                message = "the body is not valid JSON"
+            elif err.get("type") == "extra_forbidden":
+                message = "unknown field"
+            errors.append(FieldError(field=_field_name(err.get("loc", ())), message=message))
+        detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
+        problem = Problem(type=VALIDATION, title="Invalid request", status=422,
+                          detail=detail, errors=errors)
+        return problem_response(problem, request)
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        problem = Problem(title=_TITLES.get(exc.status_code, "Error"), status=exc.status_code,
+                          detail=str(exc.detail) if exc.detail else None)
+        return problem_response(problem, request, dict(exc.headers or {}))
+
+    async def on_crash(request: Request, exc: Exception) -> JSONResponse:
+        problem = Problem(title="Internal server error", status=500,
+                          detail="The server failed; the request id helps its operators.")
+        return problem_response(problem, request)
+
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_crash)

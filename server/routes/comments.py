@@ -1,0 +1,87 @@
+"""Comments, with one level of replies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from sqlalchemy import select, update
+
+from client.models import Comment, CommentCreate, FieldError, Page
+from server import cursors
+from server.deps import CurrentUser, MaybeUser, ReadDB, SubmissionId, Svc
+from server.idempotency import Idem
+from server.phases import require
+from server.problems import ProblemError
+from server.queries import mark_participant, phases_of
+from server.routes.submissions import visible_submission
+from server.tables import ChallengeRow, CommentRow, SubmissionRow, UserRow
+from server.views import comment_out
+
+router = APIRouter(tags=["comments"])
+
+
+@router.get("/submissions/{submission_id}/comments")
+async def list_comments(
+    submission_id: SubmissionId, session: ReadDB, viewer: MaybeUser,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Page[Comment]:
+    """Oldest first; replies carry ``parent_id`` and the client nests them."""
+    await visible_submission(session, submission_id, viewer)
+    tag = cursors.query_tag("comments", submission_id)
+    query = (select(CommentRow, UserRow).join(UserRow, UserRow.id == CommentRow.author_id)
+             .where(CommentRow.submission_id == submission_id,
+                    CommentRow.status == "published")
+             .order_by(CommentRow.id).limit(limit + 1))
+    if cursor:
+        (last_id,) = cursors.decode(cursor, tag, (int,))
+        query = query.where(CommentRow.id > last_id)
+    rows = list((await session.execute(query)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page[Comment](items=[comment_out(c, u) for c, u in rows],
+                         next_cursor=cursors.encode(tag, [rows[-1][0].id]) if more else None)
+
+
+@router.post("/submissions/{submission_id}/comments", status_code=status.HTTP_201_CREATED,
+             response_model=Comment)
+async def add_comment(submission_id: SubmissionId, body: CommentCreate, user: CurrentUser,
+                      services: Svc, idem: Idem) -> Comment | Response:
+    now = services.now()
+    async with services.db.write() as session:
+        if (replay := await idem.claim(session, user.id, body)) is not None:
+            return replay
+        submission = await visible_submission(session, submission_id, user)
+        require(await phases_of(session, submission.challenge_id), now, "comments")
+        if submission.status != "published":
+            raise ProblemError(409, f"A {submission.status} submission cannot take comments.")
+        if body.parent_id is not None:
+            parent = await session.get(CommentRow, body.parent_id)
+            if (parent is None or parent.submission_id != submission.id
+                    or parent.status != "published"):
+                raise ProblemError(422, "The comment you reply to is not on this submission.",
+                                   errors=[FieldError(field="parent_id", message="not found")])
+            if parent.parent_id is not None:
+                raise ProblemError(422, "Replies go one level deep; reply to the comment "
+                                        "this one answers.",
+                                   errors=[FieldError(field="parent_id",
+                                                      message="cannot reply to a reply")])
+        moderation = (await session.execute(select(ChallengeRow.moderation).where(
+            ChallengeRow.id == submission.challenge_id))).scalar_one()
+        row = CommentRow(submission_id=submission.id, parent_id=body.parent_id,
+                         author_id=user.id, body=body.body,
+                         status="pending" if moderation == "pre" else "published",
+                         created_at=now, updated_at=now)
+        session.add(row)
+        if row.status == "published":
+            await session.execute(
+                update(SubmissionRow)
+                .where(SubmissionRow.id == submission.id)
+                .values(comments=SubmissionRow.comments + 1))
+        await mark_participant(session, submission.challenge_id, user.id, now)
+        await session.flush()
+        result = comment_out(row, user)
+        idem.remember(201, result)
+        await session.commit()
+    return result

@@ -1,0 +1,255 @@
+"""Submissions: list (sorted, searched, filtered, keyset-paged), create, read, edit, withdraw."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from sqlalchemy import Select, delete, exists, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from client.models import (
+    FieldError,
+    Kind,
+    Page,
+    Sort,
+    Submission,
+    SubmissionCreate,
+    SubmissionUpdate,
+)
+from server import cursors
+from server.deps import CurrentUser, MaybeUser, ReadDB, SubmissionId, Svc, is_moderator
+from server.idempotency import Idem
+from server.phases import counts_visible, require
+from server.problems import COUNTS_HIDDEN, ProblemError, not_found
+from server.queries import challenge_by_slug, mark_participant, phases_of, themes_of
+from server.ranking import SHUFFLE_PRIME, shuffle_params
+from server.search import matches
+from server.services import Services
+from server.tables import (
+    ChallengeRow,
+    PromptRow,
+    SubmissionRow,
+    SubmissionThemeRow,
+    UserRow,
+    VoteRow,
+)
+from server.views import submission_out
+
+router = APIRouter(tags=["submissions"])
+
+S = SubmissionRow
+
+
+def _order(sort: Sort, viewer_key: str, challenge_id: int) -> tuple[list[Any], list[Any], tuple[
+        type, ...], bool]:
+    """Sort columns, their cursor types and whether the keyset runs descending."""
+    if sort == "top":
+        return [S.score, S.id], [S.score.desc(), S.id.desc()], (float, int), True
+    if sort == "discussed":
+        return [S.comments, S.id], [S.comments.desc(), S.id.desc()], (int, int), True
+    if sort == "random":
+        a, b = shuffle_params(viewer_key, challenge_id)
+        key = (S.id * a + b) % SHUFFLE_PRIME
+        return [key], [key.asc()], (int,), False
+    return [S.id], [S.id.desc()], (int,), True
+
+
+async def render_many(session: AsyncSession, rows: Sequence[SubmissionRow], slug: str,
+                      viewer: UserRow | None, counts: bool) -> list[Submission]:
+    ids = [r.id for r in rows]
+    themes = await themes_of(session, ids)
+    author_ids = {r.author_id for r in rows}
+    authors = {u.id: u for u in (await session.execute(
+        select(UserRow).where(UserRow.id.in_(author_ids)))).scalars()} if rows else {}
+    votes: dict[int, int] = {}
+    if viewer is not None and rows:
+        votes = dict((await session.execute(
+            select(VoteRow.submission_id, VoteRow.value)
+            .where(VoteRow.user_id == viewer.id, VoteRow.submission_id.in_(ids)))).all())
+    return [submission_out(r, slug=slug, themes=themes[r.id], author=authors[r.author_id],
+                           viewer=viewer, counts=counts, my_vote=votes.get(r.id))
+            for r in rows]
+
+
+@router.get("/challenges/{slug}/submissions")
+async def list_submissions(
+    slug: str, session: ReadDB, services: Svc, viewer: MaybeUser,
+    kind: Kind | None = None,
+    sort: Sort = "new",
+    q: Annotated[str | None, Query(max_length=200, description="full-text search")] = None,
+    theme: Annotated[str | None, Query(max_length=60)] = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Page[Submission]:
+    challenge = await challenge_by_slug(session, slug)
+    phases = await phases_of(session, challenge.id)
+    counts = counts_visible(phases, services.now(), viewer.role if viewer else None)
+    if sort == "top" and not counts:
+        raise ProblemError(403, "Votes are hidden while this phase runs, so 'top' is not "
+                                "available; try 'random' or 'new'.", type=COUNTS_HIDDEN,
+                           title="Counts hidden")
+    viewer_key = f"user:{viewer.id}" if viewer else "anonymous"
+    columns, order, types, descending = _order(sort, viewer_key, challenge.id)
+
+    query: Select[tuple[SubmissionRow]] = select(S).where(
+        S.challenge_id == challenge.id, S.status == "published")
+    if kind is not None:
+        query = query.where(S.kind == kind)
+    if theme:
+        query = query.where(exists().where(SubmissionThemeRow.submission_id == S.id,
+                                           SubmissionThemeRow.theme == theme))
+    if q and q.strip():
+        query = query.where(matches(session, q))
+    tag = cursors.query_tag(challenge.id, kind, sort, q, theme, viewer_key)
+    if cursor:
+        key = cursors.decode(cursor, tag, types)
+        row_key = tuple_(*columns)
+        query = query.where(row_key < tuple_(*key) if descending else row_key > tuple_(*key))
+    rows = list((await session.execute(query.order_by(*order).limit(limit + 1))).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more:
+        last = rows[-1]
+        if sort == "random":
+            a, b = shuffle_params(viewer_key, challenge.id)
+            values: list[Any] = [(last.id * a + b) % SHUFFLE_PRIME]
+        else:
+            values = [getattr(last, c.key) for c in columns]
+        next_cursor = cursors.encode(tag, values)
+    items = await render_many(session, rows, challenge.slug, viewer, counts)
+    return Page[Submission](items=items, next_cursor=next_cursor)
+
+
+def _check_themes(challenge: ChallengeRow, themes: list[str]) -> list[str]:
+    known = {t.casefold(): t for t in challenge.themes}
+    chosen: list[str] = []
+    for theme in themes:
+        canonical = known.get(theme.strip().casefold())
+        if canonical is None:
+            raise ProblemError(422, f"{theme!r} is not a theme of this challenge.",
+                               errors=[FieldError(field="themes",
+                                                  message=f"unknown theme {theme!r}")])
+        if canonical not in chosen:
+            chosen.append(canonical)
+    return chosen
+
+
+async def _prompt_kinds(session: AsyncSession, challenge_id: int) -> set[str]:
+    return set((await session.execute(
+        select(PromptRow.kind).where(PromptRow.challenge_id == challenge_id))).scalars())
+
+
+async def render_one(session: AsyncSession, services: Services, row: SubmissionRow,
+                     viewer: UserRow | None) -> Submission:
+    challenge = (await session.execute(
+        select(ChallengeRow).where(ChallengeRow.id == row.challenge_id))).scalar_one()
+    phases = await phases_of(session, challenge.id)
+    counts = counts_visible(phases, services.now(), viewer.role if viewer else None)
+    return (await render_many(session, [row], challenge.slug, viewer, counts))[0]
+
+
+@router.post("/challenges/{slug}/submissions", status_code=status.HTTP_201_CREATED,
+             response_model=Submission)
+async def create_submission(slug: str, body: SubmissionCreate, user: CurrentUser,
+                            services: Svc, idem: Idem) -> Submission | Response:
+    now = services.now()
+    async with services.db.write() as session:
+        if (replay := await idem.claim(session, user.id, body)) is not None:
+            return replay
+        challenge = await challenge_by_slug(session, slug)
+        require(await phases_of(session, challenge.id), now, "submissions")
+        if body.kind not in await _prompt_kinds(session, challenge.id):
+            raise ProblemError(422, f"This challenge does not ask for {body.kind}s.",
+                               errors=[FieldError(field="kind", message="not asked for here")])
+        themes = _check_themes(challenge, body.themes)
+        anonymous = challenge.anonymous_default if body.anonymous is None else body.anonymous
+        row = SubmissionRow(
+            challenge_id=challenge.id, kind=body.kind, title=body.title.strip(),
+            body=body.body, author_id=user.id, anonymous=anonymous,
+            status="pending" if challenge.moderation == "pre" else "published",
+            status_reason="Waiting for a moderator to approve it."
+            if challenge.moderation == "pre" else None,
+            up=0, down=0, comments=0, score=0.0, created_at=now, updated_at=now)
+        session.add(row)
+        await session.flush()
+        session.add_all([SubmissionThemeRow(submission_id=row.id, theme=t) for t in themes])
+        await mark_participant(session, challenge.id, user.id, now)
+        await session.flush()
+        result = await render_one(session, services, row, user)
+        idem.remember(201, result)
+        await session.commit()
+    return result
+
+
+async def visible_submission(session: AsyncSession, submission_id: int,
+                             viewer: UserRow | None) -> SubmissionRow:
+    """The submission if this viewer may see it; 404 otherwise (no existence leak)."""
+    row = await session.get(SubmissionRow, submission_id)
+    if row is None:
+        raise not_found("submission")
+    if row.status != "published" and not is_moderator(viewer) and not (
+            viewer is not None and viewer.id == row.author_id):
+        raise not_found("submission")
+    return row
+
+
+@router.get("/submissions/{submission_id}")
+async def get_submission(submission_id: SubmissionId, session: ReadDB, services: Svc,
+                         viewer: MaybeUser) -> Submission:
+    row = await visible_submission(session, submission_id, viewer)
+    return await render_one(session, services, row, viewer)
+
+
+async def _own_submission(session: AsyncSession, submission_id: int,
+                          user: UserRow) -> SubmissionRow:
+    row = await visible_submission(session, submission_id, user)
+    if row.author_id != user.id:
+        raise ProblemError(403, "Only its author may change a submission.")
+    return row
+
+
+@router.patch("/submissions/{submission_id}")
+async def update_submission(submission_id: SubmissionId, body: SubmissionUpdate, user: CurrentUser,
+                            services: Svc) -> Submission:
+    now = services.now()
+    async with services.db.write() as session:
+        row = await _own_submission(session, submission_id, user)
+        if row.status not in ("pending", "published"):
+            raise ProblemError(409, f"A {row.status} submission cannot be edited.")
+        challenge = (await session.execute(
+            select(ChallengeRow).where(ChallengeRow.id == row.challenge_id))).scalar_one()
+        require(await phases_of(session, challenge.id), now, "submissions")
+        if body.title is not None:
+            row.title = body.title.strip()
+        if body.body is not None:
+            row.body = body.body
+        if body.anonymous is not None:
+            row.anonymous = body.anonymous
+        if body.themes is not None:
+            themes = _check_themes(challenge, body.themes)
+            await session.execute(delete(SubmissionThemeRow).where(
+                SubmissionThemeRow.submission_id == row.id))
+            session.add_all([SubmissionThemeRow(submission_id=row.id, theme=t) for t in themes])
+        row.updated_at = now
+        await session.flush()
+        result = await render_one(session, services, row, user)
+        await session.commit()
+    return result
+
+
+@router.delete("/submissions/{submission_id}", status_code=status.HTTP_204_NO_CONTENT,
+               response_class=Response)
+async def withdraw_submission(submission_id: SubmissionId, user: CurrentUser, services: Svc) -> Response:
+    async with services.db.write() as session:
+        row = await _own_submission(session, submission_id, user)
+        if row.status in ("pending", "published", "hidden"):
+            row.status = "withdrawn"
+            row.status_reason = "Withdrawn by its author."
+            row.updated_at = services.now()
+            await session.commit()
+        elif row.status != "withdrawn":
+            raise ProblemError(409, f"A {row.status} submission cannot be withdrawn.")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,105 @@
+"""Votes: one per person per submission; counters and score change in the same transaction."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from client.models import VoteRequest, VoteResult
+from server.deps import CurrentUser, SubmissionId, Svc
+from server.phases import counts_visible, require
+from server.problems import VOTE_BUDGET, ProblemError, not_found
+from server.queries import mark_participant, phases_of
+from server.ranking import wilson_lower_bound
+from server.services import Services
+from server.tables import PhaseRow, SubmissionRow, UserRow, VoteRow
+
+router = APIRouter(tags=["votes"])
+
+
+async def _locked(session: AsyncSession, services: Services, submission_id: int,
+                  user: UserRow) -> tuple[SubmissionRow, PhaseRow, bool]:
+    """Lock the voter, then the submission (always in that order, so no deadlocks).
+
+    The voter's lock makes the vote budget exact under concurrent votes; the
+    submission's lock serialises counter updates. On SQLite the write transaction
+    already holds the database lock.
+    """
+    await session.execute(select(UserRow.id).where(UserRow.id == user.id).with_for_update())
+    row = (await session.execute(
+        select(SubmissionRow).where(SubmissionRow.id == submission_id).with_for_update()
+    )).scalar_one_or_none()
+    if row is None or (row.status != "published" and row.author_id != user.id
+                       and user.role not in ("moderator", "admin")):
+        raise not_found("submission")
+    phases = await phases_of(session, row.challenge_id)
+    now = services.now()
+    phase = require(phases, now, "votes")
+    if row.status != "published":
+        raise ProblemError(409, f"A {row.status} submission cannot be voted on.")
+    return row, phase, counts_visible(phases, now, user.role)
+
+
+def _apply(row: SubmissionRow, old: int | None, new: int | None) -> None:
+    row.up += (new == 1) - (old == 1)
+    row.down += (new == -1) - (old == -1)
+    row.score = wilson_lower_bound(row.up, row.down)
+
+
+def _result(row: SubmissionRow, my_vote: int | None, counts: bool) -> VoteResult:
+    if not counts:
+        return VoteResult(submission_id=row.id, my_vote=my_vote)
+    return VoteResult(submission_id=row.id, my_vote=my_vote, up=row.up, down=row.down,
+                      score=row.score)
+
+
+async def _existing(session: AsyncSession, user_id: int, submission_id: int) -> VoteRow | None:
+    return (await session.execute(select(VoteRow).where(
+        VoteRow.user_id == user_id, VoteRow.submission_id == submission_id))
+    ).scalar_one_or_none()
+
+
+@router.put("/submissions/{submission_id}/vote")
+async def vote(submission_id: SubmissionId, body: VoteRequest, user: CurrentUser,
+               services: Svc) -> VoteResult:
+    now = services.now()
+    async with services.db.write() as session:
+        row, phase, counts = await _locked(session, services, submission_id, user)
+        existing = await _existing(session, user.id, row.id)
+        old = existing.value if existing else None
+        if old == body.value:
+            return _result(row, old, counts)
+        if body.value == 1 and phase.vote_budget is not None:
+            used = (await session.execute(
+                select(func.count()).select_from(VoteRow)
+                .join(SubmissionRow, SubmissionRow.id == VoteRow.submission_id)
+                .where(VoteRow.user_id == user.id, VoteRow.value == 1,
+                       SubmissionRow.challenge_id == row.challenge_id))).scalar_one()
+            if used >= phase.vote_budget:
+                raise ProblemError(
+                    409, f"You have used all {phase.vote_budget} of your supports in this "
+                         "phase; withdraw one to support something else.",
+                    type=VOTE_BUDGET, title="Vote budget spent")
+        if existing is None:
+            session.add(VoteRow(user_id=user.id, submission_id=row.id, value=body.value,
+                                created_at=now, updated_at=now))
+        else:
+            existing.value = body.value
+            existing.updated_at = now
+        _apply(row, old, body.value)
+        await mark_participant(session, row.challenge_id, user.id, now)
+        await session.commit()
+    return _result(row, body.value, counts)
+
+
+@router.delete("/submissions/{submission_id}/vote")
+async def unvote(submission_id: SubmissionId, user: CurrentUser, services: Svc) -> VoteResult:
+    async with services.db.write() as session:
+        row, _phase, counts = await _locked(session, services, submission_id, user)
+        existing = await _existing(session, user.id, row.id)
+        if existing is not None:
+            _apply(row, existing.value, None)
+            await session.delete(existing)
+            await session.commit()
+    return _result(row, None, counts)

@@ -1,0 +1,31 @@
+"""What every request can reach: settings, database, clock, hashers and limits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from server.config import Settings
+from server.db import Database
+from server.ratelimit import SlidingWindow
+from server.security import Passwords
+from server.tables import utcnow
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    passwords: Passwords
+    clock: Callable[[], datetime] = utcnow
+    login_failures: SlidingWindow = field(init=False)
+    auth_attempts: SlidingWindow = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.login_failures = SlidingWindow(s.login_failures_per_email, s.auth_window_seconds)
+        self.auth_attempts = SlidingWindow(s.auth_attempts_per_ip, s.auth_window_seconds)
+
+    def now(self) -> datetime:
+        return self.clock()

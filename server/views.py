@@ -1,0 +1,69 @@
+"""Rows to wire models, applying who may see what."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from client.models import Challenge, ChallengeSummary, Comment, Phase, Prompt, Submission
+from client.models import User, UserPublic
+from server.tables import ChallengeRow, CommentRow, PhaseRow, PromptRow, SubmissionRow, UserRow
+
+
+def user_out(user: UserRow) -> User:
+    return User(id=user.id, display_name=user.display_name, email=user.email, role=user.role,
+                organisation=user.organisation, staff_group=user.staff_group,
+                created_at=user.created_at)
+
+
+def public(user: UserRow) -> UserPublic:
+    return UserPublic(id=user.id, display_name=user.display_name)
+
+
+def phase_out(phase: PhaseRow) -> Phase:
+    return Phase(id=phase.id, position=phase.position, name=phase.name,
+                 starts_at=phase.starts_at, ends_at=phase.ends_at,
+                 submissions=phase.submissions, comments=phase.comments, votes=phase.votes,
+                 show_counts=phase.show_counts, vote_budget=phase.vote_budget)
+
+
+def summary_out(challenge: ChallengeRow, current: PhaseRow | None, submissions: int,
+                participants: int) -> ChallengeSummary:
+    return ChallengeSummary(slug=challenge.slug, title=challenge.title,
+                            current_phase=phase_out(current) if current else None,
+                            submissions=submissions, participants=participants,
+                            created_at=challenge.created_at)
+
+
+def challenge_out(challenge: ChallengeRow, phases: Sequence[PhaseRow],
+                  prompts: Sequence[PromptRow], current: PhaseRow | None,
+                  submissions: int, participants: int) -> Challenge:
+    base = summary_out(challenge, current, submissions, participants)
+    return Challenge(**base.model_dump(), summary=challenge.summary,
+                     themes=list(challenge.themes), moderation=challenge.moderation,
+                     anonymous_default=challenge.anonymous_default,
+                     phases=[phase_out(p) for p in phases],
+                     prompts=[Prompt(kind=p.kind, question=p.question,
+                                     description=p.description) for p in prompts])
+
+
+def submission_out(row: SubmissionRow, *, slug: str, themes: list[str], author: UserRow,
+                   viewer: UserRow | None, counts: bool, my_vote: int | None) -> Submission:
+    """``counts``: whether this viewer may see the vote counts now."""
+    privileged = viewer is not None and viewer.role in ("moderator", "admin")
+    is_mine = viewer is not None and viewer.id == row.author_id
+    # An anonymous author's identity never leaves the server, except to moderators.
+    show_author = not row.anonymous or privileged
+    return Submission(
+        id=row.id, challenge=slug, kind=row.kind, title=row.title, body=row.body,
+        themes=themes, author=public(author) if show_author else None,
+        anonymous=row.anonymous, is_mine=is_mine, status=row.status,
+        status_reason=row.status_reason if (is_mine or privileged) else None,
+        up=row.up if counts else None, down=row.down if counts else None,
+        score=row.score if counts else None, comments=row.comments, my_vote=my_vote,
+        created_at=row.created_at, updated_at=row.updated_at)
+
+
+def comment_out(row: CommentRow, author: UserRow) -> Comment:
+    return Comment(id=row.id, submission_id=row.submission_id, parent_id=row.parent_id,
+                   body=row.body, author=public(author), status=row.status,
+                   created_at=row.created_at)

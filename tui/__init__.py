@@ -1,0 +1,1 @@
+"""The Change Challenge terminal app and the ``change-challenge`` command."""
