@@ -61,15 +61,17 @@ class Idempotency:
                 await session.execute(delete(IdempotencyRow).where(
                     IdempotencyRow.id == existing.id))
                 continue
-            await session.rollback()
-            if existing.fingerprint != fingerprint:
+            stored_fingerprint, status_code, body = (
+                existing.fingerprint, existing.status_code, existing.body)
+            await session.rollback()  # expires ``existing``: read it before
+            if stored_fingerprint != fingerprint:
                 raise ProblemError(
                     409, "This Idempotency-Key was already used for a different request.",
                     type=IDEMPOTENCY_MISMATCH)
-            if existing.status_code == PENDING:
+            if status_code == PENDING:
                 raise ProblemError(409, "A request with this Idempotency-Key is in progress.",
                                    type=IDEMPOTENCY_MISMATCH)
-            return JSONResponse(json.loads(existing.body), status_code=existing.status_code,
+            return JSONResponse(json.loads(body), status_code=status_code,
                                 headers={"Idempotent-Replayed": "true"})
         raise ProblemError(409, "This Idempotency-Key could not be reserved; retry.")
 

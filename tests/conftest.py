@@ -99,7 +99,7 @@ async def api(app: FastAPI, settings: Settings, clock: Clock) -> AsyncIterator[T
     """In-process calls (ASGITransport): fast, for behaviour that does not cross a socket."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as http:
-        yield TestApi(http, settings, clock)
+        yield TestApi(http, settings, clock, app.state.services.db)
 
 
 @pytest.fixture

@@ -26,7 +26,8 @@ async def _locked(session: AsyncSession, services: Services, submission_id: int,
     submission's lock serialises counter updates. On SQLite the write transaction
     already holds the database lock.
     """
-    await session.execute(select(UserRow.id).where(UserRow.id == user.id).with_for_update())
+    if services.db.dialect == "postgresql":
+        await session.execute(select(UserRow.id).where(UserRow.id == user.id).with_for_update())
     row = (await session.execute(
         select(SubmissionRow).where(SubmissionRow.id == submission_id).with_for_update()
     )).scalar_one_or_none()
@@ -88,7 +89,8 @@ async def vote(submission_id: SubmissionId, body: VoteRequest, user: CurrentUser
             existing.value = body.value
             existing.updated_at = now
         _apply(row, old, body.value)
-        await mark_participant(session, row.challenge_id, user.id, now)
+        if existing is None:
+            await mark_participant(session, row.challenge_id, user.id, now)
         await session.commit()
     return _result(row, body.value, counts)
 

@@ -1,0 +1,305 @@
+"""GET /challenges/{slug}/submissions: sorts, keyset paging, filters, search, visibility."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from server.ranking import wilson_lower_bound
+from tests.support import Person, TestApi, add_users, open_phase
+
+LIST = "/challenges/change/submissions"
+
+
+async def people(api: TestApi, n: int, role: str = "participant") -> list[Person]:
+    made = await add_users(api.settings.database_url, n, role=role,
+                           prefix=f"{role}-{uuid.uuid4().hex[:8]}-")
+    return [Person(uid, token) for uid, token in made]
+
+
+def problem(r: httpx.Response, status: int, type_: str | None = None,
+            field: str | None = None) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = r.json()
+    assert body["status"] == status
+    if type_ is not None:
+        assert body["type"] == type_
+    if field is not None:
+        assert body["errors"][0]["field"] == field
+    return body
+
+
+async def page(api: TestApi, who: Person | None = None, slug: str = "change",
+               **params: Any) -> dict[str, Any]:
+    r = await api.http.get(f"/challenges/{slug}/submissions", params={"limit": 100, **params},
+                           headers=who.headers if who else {})
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+async def ids(api: TestApi, who: Person | None = None, slug: str = "change",
+              **params: Any) -> list[int]:
+    return [s["id"] for s in (await page(api, who, slug, **params))["items"]]
+
+
+async def walk(api: TestApi, who: Person | None, **params: Any) -> list[int]:
+    """Every page, limit=3, following next_cursor to the end."""
+    seen: list[int] = []
+    cursor: str | None = None
+    for _ in range(50):
+        query = {**params, "limit": 3, **({"cursor": cursor} if cursor else {})}
+        body = await page(api, who, **query)
+        assert len(body["items"]) <= 3
+        seen += [s["id"] for s in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return seen
+    raise AssertionError("paging never ended")
+
+
+async def vote(api: TestApi, who: Person, sid: int, value: int) -> None:
+    r = await api.http.put(f"/submissions/{sid}/vote", json={"value": value},
+                           headers=who.headers)
+    assert r.status_code == 200, r.text
+
+
+async def comment(api: TestApi, who: Person, sid: int) -> None:
+    r = await api.http.post(f"/submissions/{sid}/comments", json={"body": "Agreed."},
+                            headers=who.headers)
+    assert r.status_code == 201, r.text
+
+
+async def test_sort_new_is_newest_first(api: TestApi) -> None:
+    await api.challenge()
+    author = await api.person()
+    made = [(await api.submit(author, title=f"Item {i}"))["id"] for i in range(5)]
+    assert await ids(api, sort="new") == made[::-1]
+    assert await ids(api) == made[::-1]  # the default sort
+
+
+async def test_sort_top_by_wilson_bound_ties_to_newer(api: TestApi) -> None:
+    await api.challenge()
+    author = await api.person()
+    voters = await people(api, 6)
+    tallies = [(0, 0), (2, 0), (1, 0), (4, 1), (2, 0), (0, 2), (3, 3)]
+    made: list[int] = []
+    for i, (up, down) in enumerate(tallies):
+        sid = (await api.submit(author, title=f"Item {i}"))["id"]
+        made.append(sid)
+        for n, voter in enumerate(voters[:up + down]):
+            await vote(api, voter, sid, 1 if n < up else -1)
+    expected = sorted(made, key=lambda s: (wilson_lower_bound(*tallies[made.index(s)]), s),
+                      reverse=True)
+    assert expected != made[::-1]  # the counts, not the age, decide
+    items = (await page(api, sort="top"))["items"]
+    assert [s["id"] for s in items] == expected
+    for s in items:
+        up, down = tallies[made.index(s["id"])]
+        assert (s["up"], s["down"]) == (up, down)
+        assert s["score"] == wilson_lower_bound(up, down)
+
+
+async def test_sort_discussed_by_comment_count(api: TestApi) -> None:
+    await api.challenge()
+    author, talker = await api.person(), await api.person()
+    counts = [2, 0, 3, 0, 1, 2]
+    made: list[int] = []
+    for i, n in enumerate(counts):
+        sid = (await api.submit(author, title=f"Item {i}"))["id"]
+        made.append(sid)
+        for _ in range(n):
+            await comment(api, talker, sid)
+    expected = sorted(made, key=lambda s: (counts[made.index(s)], s), reverse=True)
+    items = (await page(api, sort="discussed"))["items"]
+    assert [s["id"] for s in items] == expected
+    assert [s["comments"] for s in items] == sorted(counts, reverse=True)
+
+
+async def test_sort_random_is_a_stable_per_user_shuffle(api: TestApi) -> None:
+    await api.challenge()
+    author = await api.person()
+    one, two = await people(api, 2)
+    made = [(await api.submit(author, title=f"Item {i}"))["id"] for i in range(20)]
+    first = await ids(api, one, sort="random")
+    assert sorted(first) == sorted(made)
+    assert await ids(api, one, sort="random") == first
+    other = await ids(api, two, sort="random")
+    assert sorted(other) == sorted(made)
+    assert other != first
+    assert first not in (made, made[::-1])
+
+
+async def test_keyset_paging_for_every_sort(api: TestApi) -> None:
+    await api.challenge()
+    author, viewer = await api.person(), await api.person()
+    voters = await people(api, 2)
+    made = [(await api.submit(author, title=f"Item {i}", kind="idea" if i % 3 else "story"))["id"]
+            for i in range(11)]
+    gone = made.pop(4)
+    assert (await api.http.delete(f"/submissions/{gone}", headers=author.headers)
+            ).status_code == 204
+    # Ties in score and in comment count, so pages must break ties by id.
+    for sid in (made[1], made[2], made[7]):
+        await vote(api, voters[0], sid, 1)
+    await vote(api, voters[1], made[7], 1)
+    for sid in (made[2], made[5], made[8], made[8]):
+        await comment(api, voters[0], sid)
+    for sort in ("new", "top", "discussed", "random"):
+        for who in (viewer, None):
+            whole = await ids(api, who, sort=sort)
+            assert sorted(whole) == sorted(made), sort
+            assert await walk(api, who, sort=sort) == whole, sort
+    assert await walk(api, viewer, sort="new", kind="idea") == await ids(
+        api, viewer, sort="new", kind="idea")
+
+
+async def test_bad_cursors_and_limits(api: TestApi) -> None:
+    await api.challenge()
+    author = await api.person()
+    for i in range(4):
+        await api.submit(author, title=f"Item {i}", kind="story" if i % 2 else "idea")
+    cursor = (await page(api, sort="new", limit=1))["next_cursor"]
+    story_cursor = (await page(api, sort="new", kind="story", limit=1))["next_cursor"]
+    assert cursor and story_cursor
+    tampered = [cursor[: len(cursor) // 2], cursor + "AAAA", "not a cursor!", "e30",
+                base64.urlsafe_b64encode(b"[1, 2]").decode()]
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:
+        data = None
+    if isinstance(data, dict):  # an inspectable cursor: swap its values for junk
+        for junk in ("x", 2**70, None, [[1]]):
+            forged = {k: [junk] if isinstance(v, list) else v for k, v in data.items()}
+            tampered.append(base64.urlsafe_b64encode(json.dumps(forged).encode()).decode())
+    for bad in tampered:
+        r = await api.http.get(LIST, params={"sort": "new", "cursor": bad})
+        problem(r, 422, field="cursor")
+    for params in ({"sort": "random"}, {"sort": "top"}, {"sort": "discussed"},
+                   {"sort": "new", "kind": "idea"}, {"sort": "new", "theme": "Permission to act"}):
+        problem(await api.http.get(LIST, params={**params, "cursor": cursor}), 422,
+                field="cursor")
+    problem(await api.http.get(LIST, params={"kind": "idea", "cursor": story_cursor}), 422,
+            field="cursor")
+    for limit in (0, 101, -1):
+        problem(await api.http.get(LIST, params={"limit": limit}), 422)
+
+
+async def test_kind_and_theme_filters(api: TestApi) -> None:
+    await api.challenge()
+    author = await api.person()
+    story_a = (await api.submit(author, kind="story", themes=["Time and capacity"]))["id"]
+    idea_a = (await api.submit(author, kind="idea",
+                               themes=["Time and capacity", "Permission to act"]))["id"]
+    story_b = (await api.submit(author, kind="story", themes=["Permission to act"]))["id"]
+    idea_b = (await api.submit(author, kind="idea"))["id"]
+    assert await ids(api, kind="story") == [story_b, story_a]
+    assert await ids(api, kind="idea") == [idea_b, idea_a]
+    assert await ids(api, theme="Permission to act") == [story_b, idea_a]
+    assert await ids(api, theme="Time and capacity") == [idea_a, story_a]
+    assert await ids(api, theme="Time and capacity", kind="idea") == [idea_a]
+    assert await ids(api, theme="Data and evidence") == []
+    problem(await api.http.get(LIST, params={"kind": "poem"}), 422)
+
+
+async def test_full_text_search(api: TestApi) -> None:
+    await api.challenge()
+    author = await api.person()
+    ward = (await api.submit(author, title="Protected time for improvement",
+                             body="Ward managers blocked an hour every week."))["id"]
+    huddle = (await api.submit(author, title="Daily safety huddles",
+                               body="A short standup with physiotherapy colleagues."))["id"]
+    rota = (await api.submit(author, title="Rota swaps by text",
+                             body="Nurses arranged swaps on a shared phone."))["id"]
+    assert await ids(api, q="physiotherapy") == [huddle]  # a word in the body
+    assert await ids(api, q="rota") == [rota]  # a word in the title
+    assert await ids(api, q="managers hour") == [ward]  # every word must match
+    assert await ids(api, q="managers phone") == []  # each is in a different item
+    assert await ids(api, q="improvement", kind="idea") == []
+    assert await ids(api, q="empty  ") == []  # no matches: an empty page
+    assert (await page(api, q="zebra"))["next_cursor"] is None
+    for q in ['"', "*", "AND(", "NEAR", "NEAR(rota", '"unclosed', "rota*", "title:rota",
+              "-", "()", "'", "a OR", "^", "\\", "%_", "ro'ta"]:
+        r = await api.http.get(LIST, params={"q": q})
+        assert r.status_code == 200, (q, r.text)
+    assert await ids(api, q="physio") == [huddle]  # a prefix of the last word
+
+
+async def test_pending_withdrawn_and_hidden_are_not_listed(api: TestApi) -> None:
+    await api.challenge()
+    await api.challenge(slug="vetted", moderation="pre")
+    author, other = await api.person(), await api.person()
+    flaggers = await people(api, 3)
+    kept = (await api.submit(author, title="Kept"))["id"]
+    withdrawn = (await api.submit(author, title="Withdrawn"))["id"]
+    hidden = (await api.submit(author, title="Hidden"))["id"]
+    pending = await api.submit(author, slug="vetted", title="Pending")
+    assert pending["status"] == "pending"
+    assert (await api.http.delete(f"/submissions/{withdrawn}", headers=author.headers)
+            ).status_code == 204
+    for flagger in flaggers:
+        r = await api.http.post(f"/submissions/{hidden}/flags", json={"reason": "spam"},
+                                headers=flagger.headers)
+        assert r.status_code == 201, r.text
+    for who in (None, other, author):
+        assert await ids(api, who) == [kept]
+        assert await ids(api, who, slug="vetted") == []
+        assert await ids(api, who, q="withdrawn hidden pending") == []
+    for sid in (withdrawn, hidden, pending["id"]):
+        assert (await api.http.get(f"/submissions/{sid}", headers=other.headers)
+                ).status_code == 404
+
+
+async def test_counts_hidden_while_the_phase_says_so(api: TestApi) -> None:
+    await api.challenge(phases=[open_phase(show_counts=False)])
+    author, voter, moderator = await api.person(), await api.person(), await api.person(
+        "moderator")
+    sid = (await api.submit(author))["id"]
+    await vote(api, voter, sid, 1)
+    viewers: list[Person | None] = [voter, author, None]
+    for who in viewers:
+        (item,) = (await page(api, who))["items"]
+        assert (item["up"], item["down"], item["score"]) == (None, None, None)
+        one = (await api.http.get(f"/submissions/{sid}",
+                                  headers=who.headers if who else {})).json()
+        assert (one["up"], one["down"], one["score"]) == (None, None, None)
+        r = await api.http.get(LIST, params={"sort": "top"},
+                               headers=who.headers if who else {})
+        problem(r, 403, type_="/problems/counts-hidden")
+    assert (await api.http.get(f"/submissions/{sid}", headers=voter.headers)
+            ).json()["my_vote"] == 1
+    (item,) = (await page(api, moderator, sort="top"))["items"]
+    assert (item["up"], item["down"], item["score"]) == (1, 0, wilson_lower_bound(1, 0))
+    one = (await api.http.get(f"/submissions/{sid}", headers=moderator.headers)).json()
+    assert (one["up"], one["down"]) == (1, 0)
+
+
+@pytest.mark.parametrize("anonymous", [True, False])
+async def test_anonymous_author_is_hidden_but_from_moderators(api: TestApi,
+                                                              anonymous: bool) -> None:
+    await api.challenge()
+    author, other = await api.person(), await api.person()
+    moderator, admin = await api.person("moderator"), await api.person("admin")
+    sid = (await api.submit(author, anonymous=anonymous))["id"]
+    for who, sees_author in ((None, not anonymous), (other, not anonymous),
+                             (moderator, True), (admin, True)):
+        headers = who.headers if who else {}
+        (listed,) = (await page(api, who))["items"]
+        one = (await api.http.get(f"/submissions/{sid}", headers=headers)).json()
+        for item in (listed, one):
+            assert item["anonymous"] is anonymous
+            assert item["is_mine"] is False
+            if sees_author:
+                assert item["author"]["id"] == author.id
+            else:
+                assert item["author"] is None
+    (mine,) = (await page(api, author))["items"]
+    assert mine["is_mine"] is True
+    assert (await api.http.get(f"/submissions/{sid}", headers=author.headers)
+            ).json()["is_mine"] is True
