@@ -8,6 +8,7 @@ older client keeps working against a newer server.
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
@@ -190,7 +191,7 @@ def _check_phases(phases: list[PhaseIn] | None) -> None:
     if not phases:
         return
     ordered = sorted(phases, key=lambda p: p.starts_at)
-    for earlier, later in zip(ordered, ordered[1:], strict=False):
+    for earlier, later in itertools.pairwise(ordered):
         if later.starts_at < earlier.ends_at:
             raise ValueError(f"phases {earlier.name!r} and {later.name!r} overlap")
 

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from server.config import Settings
 
 
-
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = sub.add_parser("serve", help="run the challenge server")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")

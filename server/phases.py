@@ -28,8 +28,10 @@ def require(phases: Sequence[PhaseRow], now: datetime, activity: Activity) -> Ph
         return phase
     if phase is None:
         upcoming = [p for p in phases if p.starts_at > now]
-        when = (f" The next phase, {upcoming[0].name!r}, starts {upcoming[0].starts_at:%Y-%m-%d %H:%M} UTC."
-                if upcoming else "")
+        when = ""
+        if upcoming:
+            when = (f" The next phase, {upcoming[0].name!r}, starts "
+                    f"{upcoming[0].starts_at:%Y-%m-%d %H:%M} UTC.")
         detail = f"No phase of this challenge is open, so you cannot {_VERBS[activity]}.{when}"
     else:
         detail = f"The {phase.name!r} phase does not allow you to {_VERBS[activity]}."

@@ -63,7 +63,7 @@ async def themes_of(session: AsyncSession, submission_ids: list[int]) -> dict[in
 
 async def mark_participant(session: AsyncSession, challenge_id: int, user_id: int,
                            now: datetime) -> None:
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     await session.execute(
         insert(ParticipantRow)

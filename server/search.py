@@ -27,8 +27,7 @@ def fts5_query(q: str) -> str | None:
 
 
 def matches(session: AsyncSession, q: str) -> ColumnElement[bool] | TextClause:
-    assert session.bind is not None
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         return text("submissions.search_vector @@ websearch_to_tsquery('english', :q)"
                     ).bindparams(bindparam("q", q))
     query = fts5_query(q)

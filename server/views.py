@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from client.models import Challenge, ChallengeSummary, Comment, Phase, Prompt, Submission
-from client.models import User, UserPublic
+from client.models import (
+    Challenge,
+    ChallengeSummary,
+    Comment,
+    Phase,
+    Prompt,
+    Submission,
+    User,
+    UserPublic,
+)
 from server.tables import ChallengeRow, CommentRow, PhaseRow, PromptRow, SubmissionRow, UserRow
 
 

@@ -47,7 +47,7 @@ def postgresql_url() -> Iterator[str]:
     name = f"cc_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     try:
         asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
-    except (OSError, asyncio.TimeoutError, ImportError) as exc:
+    except (TimeoutError, OSError, ImportError) as exc:
         message = f"PostgreSQL is not reachable at {PG_ADMIN}: {exc!r}"
         if IN_CI:
             pytest.fail(f"{message} (CI=true: PostgreSQL is required)")

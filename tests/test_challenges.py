@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.support import DAY, TestApi, challenge_spec, phase
@@ -25,7 +27,7 @@ async def test_create_and_read(api: TestApi) -> None:
     ({"phases": [{"name": "n", "starts_at": "2026-01-01T00:00:00",
                   "ends_at": "2026-02-01T00:00:00"}]}, "phases"),
 ])
-async def test_create_rejects_inconsistent_challenges(api: TestApi, override: dict[str, object],
+async def test_create_rejects_inconsistent_challenges(api: TestApi, override: dict[str, Any],
                                                       field: str) -> None:
     admin = await api.person("admin")
     r = await api.http.post("/challenges", json=challenge_spec(**override),

@@ -37,7 +37,7 @@ async def list_comments(
     if cursor:
         (last_id,) = cursors.decode(cursor, tag, (int,))
         query = query.where(CommentRow.id > last_id)
-    rows = list((await session.execute(query)))
+    rows = list(await session.execute(query))
     more = len(rows) > limit
     rows = rows[:limit]
     return Page[Comment](items=[comment_out(c, u) for c, u in rows],

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
-from sqlalchemy import Select, delete, exists, select, tuple_
+from sqlalchemy import delete, exists, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.models import (
@@ -93,7 +93,7 @@ async def list_submissions(
     viewer_key = f"user:{viewer.id}" if viewer else "anonymous"
     columns, order, types, descending = _order(sort, viewer_key, challenge.id)
 
-    query: Select[tuple[SubmissionRow]] = select(S).where(
+    query = select(S).where(
         S.challenge_id == challenge.id, S.status == "published")
     if kind is not None:
         query = query.where(S.kind == kind)
@@ -242,7 +242,8 @@ async def update_submission(submission_id: SubmissionId, body: SubmissionUpdate,
 
 @router.delete("/submissions/{submission_id}", status_code=status.HTTP_204_NO_CONTENT,
                response_class=Response)
-async def withdraw_submission(submission_id: SubmissionId, user: CurrentUser, services: Svc) -> Response:
+async def withdraw_submission(submission_id: SubmissionId, user: CurrentUser,
+                              services: Svc) -> Response:
     async with services.db.write() as session:
         row = await _own_submission(session, submission_id, user)
         if row.status in ("pending", "published", "hidden"):
