@@ -9,6 +9,7 @@ older client keeps working against a newer server.
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
@@ -48,9 +49,23 @@ CommentBody = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_bla
 Theme = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
                   Field(max_length=60)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
-Email = Annotated[str, Field(min_length=3, max_length=254,
-                             pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
-Password = Annotated[str, Field(min_length=8, max_length=256)]
+def _encodable(value: str) -> str:
+    if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
+        raise ValueError("contains characters that cannot be stored (NUL or a lone surrogate)")
+    return value
+
+
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.fullmatch(value):
+        raise ValueError("is not an email address")
+    return _encodable(value)
+
+
+Email = Annotated[str, Field(min_length=3, max_length=254), AfterValidator(_email)]
+Password = Annotated[str, Field(min_length=8, max_length=256), AfterValidator(_encodable)]
 DisplayName = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
                         Field(max_length=80)]
 
@@ -112,7 +127,7 @@ class RegisterRequest(Request):
 
 class LoginRequest(Request):
     email: Email
-    password: Annotated[str, Field(min_length=1, max_length=256)]
+    password: Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_encodable)]
 
 
 class UserPublic(Response):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-# C0 controls except tab and newline, DEL, C1 controls, and the bidi embedding,
-# override and isolate characters that can make text read differently than stored.
+# C0 controls except tab and newline, DEL, C1 controls, the bidi embedding,
+# override and isolate characters that can make text read differently than stored,
+# and lone surrogates (JSON can carry them; no database can store them).
 _UNWANTED = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 
 

@@ -42,9 +42,18 @@ class RequestGuard:
                 MutableHeaders(scope=message).append("X-Request-ID", request_id)
             await send(message)
 
+        # NUL cannot reach PostgreSQL (it is an error there, so it would be a 500).
+        raw_path = scope.get("raw_path") or scope.get("path", "").encode()
+        if b"\x00" in raw_path or b"%00" in raw_path or b"%00" in scope.get("query_string", b""):
+            await self._reject(send_with_id, request_id, 422, "Invalid request",
+                               "The address contains a NUL character.")
+            return
+
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-            await self._too_large(send_with_id, request_id)
+            await self._reject(send_with_id, request_id, 413, "Request body too large",
+                               f"The request body is larger than "
+                               f"{self.max_body_bytes // 1024} KiB.")
             return
 
         received = 0
@@ -60,12 +69,11 @@ class RequestGuard:
 
         await self.app(scope, limited_receive, send_with_id)
 
-    async def _too_large(self, send: Send, request_id: str) -> None:
-        problem = Problem(title="Request body too large", status=413, request_id=request_id,
-                          detail=f"The request body is larger than "
-                                 f"{self.max_body_bytes // 1024} KiB.")
+    async def _reject(self, send: Send, request_id: str, status: int, title: str,
+                      detail: str) -> None:
+        problem = Problem(title=title, status=status, request_id=request_id, detail=detail)
         body = problem.model_dump_json(exclude_none=True).encode()
-        await send({"type": "http.response.start", "status": 413,
+        await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", PROBLEM_JSON.encode()),
                                 (b"content-length", str(len(body)).encode()),
                                 (b"connection", b"close")]})

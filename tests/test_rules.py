@@ -173,3 +173,31 @@ async def test_failed_post_does_not_burn_the_key(api: TestApi) -> None:
         "kind": "story", "title": "t", "body": "b", "themes": ["Not a theme"]})
     assert good.status_code == 422  # re-evaluated, not replayed
     assert "idempotent-replayed" not in good.headers
+
+
+@pytest.mark.parametrize("path, params", [
+    ("/challenges/a%00b", {}),
+    ("/challenges/change/submissions", {"q": "tea\x00"}),
+    ("/challenges/change/submissions", {"theme": "\x00"}),
+])
+async def test_nul_in_the_address_is_422(api: TestApi, path: str,
+                                         params: dict[str, str]) -> None:
+    await api.challenge()
+    r = await api.http.get(path, params=params)
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+
+
+async def test_unstorable_characters_in_bodies(api: TestApi) -> None:
+    await api.challenge()
+    who = await api.person()
+    raw = b'{"kind": "story", "title": "lone \\ud800 surrogate", "body": "nul \\u0000 here"}'
+    r = await api.http.post("/challenges/change/submissions", content=raw,
+                            headers={**who.headers, "content-type": "application/json"})
+    assert r.status_code == 201, r.text
+    assert (r.json()["title"], r.json()["body"]) == ("lone  surrogate", "nul  here")
+    for email in ("a\x00@b.org", "a\ud800@b.org"):
+        r = await api.http.post("/auth/login", content=json.dumps(
+            {"email": email, "password": "x"}), headers={"content-type": "application/json"})
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["field"] == "email"
