@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from client.text import clean_text
 
@@ -24,7 +24,14 @@ SubmissionStatus = Literal["pending", "published", "rejected", "hidden", "withdr
 CommentStatus = Literal["pending", "published", "rejected", "hidden", "withdrawn"]
 Sort = Literal["top", "new", "discussed", "random"]
 FlagReason = Literal["spam", "offensive", "personal_data", "off_topic", "other"]
-VoteValue = Literal[1, -1]
+def _exact_int(value: object) -> object:
+    # A vote is 1 or -1 exactly: not true, not 1.0, not "1".
+    if type(value) is not int:
+        raise ValueError("must be 1 or -1")
+    return value
+
+
+VoteValue = Annotated[Literal[1, -1], BeforeValidator(_exact_int)]
 
 MAX_TITLE = 140
 MAX_BODY = 10_000

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from client import __version__
+from client.models import Problem
 from server import problems
 from server.config import Settings
 from server.db import Database
@@ -45,12 +48,35 @@ def create_app(settings: Settings | None = None,
         openapi_url="/openapi.json",
         docs_url=None,  # no browser assumed; the OpenAPI document is the reference
         redoc_url=None,
+        responses={"default": {"model": Problem,
+                               "description": "A problem (RFC 9457 problem details)"}},
     )
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     problems.install(app)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     for module in (stats, auth, challenges, submissions, comments, votes, flags):
         app.include_router(module.router, prefix=API)
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document, with every error described as what we send: a problem."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
+                         routes=app.routes)
+    problem = {"application/problem+json": {
+        "schema": {"$ref": "#/components/schemas/Problem"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            for code, response in responses.items():
+                if code == "default" or code.startswith(("4", "5")):
+                    response["content"] = problem
+    for name in ("HTTPValidationError", "ValidationError"):
+        schema.get("components", {}).get("schemas", {}).pop(name, None)
+    app.openapi_schema = schema
+    return schema
 
 
 def factory() -> FastAPI:

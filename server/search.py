@@ -26,10 +26,27 @@ def fts5_query(q: str) -> str | None:
     return " ".join(quoted)
 
 
+def postgres_query(q: str) -> tuple[str, str]:
+    """``websearch_to_tsquery`` syntax for all but the last word, which matches as a prefix.
+
+    People type searches word by word, so "physio" should find "physiotherapy"
+    (as FTS5's prefix query does on SQLite); quoted phrases and ``-word`` still work.
+    """
+    words = list(_WORD.finditer(q))
+    if not words:
+        return q, ""
+    last = words[-1]
+    return q[:last.start()], f"{last.group()}:*"
+
+
 def matches(session: AsyncSession, q: str) -> ColumnElement[bool] | TextClause:
     if session.get_bind().dialect.name == "postgresql":
-        return text("submissions.search_vector @@ websearch_to_tsquery('english', :q)"
-                    ).bindparams(bindparam("q", q))
+        head, tail = postgres_query(q)
+        if not tail:
+            return false()
+        return text("submissions.search_vector @@ (websearch_to_tsquery('english', :head) "
+                    "&& to_tsquery('english', :tail))").bindparams(
+            bindparam("head", head), bindparam("tail", tail))
     query = fts5_query(q)
     if query is None:
         return false()

@@ -201,3 +201,11 @@ async def test_unstorable_characters_in_bodies(api: TestApi) -> None:
             {"email": email, "password": "x"}), headers={"content-type": "application/json"})
         assert r.status_code == 422
         assert r.json()["errors"][0]["field"] == "email"
+
+
+@pytest.mark.parametrize("q", ["_", "__init__", "a_b", "看护", "x̃", "'", "\\", ":*", "a:* | b",
+                               "!(x)", "-", '"unclosed', "NEAR(a b)", "a & b", "\u00a0"])
+async def test_any_search_text_is_answered(api: TestApi, q: str) -> None:
+    await api.challenge()
+    r = await api.http.get("/challenges/change/submissions", params={"q": q})
+    assert r.status_code == 200, r.text

