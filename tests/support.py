@@ -165,7 +165,9 @@ class LiveServer:
         self.sock.listen(512)
         self.port: int = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
+        # A long keep-alive: a loaded CI machine must not see idle sockets closed mid-test.
         config = uvicorn.Config(app, log_level="warning", lifespan="on", backlog=512,
+                                timeout_keep_alive=120,
                                 timeout_graceful_shutdown=5)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, daemon=True)
