@@ -1,0 +1,325 @@
+"""``ChallengeClient`` (async) and ``SyncChallengeClient`` (for scripts).
+
+Each endpoint is written once, on the async client; the sync client runs the
+same coroutine on a private event loop in a background thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Concatenate, Literal, ParamSpec, Self, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from client.config import ClientConfig
+from client.models import (
+    AuthResponse,
+    Challenge,
+    ChallengeCreate,
+    ChallengeSummary,
+    ChallengeUpdate,
+    Comment,
+    CommentCreate,
+    Flag,
+    FlagCreate,
+    FlagReason,
+    Health,
+    Kind,
+    LoginRequest,
+    Page,
+    RegisterRequest,
+    Sort,
+    Stats,
+    Submission,
+    SubmissionCreate,
+    SubmissionUpdate,
+    User,
+    VoteRequest,
+    VoteResult,
+)
+from client.transport import Transport
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _slug(slug: str) -> str:
+    return quote(slug, safe="")
+
+
+class ChallengeClient:
+    """The typed async client. Use as ``async with ChallengeClient(url) as api: ...``."""
+
+    def __init__(self, server: str, *, token: str | None = None, timeout: float = 15.0,
+                 connect_timeout: float = 5.0, retries: int = 2,
+                 ca_bundle: Path | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 **options: Any) -> None:
+        self._t = Transport(server, token=token, timeout=timeout,
+                            connect_timeout=connect_timeout, retries=retries,
+                            ca_bundle=ca_bundle, transport=transport, **options)
+
+    @classmethod
+    def from_config(cls, config: ClientConfig, **options: Any) -> ChallengeClient:
+        if config.server is None:
+            raise ValueError("no server configured")
+        return cls(config.server, token=config.token, timeout=config.timeout,
+                   connect_timeout=config.connect_timeout, retries=config.retries,
+                   ca_bundle=config.ca_bundle, **options)
+
+    @property
+    def server(self) -> str:
+        return self._t.server
+
+    @property
+    def token(self) -> str | None:
+        return self._t.token
+
+    @token.setter
+    def token(self, value: str | None) -> None:
+        self._t.token = value
+
+    async def aclose(self) -> None:
+        await self._t.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.aclose()
+
+    # --- service and accounts -------------------------------------------------------
+
+    async def health(self) -> Health:
+        return await self._t.call("GET", "/health", Health)
+
+    async def register(self, email: str, display_name: str, password: str) -> AuthResponse:
+        """Create an account; the client is then signed in as it."""
+        body = RegisterRequest(email=email, display_name=display_name, password=password)
+        auth = await self._t.call("POST", "/auth/register", AuthResponse, body=body)
+        self.token = auth.token
+        return auth
+
+    async def login(self, email: str, password: str) -> AuthResponse:
+        body = LoginRequest(email=email, password=password)
+        auth = await self._t.call("POST", "/auth/login", AuthResponse, body=body)
+        self.token = auth.token
+        return auth
+
+    async def logout(self) -> None:
+        """Revoke the token on the server and forget it here."""
+        try:
+            await self._t.send("POST", "/auth/logout")
+        finally:
+            self.token = None
+
+    async def me(self) -> User:
+        return await self._t.call("GET", "/me", User)
+
+    # --- challenges -----------------------------------------------------------------
+
+    async def list_challenges(self, *, cursor: str | None = None,
+                              limit: int = 20) -> Page[ChallengeSummary]:
+        return await self._t.call("GET", "/challenges", Page[ChallengeSummary],
+                                  params={"cursor": cursor, "limit": limit})
+
+    async def get_challenge(self, slug: str) -> Challenge:
+        return await self._t.call("GET", f"/challenges/{_slug(slug)}", Challenge)
+
+    async def create_challenge(self, challenge: ChallengeCreate) -> Challenge:
+        return await self._t.call("POST", "/challenges", Challenge, body=challenge)
+
+    async def update_challenge(self, slug: str, changes: ChallengeUpdate) -> Challenge:
+        return await self._t.call("PATCH", f"/challenges/{_slug(slug)}", Challenge,
+                                  body=changes)
+
+    async def stats(self, slug: str) -> Stats:
+        return await self._t.call("GET", f"/challenges/{_slug(slug)}/stats", Stats)
+
+    # --- submissions ----------------------------------------------------------------
+
+    async def list_submissions(self, slug: str, *, kind: Kind | None = None,
+                               sort: Sort = "new", q: str | None = None,
+                               theme: str | None = None, cursor: str | None = None,
+                               limit: int = 20) -> Page[Submission]:
+        """One page; pass ``next_cursor`` back as ``cursor`` for the next."""
+        return await self._t.call(
+            "GET", f"/challenges/{_slug(slug)}/submissions", Page[Submission],
+            params={"kind": kind, "sort": sort, "q": q, "theme": theme, "cursor": cursor,
+                    "limit": limit})
+
+    async def iter_submissions(self, slug: str, *, kind: Kind | None = None,
+                               sort: Sort = "new", q: str | None = None,
+                               theme: str | None = None,
+                               page_size: int = 100) -> AsyncIterator[Submission]:
+        """Every matching submission, page after page."""
+        cursor: str | None = None
+        while True:
+            page = await self.list_submissions(slug, kind=kind, sort=sort, q=q, theme=theme,
+                                               cursor=cursor, limit=page_size)
+            for item in page.items:
+                yield item
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    async def create_submission(self, slug: str, submission: SubmissionCreate, *,
+                                idempotency_key: str | None = None) -> Submission:
+        """Post a story or idea. Keep ``idempotency_key`` to retry a post safely later."""
+        return await self._t.call("POST", f"/challenges/{_slug(slug)}/submissions",
+                                  Submission, body=submission,
+                                  idempotency_key=idempotency_key)
+
+    async def get_submission(self, submission_id: int) -> Submission:
+        return await self._t.call("GET", f"/submissions/{submission_id}", Submission)
+
+    async def update_submission(self, submission_id: int,
+                                changes: SubmissionUpdate) -> Submission:
+        return await self._t.call("PATCH", f"/submissions/{submission_id}", Submission,
+                                  body=changes)
+
+    async def withdraw_submission(self, submission_id: int) -> None:
+        await self._t.send("DELETE", f"/submissions/{submission_id}")
+
+    async def vote(self, submission_id: int, value: Literal[1, -1]) -> VoteResult:
+        return await self._t.call("PUT", f"/submissions/{submission_id}/vote", VoteResult,
+                                  body=VoteRequest(value=value))
+
+    async def unvote(self, submission_id: int) -> VoteResult:
+        return await self._t.call("DELETE", f"/submissions/{submission_id}/vote", VoteResult)
+
+    # --- comments and flags ---------------------------------------------------------
+
+    async def list_comments(self, submission_id: int, *, cursor: str | None = None,
+                            limit: int = 50) -> Page[Comment]:
+        return await self._t.call("GET", f"/submissions/{submission_id}/comments",
+                                  Page[Comment], params={"cursor": cursor, "limit": limit})
+
+    async def add_comment(self, submission_id: int, body: str, *, parent_id: int | None = None,
+                          idempotency_key: str | None = None) -> Comment:
+        return await self._t.call("POST", f"/submissions/{submission_id}/comments", Comment,
+                                  body=CommentCreate(body=body, parent_id=parent_id),
+                                  idempotency_key=idempotency_key)
+
+    async def flag_submission(self, submission_id: int, reason: FlagReason, note: str = "", *,
+                              idempotency_key: str | None = None) -> Flag:
+        return await self._t.call("POST", f"/submissions/{submission_id}/flags", Flag,
+                                  body=FlagCreate(reason=reason, note=note),
+                                  idempotency_key=idempotency_key)
+
+    async def flag_comment(self, comment_id: int, reason: FlagReason, note: str = "", *,
+                           idempotency_key: str | None = None) -> Flag:
+        return await self._t.call("POST", f"/comments/{comment_id}/flags", Flag,
+                                  body=FlagCreate(reason=reason, note=note),
+                                  idempotency_key=idempotency_key)
+
+
+class _LoopThread:
+    """An event loop in a daemon thread, for running the async client from sync code."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="challenge-client",
+                                        daemon=True)
+        self._thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        return future.result()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join()
+        self.loop.close()
+
+
+def _blocking(method: Callable[Concatenate[ChallengeClient, P], Coroutine[Any, Any, T]]
+              ) -> Callable[Concatenate[SyncChallengeClient, P], T]:
+    """The sync twin of an async endpoint: same signature, same docstring, same types."""
+
+    def call(self: SyncChallengeClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return self._loop.run(method(self._client, *args, **kwargs))
+
+    call.__name__ = method.__name__
+    call.__doc__ = method.__doc__
+    return call
+
+
+class SyncChallengeClient:
+    """The same API for scripts: ``with SyncChallengeClient(url) as api: api.login(...)``."""
+
+    def __init__(self, server: str, **options: Any) -> None:
+        self._loop = _LoopThread()
+        self._client = ChallengeClient(server, **options)
+
+    @classmethod
+    def from_config(cls, config: ClientConfig, **options: Any) -> SyncChallengeClient:
+        sync = cls.__new__(cls)
+        sync._loop = _LoopThread()
+        sync._client = ChallengeClient.from_config(config, **options)
+        return sync
+
+    @property
+    def server(self) -> str:
+        return self._client.server
+
+    @property
+    def token(self) -> str | None:
+        return self._client.token
+
+    @token.setter
+    def token(self, value: str | None) -> None:
+        self._client.token = value
+
+    def close(self) -> None:
+        self._loop.run(self._client.aclose())
+        self._loop.stop()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def iter_submissions(self, slug: str, *, kind: Kind | None = None, sort: Sort = "new",
+                         q: str | None = None, theme: str | None = None,
+                         page_size: int = 100) -> Iterator[Submission]:
+        """Every matching submission, page after page."""
+        cursor: str | None = None
+        while True:
+            page = self.list_submissions(slug, kind=kind, sort=sort, q=q, theme=theme,
+                                         cursor=cursor, limit=page_size)
+            yield from page.items
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    health = _blocking(ChallengeClient.health)
+    register = _blocking(ChallengeClient.register)
+    login = _blocking(ChallengeClient.login)
+    logout = _blocking(ChallengeClient.logout)
+    me = _blocking(ChallengeClient.me)
+    list_challenges = _blocking(ChallengeClient.list_challenges)
+    get_challenge = _blocking(ChallengeClient.get_challenge)
+    create_challenge = _blocking(ChallengeClient.create_challenge)
+    update_challenge = _blocking(ChallengeClient.update_challenge)
+    stats = _blocking(ChallengeClient.stats)
+    list_submissions = _blocking(ChallengeClient.list_submissions)
+    create_submission = _blocking(ChallengeClient.create_submission)
+    get_submission = _blocking(ChallengeClient.get_submission)
+    update_submission = _blocking(ChallengeClient.update_submission)
+    withdraw_submission = _blocking(ChallengeClient.withdraw_submission)
+    vote = _blocking(ChallengeClient.vote)
+    unvote = _blocking(ChallengeClient.unvote)
+    list_comments = _blocking(ChallengeClient.list_comments)
+    add_comment = _blocking(ChallengeClient.add_comment)
+    flag_submission = _blocking(ChallengeClient.flag_submission)
+    flag_comment = _blocking(ChallengeClient.flag_comment)
