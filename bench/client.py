@@ -1,0 +1,178 @@
+"""The typed client's overhead against raw httpx, and the cost of ``import client``.
+
+Both clients make the same requests to the same server (a ``change-challenge serve``
+subprocess on SQLite), alternating in rounds so machine noise hits both alike;
+the figure is the ratio of medians. Goal: <= 1.15.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from client import ChallengeClient
+from client.models import ChallengeCreate, SubmissionCreate
+
+SPEC = {
+    "slug": "bench", "title": "Client bench", "themes": ["A", "B"],
+    "phases": [{"name": "Open", "starts_at": "2020-01-01T00:00:00Z",
+                "ends_at": "2100-01-01T00:00:00Z", "submissions": True, "votes": True,
+                "comments": True}],
+    "prompts": [{"kind": "story", "question": "What works?"}],
+}
+
+
+@dataclass
+class ClientFigures:
+    requests: int
+    typed_get_ms: float
+    raw_get_ms: float
+    typed_page_ms: float
+    raw_page_ms: float
+    import_ms: float
+    bare_python_ms: float
+    heavy_modules: list[str]
+
+    @property
+    def get_ratio(self) -> float:
+        return self.typed_get_ms / self.raw_get_ms
+
+    @property
+    def page_ratio(self) -> float:
+        return self.typed_page_ms / self.raw_page_ms
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+async def _wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
+    async with httpx.AsyncClient() as http:
+        for _ in range(300):  # bounded: 30 s
+            if proc.poll() is not None:
+                raise RuntimeError("the server exited")
+            try:
+                await http.get(f"{url}/api/v1/health")
+                return
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)
+    raise RuntimeError("the server did not start")
+
+
+async def _time(fn: Callable[[], Awaitable[object]], n: int) -> float:
+    start = time.perf_counter()
+    for _ in range(n):
+        await fn()
+    return (time.perf_counter() - start) / n * 1000
+
+
+def import_cost(runs: int = 15) -> tuple[float, float, list[str]]:
+    """Median wall time of ``python -c 'import client'`` and of bare ``python -c pass``."""
+    probe = ("import sys, client; print(','.join(m for m in sys.modules if m.split('.')[0] "
+             "in ('server', 'tui', 'textual', 'fastapi', 'sqlalchemy', 'httpx')))")
+    heavy: list[str] = []
+    timings: dict[str, list[float]] = {"client": [], "bare": []}
+    for _ in range(runs):
+        for name, code in (("client", probe), ("bare", "pass")):
+            start = time.perf_counter()
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                 check=True)
+            timings[name].append((time.perf_counter() - start) * 1000)
+            if name == "client":
+                heavy = [m for m in out.stdout.strip().split(",") if m]
+    return (statistics.median(timings["client"]), statistics.median(timings["bare"]), heavy)
+
+
+async def run_client_bench(requests: int = 300, rounds: int = 5) -> ClientFigures:
+    with tempfile.TemporaryDirectory() as tmp:
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "CHALLENGE_DATABASE_URL": f"sqlite:///{Path(tmp) / 'b.db'}",
+               "CHALLENGE_ARGON2_MEMORY_KIB": "1024", "CHALLENGE_ARGON2_TIME_COST": "1"}
+        subprocess.run([sys.executable, "-m", "tui.cli", "admin", "create-user", "--email",
+                        "bench@example.org", "--name", "Bench", "--role", "admin",
+                        "--password", "bench-password"], env=env, check=True,
+                       capture_output=True)
+        proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "serve", "--port", str(port)],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            await _wait_up(url, proc)
+            async with ChallengeClient(url) as typed, httpx.AsyncClient(base_url=url) as raw:
+                await typed.login("bench@example.org", "bench-password")
+                await typed.create_challenge(ChallengeCreate.model_validate(SPEC))
+                first = None
+                for i in range(40):
+                    made = await typed.create_submission("bench", SubmissionCreate(
+                        kind="story", title=f"Story {i}", body="word " * 80))
+                    first = first or made
+                assert first is not None
+                headers = {"Authorization": f"Bearer {typed.token}"}
+                sid = first.id
+
+                async def raw_get() -> object:
+                    r = await raw.get(f"/api/v1/submissions/{sid}", headers=headers)
+                    r.raise_for_status()
+                    return json.loads(r.content)
+
+                async def raw_page() -> object:
+                    r = await raw.get("/api/v1/challenges/bench/submissions",
+                                      params={"limit": 20, "sort": "top"}, headers=headers)
+                    r.raise_for_status()
+                    return json.loads(r.content)
+
+                async def typed_get() -> object:
+                    return await typed.get_submission(sid)
+
+                async def typed_page() -> object:
+                    return await typed.list_submissions("bench", limit=20, sort="top")
+
+                samples: dict[str, list[float]] = {k: [] for k in ("tg", "rg", "tp", "rp")}
+                for fn in (raw_get, typed_get, raw_page, typed_page):  # warm up
+                    await _time(fn, 20)
+                for _ in range(rounds):
+                    samples["rg"].append(await _time(raw_get, requests))
+                    samples["tg"].append(await _time(typed_get, requests))
+                    samples["rp"].append(await _time(raw_page, requests))
+                    samples["tp"].append(await _time(typed_page, requests))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    imported, bare, heavy = import_cost()
+    med = {k: statistics.median(v) for k, v in samples.items()}
+    return ClientFigures(requests=requests * rounds, typed_get_ms=med["tg"],
+                         raw_get_ms=med["rg"], typed_page_ms=med["tp"], raw_page_ms=med["rp"],
+                         import_ms=imported, bare_python_ms=bare, heavy_modules=heavy)
+
+
+def report(f: ClientFigures) -> str:
+    return "\n".join([
+        f"requests per kind: {f.requests} (sequential, one connection, loopback)",
+        f"get one submission: typed {f.typed_get_ms:.2f} ms, raw httpx {f.raw_get_ms:.2f} ms, "
+        f"ratio {f.get_ratio:.3f} (goal <= 1.15: {'met' if f.get_ratio <= 1.15 else 'MISSED'})",
+        f"one list page (20): typed {f.typed_page_ms:.2f} ms, raw httpx {f.raw_page_ms:.2f} ms, "
+        f"ratio {f.page_ratio:.3f} (goal <= 1.15: "
+        f"{'met' if f.page_ratio <= 1.15 else 'MISSED'})",
+        f"python -c 'import client': {f.import_ms:.1f} ms vs bare python {f.bare_python_ms:.1f} ms "
+        f"(+{f.import_ms - f.bare_python_ms:.1f} ms); heavy modules loaded: "
+        f"{', '.join(f.heavy_modules) or 'none'}",
+    ])
+
+
+if __name__ == "__main__":
+    print(report(asyncio.run(run_client_bench())))
