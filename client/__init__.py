@@ -42,7 +42,12 @@ _LAZY = {
         "Unauthorized"), "client.errors"),
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "ApiError", "CertificateError", "ChallengeClient", "ChallengeError", "ClientConfig",
+    "ConfigError", "Conflict", "ConnectionFailed", "Forbidden", "Invalid", "NotFound",
+    "PayloadTooLarge", "PhaseClosed", "RateLimited", "ResponseInvalid", "ServerError",
+    "SyncChallengeClient", "TimedOut", "Unauthorized", "__version__", "load_config",
+]
 
 
 def __getattr__(name: str) -> Any:
