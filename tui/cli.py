@@ -1,7 +1,7 @@
 """The ``change-challenge`` command.
 
-Server commands are imported only when asked for, so a machine with just the
-client installed never loads (or needs) the server stack.
+Server commands and the demo's server are imported only when asked for, so a
+machine with just the client installed never loads (or needs) the server stack.
 """
 
 from __future__ import annotations
@@ -11,6 +11,22 @@ import sys
 from collections.abc import Sequence
 
 SERVER_COMMANDS = ("serve", "migrate", "admin", "seed")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="change-challenge",
+        description="A crowdsourcing change challenge in the terminal.",
+        epilog="Server commands: serve, migrate, admin create-user, seed demo|scale "
+               "(each has --help).")
+    parser.add_argument("--server", help="the challenge server's URL (else CHALLENGE_SERVER "
+                                         "or the config file)")
+    sub = parser.add_subparsers(dest="command")
+    demo = sub.add_parser("demo", help="a demo server with a seeded challenge, signed in")
+    demo.add_argument("--as", dest="role", choices=["participant", "moderator"],
+                      default="participant", help="who to sign in as (default participant)")
+    demo.add_argument("--fresh", action="store_true", help="rebuild the demo database")
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,16 +40,33 @@ def main(argv: Sequence[str] | None = None) -> int:
                   file=sys.stderr)
             return 2
         return server_main(args)
-    parser = argparse.ArgumentParser(
-        prog="change-challenge",
-        description="A crowdsourcing change challenge in the terminal.",
-        epilog="Server commands: serve, migrate, admin create-user, seed demo|scale "
-               "(each has --help).")
-    parser.add_argument("--server", help="the challenge server's URL")
-    parser.parse_args(args)
-    print("The terminal app is not built yet; run 'change-challenge serve' for the server.",
-          file=sys.stderr)
-    return 1
+    options = _parser().parse_args(args)
+
+    from client.config import load_config
+    from client.errors import ConfigError
+
+    try:
+        config = load_config(server=options.server)
+    except ConfigError as error:
+        print(f"change-challenge: {error}", file=sys.stderr)
+        return 2
+    from tui.app import ChallengeApp
+
+    if options.command == "demo":
+        try:
+            from tui.demo import demo_options, demo_server
+        except ImportError as exc:
+            print(f"change-challenge: the demo needs the server extra: "
+                  f"pip install 'change-challenge[server]' ({exc.name} is missing)",
+                  file=sys.stderr)
+            return 2
+        with demo_server(options.fresh) as url:
+            ChallengeApp(config.model_copy(update={"server": url, "token": None,
+                                                    "token_store": "memory"}),
+                         **demo_options(options.role)).run()
+        return 0
+    ChallengeApp(config).run()
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,129 @@
+"""The Change Challenge terminal app."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+
+from client.config import ClientConfig
+from client.errors import ChallengeError
+from client.models import Phase
+from tui.session import Session, describe
+from tui.widgets.status_bar import StatusBar, StatusInfo
+
+T = TypeVar("T")
+
+
+class ChallengeApp(App[None]):
+    """Browse, read, post and vote; everything from the keyboard."""
+
+    TITLE = "Change Challenge"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+o", "sign_out", "Sign out", show=False, id="app.sign_out"),
+    ]
+
+    def __init__(self, config: ClientConfig, *, server: str | None = None,
+                 sign_in_as: tuple[str, str] | None = None) -> None:
+        super().__init__()
+        self.config = config
+        self.server = server or config.server
+        self.sign_in_as = sign_in_as
+        self.session: Session | None = None
+        self.status_info = StatusInfo(server=self.server or "")
+        if config.theme:
+            self.theme = config.theme
+
+    def on_mount(self) -> None:
+        if self.config.keys:
+            self.set_keymap(self.config.keys)
+        if self.server:
+            self.connect(self.server)
+        else:
+            self.show_connect()
+
+    # --- the session ----------------------------------------------------------------
+
+    def update_status(self, **changes: Any) -> None:
+        """Change what the status bar says, on every screen that has one."""
+        for key, value in changes.items():
+            setattr(self.status_info, key, value)
+        for screen in self.screen_stack:
+            for bar in screen.query(StatusBar):
+                bar.refresh_text()
+
+    def show_connect(self, message: str = "") -> None:
+        from tui.screens.connect import ConnectScreen
+
+        self.push_screen(ConnectScreen(self.server or "", message))
+
+    @work(exclusive=True, group="session")
+    async def connect(self, server: str) -> None:
+        """Open a session (keyring probe in a thread), resume or sign in, then browse."""
+        import asyncio
+
+        self.server = server
+        self.update_status(server=server)
+        session = await asyncio.to_thread(Session.open, self.config, server)
+        self.session = session
+        self.update_status(store=session.store.description)
+        for notice in session.notices:
+            self.notify(notice, title="Sign-in not kept", severity="warning", timeout=10,
+                        markup=False)
+        try:
+            user = await session.resume()
+            if user is None and self.sign_in_as is not None:
+                user = await session.sign_in(*self.sign_in_as)
+        except ChallengeError as error:
+            self.show_connect(describe(error))
+            return
+        if user is None:
+            self.show_connect()
+            return
+        self.signed_in()
+
+    def signed_in(self) -> None:
+        from tui.screens.challenges import ChallengesScreen
+
+        assert self.session is not None
+        self.update_status(user=self.session.user)
+        self.switch_to(ChallengesScreen())
+
+    def switch_to(self, screen: Any) -> None:
+        """Replace whatever stack is showing with ``screen``."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(screen)
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    @work(exclusive=True, group="session")
+    async def action_sign_out(self) -> None:
+        if self.session is not None:
+            await self.session.sign_out()
+            self.update_status(user=None, phase=None)
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.show_connect("Signed out.")
+
+    def show_phase(self, phase: Phase | None) -> None:
+        self.update_status(phase=phase)
+
+    async def api(self, call: Callable[[], Awaitable[T]]) -> T | None:
+        """Run a client call; any failure becomes a message, never a crash."""
+        try:
+            return await call()
+        except ChallengeError as error:
+            self.notify(describe(error), title="Not done", severity="error", markup=False)
+            return None

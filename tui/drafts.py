@@ -1,0 +1,87 @@
+"""Drafts kept on disk as you type, so a crash or a lost network loses nothing.
+
+One JSON file per draft in the user data directory, written atomically (a
+temporary file, fsync, rename), so a kill mid-write leaves the previous version.
+A post that failed for the network stays queued with its idempotency key, so
+sending it again can never post it twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+
+DraftState = Literal["draft", "queued"]
+
+
+def drafts_dir() -> Path:
+    return Path(platformdirs.user_data_dir("change-challenge", appauthor=False)) / "drafts"
+
+
+@dataclass
+class Draft:
+    server: str
+    challenge: str
+    kind: str
+    title: str = ""
+    body: str = ""
+    themes: list[str] = field(default_factory=list)
+    anonymous: bool | None = None
+    editing: int | None = None  # the submission being edited, if any
+    state: DraftState = "draft"
+    error: str | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    idempotency_key: str = field(default_factory=lambda: uuid.uuid4().hex)
+    updated_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.title.strip() and not self.body.strip()
+
+
+class DraftStore:
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or drafts_dir()
+
+    def _path(self, draft_id: str) -> Path:
+        return self.directory / f"{draft_id}.json"
+
+    def save(self, draft: Draft) -> None:
+        draft.updated_at = datetime.now(UTC).isoformat()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".draft-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(asdict(draft), handle, ensure_ascii=False)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self._path(draft.id))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def load(self, draft_id: str) -> Draft | None:
+        try:
+            return Draft(**json.loads(self._path(draft_id).read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def all(self, server: str | None = None) -> list[Draft]:
+        """Newest first; unreadable files are skipped, not fatal."""
+        if not self.directory.is_dir():
+            return []
+        drafts = [d for p in self.directory.glob("*.json") if (d := self.load(p.stem))]
+        if server is not None:
+            drafts = [d for d in drafts if d.server == server]
+        return sorted(drafts, key=lambda d: d.updated_at, reverse=True)
+
+    def delete(self, draft_id: str) -> None:
+        self._path(draft_id).unlink(missing_ok=True)

@@ -1,0 +1,233 @@
+"""One challenge: a tab per prompt, sorting, search, theme filter, list/detail when wide."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.events import Resize
+from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+
+from client.models import Challenge, Sort, Submission
+from tui.screens.base import AppScreen
+from tui.text import one_line
+from tui.widgets.status_bar import StatusBar
+from tui.widgets.submission_detail import SubmissionDetail
+from tui.widgets.submission_list import Query, SubmissionList
+
+WIDE = 120
+SORTS: dict[str, Sort] = {"1": "top", "2": "new", "3": "discussed", "4": "random"}
+
+
+class ChallengeScreen(AppScreen[None]):
+    AUTO_FOCUS = None  # the list takes focus once it exists
+    BINDINGS = [
+        Binding("escape,h", "back", "Back", id="challenge.back"),
+        Binding("1", "sort('top')", "Top", id="challenge.sort_top"),
+        Binding("2", "sort('new')", "New", id="challenge.sort_new"),
+        Binding("3", "sort('discussed')", "Discussed", id="challenge.sort_discussed"),
+        Binding("4", "sort('random')", "Random", id="challenge.sort_random"),
+        Binding("slash", "search", "Search", id="challenge.search"),
+        Binding("t", "theme", "Theme", id="challenge.theme"),
+        Binding("n", "compose", "New", id="challenge.new"),
+        Binding("r", "refresh", "Refresh", id="challenge.refresh"),
+        Binding("j", "down", "Down", show=False, id="challenge.down"),
+        Binding("k", "up", "Up", show=False, id="challenge.up"),
+        Binding("g", "first", "First", show=False, id="challenge.first"),
+        Binding("G", "last", "Last", show=False, id="challenge.last"),
+        Binding("l", "open", "Open", show=False, id="challenge.open"),
+        Binding("s", "stats", "Stats", show=False, id="challenge.stats"),
+    ]
+
+    def __init__(self, slug: str) -> None:
+        super().__init__()
+        self.slug = slug
+        self.challenge: Challenge | None = None
+        self.sort: Sort = "new"
+        self.q: str | None = None
+        self.theme: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="heading", classes="title")
+        yield Input(placeholder="Search (enter to apply, esc to clear)", id="search",
+                    disabled=True)
+        with Horizontal(id="panes"):
+            yield TabbedContent(id="tabs")
+            yield SubmissionDetail(id="detail")
+        yield StatusBar()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_class(self.app.size.width >= WIDE, "wide")
+        self.load()
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width >= WIDE, "wide")
+
+    @work(exclusive=True)
+    async def load(self) -> None:
+        challenge = await self.challenge_app.api(lambda: self.client.get_challenge(self.slug))
+        if challenge is None:
+            return
+        self.challenge = challenge
+        self.challenge_app.show_phase(challenge.current_phase)
+        phase = challenge.current_phase
+        if phase is not None and not phase.show_counts and not self.session.is_moderator:
+            self.sort = "random"  # counts are hidden, so 'top' is not offered
+        tabs = self.query_one(TabbedContent)
+        await tabs.clear_panes()
+        for prompt in challenge.prompts:
+            items = SubmissionList(self.client, self.query_for(prompt.kind),
+                                   id=f"list-{prompt.kind}")
+            await tabs.add_pane(TabPane(one_line(prompt.question), items,
+                                        id=f"tab-{prompt.kind}"))
+        self.update_heading()
+        self.call_after_refresh(self.focus_list)
+
+    def query_for(self, kind: str) -> Query:
+        return Query(self.slug, kind, self.sort, self.q, self.theme)  # type: ignore[arg-type]
+
+    def update_heading(self) -> None:
+        if self.challenge is None:
+            return
+        parts = [one_line(self.challenge.title, "bold"), Content.styled(
+            f"  sort: {self.sort}", "dim")]
+        if self.q:
+            parts.append(Content.styled("  search: ", "dim") + one_line(self.q))
+        if self.theme:
+            parts.append(Content.styled("  theme: ", "dim") + one_line(self.theme))
+        self.query_one("#heading", Static).update(Content.assemble(*parts))
+
+    @property
+    def current_list(self) -> SubmissionList | None:
+        tabs = self.query_one(TabbedContent)
+        if not tabs.active:
+            return None
+        found = tabs.query(f"#{tabs.active} SubmissionList")
+        return found.first(SubmissionList) if found else None
+
+    def focus_list(self) -> None:
+        if (current := self.current_list) is not None:
+            current.focus()
+
+    def reload_lists(self) -> None:
+        for items in self.query(SubmissionList):
+            items.reload(self.query_for(items.query_.kind))
+        self.update_heading()
+
+    def action_sort(self, sort: Sort) -> None:
+        phase = self.challenge.current_phase if self.challenge else None
+        if (sort == "top" and phase is not None and not phase.show_counts
+                and not self.session.is_moderator):
+            self.notify("Votes are hidden while this phase runs, so there is no 'top' yet.",
+                        severity="warning")
+            return
+        self.sort = sort
+        self.reload_lists()
+
+    def action_search(self) -> None:
+        search = self.query_one("#search", Input)
+        search.disabled = False
+        search.add_class("visible")
+        search.focus()
+
+    @on(Input.Submitted, "#search")
+    def searched(self, event: Input.Submitted) -> None:
+        self.q = event.value.strip() or None
+        if self.q is None:
+            event.input.remove_class("visible")
+            event.input.disabled = True
+        self.reload_lists()
+        self.focus_list()
+
+    def key_escape(self) -> bool | None:
+        search = self.query_one("#search", Input)
+        if search.has_focus:
+            search.value = ""
+            search.remove_class("visible")
+            search.disabled = True
+            if self.q is not None:
+                self.q = None
+                self.reload_lists()
+            self.focus_list()
+            return True
+        return None
+
+    def action_theme(self) -> None:
+        from tui.screens.pick import PickScreen
+
+        if self.challenge is None:
+            return
+
+        def chosen(theme: str | None) -> None:
+            if theme is not None:
+                self.theme = theme or None
+                self.reload_lists()
+
+        options = [("", "All themes"), *((t, t) for t in self.challenge.themes)]
+        self.app.push_screen(PickScreen("Theme", options), chosen)
+
+    def action_back(self) -> None:
+        search = self.query_one("#search", Input)
+        if search.has_focus:
+            self.key_escape()
+            return
+        self.challenge_app.show_phase(None)
+        self.app.pop_screen()
+
+    def action_refresh(self) -> None:
+        self.reload_lists()
+
+    def action_down(self) -> None:
+        if (current := self.current_list) is not None:
+            current.action_cursor_down()
+
+    def action_up(self) -> None:
+        if (current := self.current_list) is not None:
+            current.action_cursor_up()
+
+    def action_first(self) -> None:
+        if (current := self.current_list) is not None:
+            current.action_first()
+
+    def action_last(self) -> None:
+        if (current := self.current_list) is not None:
+            current.action_last()
+
+    def action_open(self) -> None:
+        if (current := self.current_list) is not None and current.current is not None:
+            self.open(current.current)
+
+    def action_compose(self) -> None:
+        from tui.screens.compose import ComposeScreen
+
+        if self.challenge is None:
+            return
+        tabs = self.query_one(TabbedContent)
+        kind = (tabs.active or "tab-story").removeprefix("tab-")
+        self.app.push_screen(ComposeScreen(self.challenge, kind))
+
+    def action_stats(self) -> None:
+        from tui.screens.stats import StatsScreen
+
+        self.app.push_screen(StatsScreen(self.slug))
+
+    @on(SubmissionList.Highlighted)
+    def highlighted(self, event: SubmissionList.Highlighted) -> None:
+        self.query_one(SubmissionDetail).show(event.item)
+
+    @on(SubmissionList.Chosen)
+    def chosen(self, event: SubmissionList.Chosen) -> None:
+        self.open(event.item)
+
+    def open(self, item: Submission) -> None:
+        from tui.screens.submission import SubmissionScreen
+
+        def changed(updated: Submission | None) -> None:
+            if updated is not None:
+                for items in self.query(SubmissionList):
+                    items.replace_item(updated)
+
+        self.app.push_screen(SubmissionScreen(item, self.challenge), changed)

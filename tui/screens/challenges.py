@@ -1,0 +1,91 @@
+"""The list of challenges: title, current phase, time left, counts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from client.models import ChallengeSummary
+from tui.screens.base import AppScreen
+from tui.text import one_line, time_left
+from tui.widgets.status_bar import StatusBar
+
+
+def challenge_line(challenge: ChallengeSummary, now: datetime) -> Content:
+    phase = challenge.current_phase
+    when = (f"{phase.name}: {time_left(phase.ends_at, now)}" if phase
+            else "no phase open")
+    return Content.assemble(
+        one_line(challenge.title, "bold"), "\n",
+        Content.styled(f"  {one_line(when).plain} · {challenge.submissions} submissions · "
+                       f"{challenge.participants} people", "dim"))
+
+
+class ChallengesScreen(AppScreen[None]):
+    BINDINGS = [
+        Binding("r", "refresh", "Refresh", id="challenges.refresh"),
+        Binding("j", "cursor_down", "Down", show=False, id="challenges.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="challenges.up"),
+        Binding("l", "open", "Open", show=False, id="challenges.open"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.challenges: list[ChallengeSummary] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("Challenges", classes="title", markup=False)
+        yield OptionList(id="challenges")
+        yield StatusBar()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_cursor_down(self) -> None:
+        self.query_one(OptionList).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(OptionList).action_cursor_up()
+
+    def action_open(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            self.open(self.challenges[options.highlighted])
+
+    @work(exclusive=True)
+    async def load(self) -> None:
+        page = await self.challenge_app.api(lambda: self.client.list_challenges(limit=100))
+        if page is None:
+            return
+        self.challenges = page.items
+        now = datetime.now(UTC)
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options([Option(challenge_line(c, now), id=c.slug) for c in page.items])
+        if page.items:
+            options.highlighted = 0
+        else:
+            options.add_option(Option("No challenges yet.", disabled=True))
+        options.focus()
+        if len(page.items) == 1 and not getattr(self, "_opened_once", False):
+            self._opened_once = True
+            self.open(page.items[0])  # one challenge: go straight in, as people expect
+
+    @on(OptionList.OptionSelected)
+    def selected(self, event: OptionList.OptionSelected) -> None:
+        self.open(self.challenges[event.option_index])
+
+    def open(self, challenge: ChallengeSummary) -> None:
+        from tui.screens.challenge import ChallengeScreen
+
+        self.app.push_screen(ChallengeScreen(challenge.slug))

@@ -1,0 +1,43 @@
+"""``?``: every key, from the bindings themselves (so remapped keys show as remapped)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+KEYS = """\
+j / k, arrows   move            g / G      first / last
+enter / l       open            esc / h    back
+/               search          t          theme filter
+1 2 3 4         sort: top, new, discussed, random
++ / - / 0       support, oppose, withdraw vote
+c               comment         f          flag
+n               new submission  d          drafts
+e / w           edit / withdraw your own submission
+s               statistics      r          refresh
+ctrl+p          command palette (every action)
+ctrl+o          sign out        q          quit
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 72; max-width: 100%; height: auto; max-height: 90%;
+                                  border: round $primary; padding: 0 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Content.styled("Keys", "bold"))
+            yield Static(Content(KEYS))
+            yield Static(Content.styled(
+                "Keys can be remapped in the config file's [keys] table.", "dim"))
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)

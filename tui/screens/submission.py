@@ -1,0 +1,250 @@
+"""One submission: its body, votes (shown at once, then confirmed), comments, flags."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Footer, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from client.errors import ChallengeError
+from client.models import Challenge, Comment, FlagReason, Submission
+from tui.screens.base import AppScreen
+from tui.session import describe
+from tui.text import ago, one_line, plain, safe
+from tui.widgets.status_bar import StatusBar
+from tui.widgets.submission_detail import header
+
+REASONS: list[tuple[str, str]] = [
+    ("personal_data", "Personal data (e.g. patient details)"),
+    ("offensive", "Offensive"), ("spam", "Spam"), ("off_topic", "Off topic"),
+    ("other", "Something else"),
+]
+
+
+def comment_line(comment: Comment, now: datetime) -> Content:
+    indent = "    " if comment.parent_id else ""
+    return Content.assemble(
+        Content(indent), one_line(comment.author.display_name, "bold"),
+        Content.styled(f" · {ago(comment.created_at, now)}", "dim"), "\n",
+        Content(indent), safe(comment.body))
+
+
+def voted(item: Submission, value: int | None) -> Submission:
+    """What the submission looks like after this vote, before the server confirms."""
+    old = item.my_vote
+    up, down = item.up, item.down
+    if up is not None and down is not None:
+        up += (value == 1) - (old == 1)
+        down += (value == -1) - (old == -1)
+    return item.model_copy(update={"my_vote": value, "up": up, "down": down})
+
+
+class SubmissionScreen(AppScreen[Submission | None]):
+    BINDINGS = [
+        Binding("escape,h", "back", "Back", id="submission.back"),
+        Binding("plus", "vote(1)", "Support", id="submission.support"),
+        Binding("minus", "vote(-1)", "Oppose", id="submission.oppose"),
+        Binding("0", "vote(0)", "Withdraw vote", id="submission.unvote"),
+        Binding("c", "comment", "Comment", id="submission.comment"),
+        Binding("f", "flag", "Flag", id="submission.flag"),
+        Binding("e", "edit", "Edit", show=False, id="submission.edit"),
+        Binding("w", "withdraw", "Withdraw", show=False, id="submission.withdraw"),
+        Binding("r", "refresh", "Refresh", id="submission.refresh"),
+        Binding("j", "scroll_down", show=False, id="submission.down"),
+        Binding("k", "scroll_up", show=False, id="submission.up"),
+    ]
+    DEFAULT_CSS = """
+    SubmissionScreen #comments { height: auto; max-height: 20; }
+    """
+
+    def __init__(self, item: Submission, challenge: Challenge | None = None) -> None:
+        super().__init__()
+        self.item = item
+        self.challenge = challenge
+        self.comments: list[Comment] = []
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="body"):
+            yield Static(id="header")
+            yield Markdown(open_links=False, id="markdown")
+            yield Static(Content.styled("Comments", "bold"), id="comments-title")
+            yield OptionList(id="comments")
+        yield StatusBar()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.render_item()
+        self.query_one(Markdown).update(plain(self.item.body))
+        self.query_one("#body").focus()
+        self.load_comments()
+
+    def render_item(self) -> None:
+        self.query_one("#header", Static).update(header(self.item))
+
+    @work(exclusive=True, group="comments")
+    async def load_comments(self) -> None:
+        page = await self.challenge_app.api(lambda: self.client.list_comments(self.item.id,
+                                                                              limit=100))
+        if page is None:
+            return
+        # Replies follow their parent, whatever order they arrived in.
+        tops = [c for c in page.items if c.parent_id is None]
+        replies = [c for c in page.items if c.parent_id is not None]
+        ordered: list[Comment] = []
+        for top in tops:
+            ordered.append(top)
+            ordered.extend(r for r in replies if r.parent_id == top.id)
+        self.comments = ordered
+        now = datetime.now(UTC)
+        options = self.query_one("#comments", OptionList)
+        options.clear_options()
+        options.add_options([Option(comment_line(c, now), id=str(c.id)) for c in ordered])
+        if not ordered:
+            options.add_option(Option(Content.styled("No comments yet: press c.", "dim"),
+                                      disabled=True))
+
+    def selected_comment(self) -> Comment | None:
+        options = self.query_one("#comments", OptionList)
+        if not options.has_focus or options.highlighted is None:
+            return None
+        if options.highlighted >= len(self.comments):
+            return None
+        return self.comments[options.highlighted]
+
+    @work(group="vote")
+    async def action_vote(self, value: int) -> None:
+        before = self.item
+        wanted = None if value == 0 else value
+        if before.my_vote == wanted:
+            return
+        self.item = voted(before, wanted)  # shown at once …
+        self.render_item()
+        try:
+            result = await (self.client.unvote(before.id) if wanted is None
+                            else self.client.vote(before.id, 1 if wanted == 1 else -1))
+        except ChallengeError as error:
+            self.item = before  # … and rolled back, visibly, if the server says no
+            self.render_item()
+            self.notify(describe(error), title="Vote not counted", severity="error",
+                        markup=False)
+            return
+        self.item = self.item.model_copy(update={
+            "my_vote": result.my_vote, "up": result.up, "down": result.down,
+            "score": result.score})
+        self.render_item()
+
+    def action_comment(self) -> None:
+        from tui.screens.write import WriteScreen
+
+        parent = self.selected_comment()
+        parent_id = (parent.parent_id or parent.id) if parent else None
+        title = (f"Reply to {plain(parent.author.display_name)}" if parent
+                 else "Comment")
+
+        async def send(text: str) -> object:
+            return await self.client.add_comment(self.item.id, text, parent_id=parent_id)
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                self.item = self.item.model_copy(update={"comments": self.item.comments + 1})
+                self.render_item()
+                self.load_comments()
+                self.notify("Comment posted.")
+
+        self.app.push_screen(WriteScreen(title, send), done)
+
+    def action_flag(self) -> None:
+        from tui.screens.pick import PickScreen
+        from tui.screens.write import WriteScreen
+
+        comment = self.selected_comment()
+        what = "comment" if comment else "submission"
+
+        def reason_chosen(reason: str | None) -> None:
+            if reason is None:
+                return
+            flag_reason: FlagReason = reason  # type: ignore[assignment]
+
+            async def send(note: str) -> object:
+                if comment is not None:
+                    return await self.client.flag_comment(comment.id, flag_reason, note)
+                return await self.client.flag_submission(self.item.id, flag_reason, note)
+
+            def sent(note: str | None) -> None:
+                if note is not None:
+                    self.notify(f"Thank you: the {what} is reported to the moderators.")
+
+            self.app.push_screen(
+                WriteScreen(f"Why flag this {what}? (a note for the moderators)", send), sent)
+
+        self.app.push_screen(PickScreen(f"Flag this {what}", REASONS), reason_chosen)
+
+    def action_edit(self) -> None:
+        from tui.screens.compose import ComposeScreen
+
+        if not self.item.is_mine or self.challenge is None:
+            self.notify("Only the author can edit a submission.", severity="warning")
+            return
+
+        def edited(item: Submission | None) -> None:
+            if item is not None:
+                self.item = item
+                self.render_item()
+                self.query_one(Markdown).update(plain(item.body))
+
+        self.app.push_screen(ComposeScreen(self.challenge, self.item.kind, editing=self.item),
+                             edited)
+
+    def action_withdraw(self) -> None:
+        from tui.widgets.confirm import ConfirmScreen
+
+        if not self.item.is_mine:
+            self.notify("Only the author can withdraw a submission.", severity="warning")
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.withdraw()
+
+        self.app.push_screen(ConfirmScreen("Withdraw this submission? Others will no longer "
+                                           "see it."), confirmed)
+
+    @work(exclusive=True)
+    async def withdraw(self) -> None:
+        try:
+            await self.client.withdraw_submission(self.item.id)
+        except ChallengeError as error:
+            self.notify(describe(error), severity="error", markup=False)
+            return
+        self.item = self.item.model_copy(update={"status": "withdrawn"})
+        self.notify("Withdrawn.")
+        self.dismiss(self.item)
+
+    @work(exclusive=True)
+    async def action_refresh(self) -> None:
+        item = await self.challenge_app.api(lambda: self.client.get_submission(self.item.id))
+        if item is not None:
+            self.item = item
+            self.render_item()
+            self.query_one(Markdown).update(plain(item.body))
+        self.load_comments()
+
+    def action_scroll_down(self) -> None:
+        self.query_one("#body", VerticalScroll).scroll_down()
+
+    def action_scroll_up(self) -> None:
+        self.query_one("#body", VerticalScroll).scroll_up()
+
+    def action_back(self) -> None:
+        self.dismiss(self.item)
+
+    @on(Markdown.LinkClicked)
+    def link(self, event: Markdown.LinkClicked) -> None:
+        event.stop()
+        self.notify(f"Link (not opened): {plain(event.href)}", markup=False, timeout=8)

@@ -1,0 +1,68 @@
+"""A modal for a short piece of writing (a comment, a reply, a flag note).
+
+It closes only when sending succeeded; a refusal is shown and the text stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Static, TextArea
+
+from client.errors import ChallengeError
+from tui.session import describe
+
+Send = Callable[[str], Awaitable[object]]
+
+
+class WriteScreen(ModalScreen[str | None]):
+    BINDINGS = [
+        Binding("ctrl+s", "send", "Send", id="write.send"),
+        Binding("escape", "cancel", "Cancel", id="write.cancel"),
+    ]
+    DEFAULT_CSS = """
+    WriteScreen { align: center middle; }
+    WriteScreen > Vertical { width: 80; max-width: 100%; height: auto; max-height: 90%;
+                             border: round $primary; padding: 0 1; }
+    WriteScreen TextArea { height: 10; }
+    """
+
+    def __init__(self, title: str, send: Send, text: str = "",
+                 hint: str = "ctrl+s send · esc cancel") -> None:
+        super().__init__()
+        self.title_text = title
+        self.send = send
+        self.initial = text
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, classes="title", markup=False)
+            yield TextArea(self.initial, id="text", soft_wrap=True)
+            yield Static(self.hint, classes="muted", markup=False)
+            yield Static("", id="message", classes="error", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    @work(exclusive=True)
+    async def action_send(self) -> None:
+        text = self.query_one(TextArea).text
+        if not text.strip():
+            self.query_one("#message", Static).update("Write something first.")
+            return
+        self.query_one("#message", Static).update("Sending…")
+        try:
+            await self.send(text)
+        except ChallengeError as error:
+            self.query_one("#message", Static).update(describe(error))
+            return
+        self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

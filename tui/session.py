@@ -1,0 +1,85 @@
+"""Who is signed in where, and where the token is kept: the app's model, no widgets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from client.api import ChallengeClient
+from client.config import ClientConfig
+from client.credentials import StoreChoice, choose_store
+from client.errors import ApiError, ChallengeError, Unauthorized
+from client.models import User
+
+
+@dataclass
+class Session:
+    server: str
+    client: ChallengeClient
+    store: StoreChoice
+    user: User | None = None
+    notices: list[str] = field(default_factory=list)
+
+    @classmethod
+    def open(cls, config: ClientConfig, server: str) -> Session:
+        """Blocking (it may probe the keyring): run it in a thread."""
+        store = choose_store(config)
+        client = ChallengeClient.from_config(config.model_copy(update={"server": server}))
+        session = cls(server=server, client=client, store=store)
+        if store.notice:
+            session.notices.append(store.notice)
+        return session
+
+    async def resume(self) -> User | None:
+        """Sign in with the kept token, if there is one that still works."""
+        token = self.store.store.get(self.server)
+        if not token:
+            return None
+        self.client.token = token
+        try:
+            self.user = await self.client.me()
+        except Unauthorized:
+            self.store.store.delete(self.server)
+            self.client.token = None
+            return None
+        return self.user
+
+    async def sign_in(self, email: str, password: str) -> User:
+        auth = await self.client.login(email, password)
+        self.store.store.set(self.server, auth.token)
+        self.user = auth.user
+        return auth.user
+
+    async def register(self, email: str, display_name: str, password: str) -> User:
+        auth = await self.client.register(email, display_name, password)
+        self.store.store.set(self.server, auth.token)
+        self.user = auth.user
+        return auth.user
+
+    async def sign_out(self) -> None:
+        try:
+            await self.client.logout()
+        except ChallengeError:
+            pass  # signing out locally still counts; the token expires on its own
+        finally:
+            self.store.store.delete(self.server)
+            self.user = None
+
+    @property
+    def role(self) -> str | None:
+        return self.user.role if self.user else None
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in ("moderator", "admin")
+
+
+def describe(error: BaseException) -> str:
+    """A message a person can act on, for any error the client raises."""
+    if isinstance(error, ApiError):
+        if error.errors:
+            fields = "; ".join(f"{e.field}: {e.message}" for e in error.errors[:3])
+            return f"{error.message} ({fields})" if error.detail is None else error.message
+        return error.message
+    if isinstance(error, ChallengeError):
+        return str(error)
+    return f"Something went wrong: {type(error).__name__}: {error}"

@@ -1,0 +1,54 @@
+"""The top line: server, who is signed in, the phase countdown, where the token is kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from textual.content import Content
+from textual.widgets import Static
+
+from client.models import Phase, User
+from tui.text import plain, time_left
+
+
+@dataclass
+class StatusInfo:
+    server: str = ""
+    user: User | None = None
+    phase: Phase | None = None
+    store: str = ""
+
+    def render(self, now: datetime) -> Content:
+        # Most useful first: a narrow terminal cuts the end of the line.
+        parts: list[Content] = []
+        if self.phase is not None:
+            parts.append(Content(f"{plain(self.phase.name)}: "
+                                 f"{time_left(self.phase.ends_at, now)}"))
+        if self.user is not None:
+            parts.append(Content(f"{plain(self.user.display_name)} ({self.user.role})"))
+        else:
+            parts.append(Content("signed out"))
+        server = plain(self.server).removeprefix("https://").removeprefix("http://")
+        parts.append(Content(server or "not connected"))
+        if self.store:
+            parts.append(Content(f"token: {plain(self.store)}"))
+        return Content(" │ ").join(parts)
+
+
+class StatusBar(Static):
+    """Shows the app's ``status_info``; every screen has one."""
+
+    DEFAULT_CSS = """
+    StatusBar { dock: top; height: 1; background: $panel; color: $text-muted;
+                padding: 0 1; }
+    """
+
+    def on_mount(self) -> None:
+        self.set_interval(30, self.refresh_text)  # the countdown moves on its own
+        self.refresh_text()
+
+    def refresh_text(self) -> None:
+        info: StatusInfo | None = getattr(self.app, "status_info", None)
+        if info is not None:
+            self.update(info.render(datetime.now(UTC)))
