@@ -37,8 +37,9 @@ class ChallengeScreen(AppScreen[None]):
         Binding("k", "up", "Up", show=False, id="challenge.up"),
         Binding("g", "first", "First", show=False, id="challenge.first"),
         Binding("G", "last", "Last", show=False, id="challenge.last"),
-        Binding("l", "open", "Open", show=False, id="challenge.open"),
+        Binding("enter,l", "open", "Open", show=False, id="challenge.open"),
         Binding("s", "stats", "Stats", show=False, id="challenge.stats"),
+        Binding("d", "drafts", "Drafts", show=False, id="challenge.drafts"),
     ]
 
     def __init__(self, slug: str) -> None:
@@ -142,18 +143,15 @@ class ChallengeScreen(AppScreen[None]):
         self.reload_lists()
         self.focus_list()
 
-    def key_escape(self) -> bool | None:
+    def close_search(self) -> None:
         search = self.query_one("#search", Input)
-        if search.has_focus:
-            search.value = ""
-            search.remove_class("visible")
-            search.disabled = True
-            if self.q is not None:
-                self.q = None
-                self.reload_lists()
-            self.focus_list()
-            return True
-        return None
+        search.value = ""
+        search.remove_class("visible")
+        search.disabled = True
+        if self.q is not None:
+            self.q = None
+            self.reload_lists()
+        self.focus_list()
 
     def action_theme(self) -> None:
         from tui.screens.pick import PickScreen
@@ -170,9 +168,8 @@ class ChallengeScreen(AppScreen[None]):
         self.app.push_screen(PickScreen("Theme", options), chosen)
 
     def action_back(self) -> None:
-        search = self.query_one("#search", Input)
-        if search.has_focus:
-            self.key_escape()
+        if self.query_one("#search", Input).has_class("visible"):
+            self.close_search()  # esc first closes the search, then leaves
             return
         self.challenge_app.show_phase(None)
         self.app.pop_screen()
@@ -207,7 +204,17 @@ class ChallengeScreen(AppScreen[None]):
             return
         tabs = self.query_one(TabbedContent)
         kind = (tabs.active or "tab-story").removeprefix("tab-")
-        self.app.push_screen(ComposeScreen(self.challenge, kind))
+        def posted(item: Submission | None) -> None:
+            if item is not None:
+                self.reload_lists()
+
+        self.app.push_screen(ComposeScreen(self.challenge, kind), posted)
+
+    def action_drafts(self) -> None:
+        from tui.screens.drafts import DraftsScreen
+
+        if self.challenge is not None:
+            self.app.push_screen(DraftsScreen(self.challenge))
 
     def action_stats(self) -> None:
         from tui.screens.stats import StatsScreen

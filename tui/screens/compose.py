@@ -10,6 +10,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Footer, Input, Select, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
+from client.api import ChallengeClient
 from client.errors import ApiError, ChallengeError, ConnectionFailed, Invalid, ServerError
 from client.models import (
     MAX_THEMES,
@@ -142,7 +143,7 @@ class ComposeScreen(AppScreen[Submission | None]):
         self.store.save(self.draft)
         message.update("Posting…")
         try:
-            result = await self.send()
+            result = await post_draft(self.client, self.challenge.slug, self.draft)
         except ConnectionFailed as error:
             self.draft.error = describe(error)
             self.store.save(self.draft)
@@ -161,18 +162,31 @@ class ComposeScreen(AppScreen[Submission | None]):
         self.notify("Posted." if self.editing is None else "Saved.")
         self.dismiss(result)
 
-    async def send(self) -> Submission:
-        d = self.draft
-        if d.editing is not None:
-            return await self.client.update_submission(d.editing, SubmissionUpdate(
-                title=d.title, body=d.body, themes=d.themes, anonymous=d.anonymous))
-        try:
-            body = SubmissionCreate(kind=d.kind, title=d.title, body=d.body,
-                                    themes=d.themes, anonymous=d.anonymous)
-        except ValidationError as exc:  # checked here too, so mistakes show at once
-            errors = [FieldError(field=str(e["loc"][0]), message=str(e["msg"]).removeprefix(
-                "Value error, ")) for e in exc.errors()]
-            raise Invalid(Problem(title="Invalid", status=422, errors=errors,
-                                  detail="Check the fields marked above.")) from None
-        return await self.client.create_submission(self.challenge.slug, body,
-                                                   idempotency_key=d.idempotency_key)
+
+async def post_draft(client: ChallengeClient, slug: str, draft: Draft) -> Submission:
+    """Send a draft: an edit, or a new post under the draft's own idempotency key."""
+    if draft.editing is not None:
+        return await client.update_submission(draft.editing, SubmissionUpdate(
+            title=draft.title, body=draft.body, themes=draft.themes, anonymous=draft.anonymous))
+    try:
+        body = SubmissionCreate(kind=draft.kind, title=draft.title, body=draft.body,
+                                themes=draft.themes, anonymous=draft.anonymous)
+    except ValidationError as exc:  # checked here too, so mistakes show at once
+        errors = [FieldError(field=str(e["loc"][0]), message=str(e["msg"]).removeprefix(
+            "Value error, ")) for e in exc.errors()]
+        raise Invalid(Problem(title="Invalid", status=422, errors=errors,
+                              detail="Check the fields marked above.")) from None
+    return await client.create_submission(slug, body, idempotency_key=draft.idempotency_key)
+
+
+async def send_draft(client: ChallengeClient, challenge: Challenge, draft: Draft,
+                     store: DraftStore) -> tuple[bool, str]:
+    """Send from the drafts screen: the draft goes when it is posted, stays otherwise."""
+    try:
+        await post_draft(client, challenge.slug, draft)
+    except ChallengeError as error:
+        draft.error = describe(error)
+        store.save(draft)
+        return False, describe(error)
+    store.delete(draft.id)
+    return True, "Posted." if draft.editing is None else "Saved."

@@ -108,6 +108,8 @@ class SubmissionList(OptionList):
         self.exhausted = page.next_cursor is None
         if replace and self.items:
             self.highlighted = 0
+        if self.screen.focused is None and self.display:
+            self.focus()
         if not self.items:
             self.add_option(Option(Content.styled("Nothing here yet.", "dim"), disabled=True))
 

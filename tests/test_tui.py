@@ -1,0 +1,268 @@
+"""The terminal app driven with Pilot against a real server on loopback (SQLite)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from textual.content import Content
+from textual.pilot import Pilot
+from textual.widgets import Input, Static, TextArea
+
+from client import ChallengeClient
+from client.config import ClientConfig
+from client.models import ChallengeCreate, ChallengeUpdate, SubmissionCreate
+from client.text import clean_text
+from tests.support import DAY, LiveServer, add_users, challenge_spec, open_phase, phase
+from tui.app import ChallengeApp
+from tui.drafts import DraftStore
+from tui.screens.challenge import ChallengeScreen
+from tui.screens.compose import ComposeScreen
+from tui.screens.connect import ConnectScreen
+from tui.screens.submission import SubmissionScreen
+from tui.widgets.submission_list import SubmissionList
+
+HOSTILE = "[/] [@click=app.quit]x[/] \x1b[31mred\x1b]0;title\x07 \u202eevil 看护 🧑‍⚕️"
+STORED = clean_text(HOSTILE)  # what the server keeps: minus controls and bidi overrides
+PASSWORD = "a long password"
+
+
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    return sqlite_url
+
+
+@pytest.fixture(autouse=True)
+def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drafts and config go to a temporary home, never the developer's."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+
+
+@dataclass
+class World:
+    url: str
+    admin: ChallengeClient
+    ids: list[int]
+
+
+@pytest.fixture
+async def world(live: LiveServer, database_url: str) -> AsyncIterator[World]:
+    ((_, token),) = await add_users(database_url, 1, role="admin", prefix="admin")
+    async with ChallengeClient(live.url, token=token) as admin:
+        await admin.create_challenge(ChallengeCreate.model_validate(challenge_spec()))
+        ids = []
+        for i, title in enumerate(["Daily huddles", "Rota swaps", HOSTILE]):
+            made = await admin.create_submission("change", SubmissionCreate(
+                kind="story", title=title, body=f"Body {i} with **bold** and {HOSTILE}"))
+            ids.append(made.id)
+        await admin.vote(ids[1], 1)
+        async with ChallengeClient(live.url) as ada:
+            await ada.register("ada@example.org", "Ada [b]bold[/b]", PASSWORD)
+        yield World(live.url, admin, ids)
+
+
+def make_app(url: str, sign_in: bool = True) -> ChallengeApp:
+    config = ClientConfig(server=url, token_store="memory")
+    return ChallengeApp(config, sign_in_as=("ada@example.org", PASSWORD) if sign_in else None)
+
+
+def text_of(widget: Static) -> str:
+    content = widget.content
+    return content.plain if isinstance(content, Content) else str(content)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until every worker is done and the screen has caught up."""
+    for _ in range(5):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def challenge_screen(pilot: Pilot[None]) -> ChallengeScreen:
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, ChallengeScreen), screen
+    return screen
+
+
+def titles(screen: ChallengeScreen) -> list[str]:
+    items = screen.current_list
+    assert items is not None
+    return [s.title for s in items.items]
+
+
+async def test_signs_in_and_lists_the_challenge(world: World) -> None:
+    app = make_app(world.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await challenge_screen(pilot)
+        assert titles(screen) == [STORED, "Rota swaps", "Daily huddles"]  # newest first
+        bar = app.status_info.render(datetime.now(UTC)).plain
+        assert "Ada [b]bold[/b] (participant)" in bar
+        assert "token: memory" in bar
+        await pilot.press("1")
+        await settle(pilot)
+        assert titles(screen)[0] == "Rota swaps"  # the one with a vote
+        assert "sort: top" in text_of(screen.query_one("#heading", Static))
+
+
+async def test_search_and_back(world: World) -> None:
+    app = make_app(world.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await challenge_screen(pilot)
+        await pilot.press("slash", *"huddles", "enter")
+        await settle(pilot)
+        assert titles(screen) == ["Daily huddles"]
+        await pilot.press("slash", "escape")
+        await settle(pilot)
+        assert len(titles(screen)) == 3
+
+
+async def test_vote_is_shown_then_confirmed(world: World) -> None:
+    app = make_app(world.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await challenge_screen(pilot)
+        await pilot.press("G", "enter")  # the oldest: "Daily huddles"
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SubmissionScreen)
+        assert screen.item.title == "Daily huddles"
+        await pilot.press("plus")
+        await settle(pilot)
+        assert screen.item.my_vote == 1 and screen.item.up == 1
+        server_view = await world.admin.get_submission(screen.item.id)
+        assert server_view.up == 1
+        await pilot.press("0")
+        await settle(pilot)
+        assert (await world.admin.get_submission(screen.item.id)).up == 0
+        assert screen.item.my_vote is None
+
+
+async def test_refused_vote_is_rolled_back_visibly(world: World) -> None:
+    await world.admin.update_challenge("change", ChallengeUpdate.model_validate(
+        {"phases": [open_phase(votes=False)]}))
+    app = make_app(world.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await challenge_screen(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SubmissionScreen)
+        await pilot.press("plus")
+        await settle(pilot)
+        assert screen.item.my_vote is None
+        messages = [n.message for n in app._notifications]
+        assert any("does not allow you to vote" in m for m in messages), messages
+
+
+async def test_comment_keeps_text_on_refusal_and_posts(world: World) -> None:
+    app = make_app(world.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await challenge_screen(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        submission = app.screen
+        assert isinstance(submission, SubmissionScreen)
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press(*"Tried this [/] too", "ctrl+s")
+        await settle(pilot)
+        page = await world.admin.list_comments(submission.item.id)
+        assert [c.body for c in page.items] == ["Tried this [/] too"]
+        assert app.screen is submission
+
+
+async def test_compose_posts_and_shows_errors_inline(world: World) -> None:
+    app = make_app(world.url)
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        await challenge_screen(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        compose = app.screen
+        assert isinstance(compose, ComposeScreen)
+        await pilot.press("ctrl+s")  # nothing typed yet
+        await settle(pilot)
+        assert app.screen is compose
+        assert text_of(compose.query_one("#title-error", Static))
+        await pilot.press(*"Night huddles")
+        compose.query_one("#body", TextArea).text = "At 3am."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ComposeScreen)
+        listed = await world.admin.list_submissions("change")
+        assert listed.items[0].title == "Night huddles"
+        assert DraftStore().all() == []  # posted drafts are cleared
+
+
+async def test_closing_compose_keeps_a_draft(world: World) -> None:
+    app = make_app(world.url)
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        await challenge_screen(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"Half an idea", "escape")
+        await settle(pilot)
+        (draft,) = DraftStore().all()
+        assert draft.title == "Half an idea" and draft.server == world.url
+        await pilot.press("d")
+        await settle(pilot)
+        from tui.screens.drafts import DraftsScreen
+
+        assert isinstance(app.screen, DraftsScreen)
+        assert [d.title for d in app.screen.drafts] == ["Half an idea"]
+
+
+async def test_wrong_password_and_unreachable_server(world: World) -> None:
+    app = ChallengeApp(ClientConfig(server=world.url, token_store="memory"),
+                       sign_in_as=("ada@example.org", "wrong password"))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ConnectScreen)
+        assert "email or password is wrong" in text_of(screen.query_one("#message",
+                                                                Static))
+        server = screen.query_one("#server", Input)
+        server.value = "http://127.0.0.1:9"  # discard port: nothing listens
+        screen.query_one("#email", Input).value = "ada@example.org"
+        screen.query_one("#password", Input).value = PASSWORD
+        screen.submit()
+        await settle(pilot)
+        message = text_of(screen.query_one("#message", Static))
+        assert "Cannot connect to http://127.0.0.1:9" in message
+        assert screen.query_one("#password", Input).value == PASSWORD  # kept
+
+
+async def test_hostile_text_is_shown_literally(world: World) -> None:
+    app = make_app(world.url)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        screen = await challenge_screen(pilot)
+        assert screen.has_class("wide")  # list and detail side by side from 120 columns
+        await pilot.press("g", "enter")
+        await settle(pilot)
+        submission = app.screen
+        assert isinstance(submission, SubmissionScreen)
+        header = text_of(submission.query_one("#header", Static))
+        assert "[/] [@click=app.quit]x[/]" in header
+        assert "\x1b" not in header and "\u202e" not in header
+        assert "看护" in header
+        assert app.is_running  # the click action was text, not an action
+
+
+async def test_closed_phase_hides_top_and_counts(world: World, database_url: str) -> None:
+    await world.admin.update_challenge("change", ChallengeUpdate.model_validate({
+        "phases": [phase("Vote", -DAY, DAY, votes=True, show_counts=False)]}))
+    app = make_app(world.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await challenge_screen(pilot)
+        assert screen.sort == "random"
+        await pilot.press("1")
+        await settle(pilot)
+        assert screen.sort == "random"
+        items = screen.current_list
+        assert isinstance(items, SubmissionList)
+        assert all(s.up is None for s in items.items)
+    await asyncio.sleep(0)
