@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import httpx
 from textual import work
 from textual.app import App
 from textual.binding import Binding
@@ -31,8 +32,10 @@ class ChallengeApp(App[None]):
     ]
 
     def __init__(self, config: ClientConfig, *, server: str | None = None,
-                 sign_in_as: tuple[str, str] | None = None) -> None:
+                 sign_in_as: tuple[str, str] | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
         super().__init__()
+        self.transport = transport  # tests hand in an in-process server
         self.config = config
         self.server = server or config.server
         self.sign_in_as = sign_in_as
@@ -71,7 +74,7 @@ class ChallengeApp(App[None]):
 
         self.server = server
         self.update_status(server=server)
-        session = await asyncio.to_thread(Session.open, self.config, server)
+        session = await asyncio.to_thread(Session.open, self.config, server, self.transport)
         self.session = session
         self.update_status(store=session.store.description)
         for notice in session.notices:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import httpx
+
 from client.api import ChallengeClient
 from client.config import ClientConfig
 from client.credentials import StoreChoice, choose_store
@@ -20,10 +22,12 @@ class Session:
     notices: list[str] = field(default_factory=list)
 
     @classmethod
-    def open(cls, config: ClientConfig, server: str) -> Session:
+    def open(cls, config: ClientConfig, server: str,
+             transport: httpx.AsyncBaseTransport | None = None) -> Session:
         """Blocking (it may probe the keyring): run it in a thread."""
         store = choose_store(config)
-        client = ChallengeClient.from_config(config.model_copy(update={"server": server}))
+        client = ChallengeClient.from_config(config.model_copy(update={"server": server}),
+                                             transport=transport)
         session = cls(server=server, client=client, store=store)
         if store.notice:
             session.notices.append(store.notice)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -12,6 +12,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from client.models import ChallengeSummary
+from tui import clock
 from tui.screens.base import AppScreen
 from tui.text import one_line, time_left
 from tui.widgets.status_bar import StatusBar
@@ -68,7 +69,7 @@ class ChallengesScreen(AppScreen[None]):
         if page is None:
             return
         self.challenges = page.items
-        now = datetime.now(UTC)
+        now = clock.now()
         options = self.query_one(OptionList)
         options.clear_options()
         options.add_options([Option(challenge_line(c, now), id=c.slug) for c in page.items])

@@ -94,7 +94,8 @@ class ConnectScreen(Screen[None]):
         self.show("Connecting…")
         try:
             if app.session is None or app.session.server != server:
-                app.session = await asyncio.to_thread(Session.open, app.config, server)
+                app.session = await asyncio.to_thread(Session.open, app.config, server,
+                                                     app.transport)
                 app.server = server
                 app.update_status(server=server, store=app.session.store.description)
             if self.registering:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from textual import work
 from textual.app import ComposeResult
@@ -12,6 +12,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from client.models import Challenge
+from tui import clock
 from tui.drafts import Draft, DraftStore
 from tui.screens.base import AppScreen
 from tui.text import ago, one_line
@@ -63,7 +64,7 @@ class DraftsScreen(AppScreen[None]):
                        if d.challenge == self.challenge.slug]
         options = self.query_one(OptionList)
         options.clear_options()
-        now = datetime.now(UTC)
+        now = clock.now()
         options.add_options([Option(draft_line(d, now), id=d.id) for d in self.drafts])
         if not self.drafts:
             options.add_option(Option(Content.styled("No drafts.", "dim"), disabled=True))

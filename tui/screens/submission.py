@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from client.errors import ChallengeError
 from client.models import Challenge, Comment, FlagReason, Submission
+from tui import clock
 from tui.screens.base import AppScreen
 from tui.session import describe
 from tui.text import ago, one_line, plain, safe
@@ -101,7 +102,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
             ordered.append(top)
             ordered.extend(r for r in replies if r.parent_id == top.id)
         self.comments = ordered
-        now = datetime.now(UTC)
+        now = clock.now()
         options = self.query_one("#comments", OptionList)
         options.clear_options()
         options.add_options([Option(comment_line(c, now), id=str(c.id)) for c in ordered])

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from textual.content import Content
 from textual.widgets import Static
 
 from client.models import Phase, User
+from tui import clock
 from tui.text import plain, time_left
 
 
@@ -51,4 +52,4 @@ class StatusBar(Static):
     def refresh_text(self) -> None:
         info: StatusInfo | None = getattr(self.app, "status_info", None)
         if info is not None:
-            self.update(info.render(datetime.now(UTC)))
+            self.update(info.render(clock.now()))

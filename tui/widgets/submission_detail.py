@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Markdown, Static
 
 from client.models import Submission
+from tui import clock
 from tui.text import ago, one_line, plain
 
 
@@ -24,7 +23,7 @@ def header(item: Submission) -> Content:
     lines = [
         one_line(item.title, "bold"),
         Content.assemble(author, Content.styled(
-            f" · {item.kind} · {ago(item.created_at, datetime.now(UTC))}", "dim")),
+            f" · {item.kind} · {ago(item.created_at, clock.now())}", "dim")),
         Content.styled("Themes: ", "dim") + one_line(", ".join(item.themes) or "none"),
         Content(f"{votes} · {mine} · {item.comments} comments"),
     ]

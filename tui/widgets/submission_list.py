@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from textual import work
 from textual.content import Content
@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from client.api import ChallengeClient
 from client.errors import ChallengeError
 from client.models import Kind, Sort, Submission
+from tui import clock
 from tui.session import describe
 from tui.text import ago, one_line, plural
 
@@ -98,7 +99,7 @@ class SubmissionList(OptionList):
             return
         finally:
             self.loading = False
-        now = datetime.now(UTC)
+        now = clock.now()
         if replace:
             self.clear_options()
             self.items = []
@@ -119,7 +120,7 @@ class SubmissionList(OptionList):
             if existing.id == item.id:
                 self.items[index] = item
                 self.replace_option_prompt_at_index(
-                    index, submission_line(item, datetime.now(UTC)))
+                    index, submission_line(item, clock.now()))
                 return
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:

@@ -1,0 +1,84 @@
+"""Snapshots of the main screens at 80x24 and 120x40, on the seeded demo at a fixed time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+
+import tui.clock
+from client.config import ClientConfig
+from server.app import create_app
+from server.config import Settings
+from server.db import Database
+from server.security import Passwords
+from server.seed.demo import seed_demo
+from server.services import Services
+from tui.app import ChallengeApp
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+SnapCompare = Callable[..., bool]
+
+
+@pytest.fixture
+def demo_transport(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> httpx.ASGITransport:
+    """The demo challenge served in-process, with the server's and the app's clocks pinned."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
+                        argon2_time_cost=1, argon2_memory_kib=256)
+    asyncio.run(seed_demo(settings, quiet=True, now=NOW))
+    app = create_app(settings, clock=lambda: NOW)
+    # No lifespan under ASGITransport: the services are set up by hand, connecting lazily.
+    app.state.services = Services(settings=settings, db=Database.connect(settings.database_url),
+                                  passwords=Passwords(1, 256), clock=lambda: NOW)
+    monkeypatch.setattr(tui.clock, "now", lambda: NOW)
+    return httpx.ASGITransport(app=app)
+
+
+def demo_app(transport: httpx.ASGITransport, sign_in: bool = True) -> ChallengeApp:
+    return ChallengeApp(ClientConfig(server="http://demo.test", token_store="memory"),
+                        sign_in_as=("amara.okafor@nhs.net", "demo-amara") if sign_in else None,
+                        transport=transport)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    for _ in range(5):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def test_connect_screen(snap_compare: SnapCompare) -> None:
+    app = ChallengeApp(ClientConfig(token_store="memory"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_challenge_screen(snap_compare: SnapCompare, demo_transport: httpx.ASGITransport,
+                          size: tuple[int, int]) -> None:
+    assert snap_compare(demo_app(demo_transport), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_submission_screen(snap_compare: SnapCompare, demo_transport: httpx.ASGITransport,
+                           size: tuple[int, int]) -> None:
+    async def open_first(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("1", "enter")
+        await settle(pilot)
+
+    assert snap_compare(demo_app(demo_transport), terminal_size=size, run_before=open_first)
+
+
+def test_stats_screen(snap_compare: SnapCompare, demo_transport: httpx.ASGITransport) -> None:
+    async def stats(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+
+    assert snap_compare(demo_app(demo_transport), terminal_size=(80, 24), run_before=stats)
