@@ -1,0 +1,39 @@
+"""Import hygiene: start-up stays lean and the parts keep to their import rules."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("server", "fastapi", "sqlalchemy", "uvicorn", "alembic", "asyncpg", "aiosqlite",
+         "textual", "httpx", "pydantic", "keyring", "truststore")
+
+
+def loaded_after(statement: str) -> set[str]:
+    probe = (f"import sys; {statement}; "
+             "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120, check=True)
+    return set(done.stdout.split())
+
+
+@pytest.mark.parametrize("statement, allowed", [
+    # The command's entry point decides what to load; nothing heavy before that.
+    ("import tui.cli", set()),
+    # The client package itself is just a version and lazy names.
+    ("import client", set()),
+    # The wire models need pydantic, nothing else.
+    ("import client.models", {"pydantic"}),
+    # The app never loads server code (only the demo launcher does, when asked).
+    ("import tui.app", {"textual", "httpx", "pydantic", "keyring", "truststore"}),
+])
+def test_imports_stay_lazy(statement: str, allowed: set[str]) -> None:
+    heavy = loaded_after(statement) & set(HEAVY)
+    assert heavy <= allowed, f"{statement} loads {sorted(heavy - allowed)}"
+
+
+def test_server_commands_do_not_load_textual() -> None:
+    loaded = loaded_after("import tui.cli, server.cli")
+    assert "textual" not in loaded
