@@ -69,9 +69,11 @@ class ChallengeClient:
     def from_config(cls, config: ClientConfig, **options: Any) -> ChallengeClient:
         if config.server is None:
             raise ValueError("no server configured")
-        return cls(config.server, token=config.token, timeout=config.timeout,
-                   connect_timeout=config.connect_timeout, retries=config.retries,
-                   ca_bundle=config.ca_bundle, **options)
+        settings: dict[str, Any] = {
+            "token": config.token, "timeout": config.timeout,
+            "connect_timeout": config.connect_timeout, "retries": config.retries,
+            "ca_bundle": config.ca_bundle}
+        return cls(config.server, **{**settings, **options})  # arguments win
 
     @property
     def server(self) -> str:

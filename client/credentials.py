@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -61,7 +62,7 @@ class EnvironmentStore(MemoryStore):
         self._default = token
 
     def get(self, server: str) -> str | None:
-        return super().get(server) or self._default
+        return super().get(server) or self._default or None
 
     def delete(self, server: str) -> None:
         super().delete(server)
@@ -104,10 +105,17 @@ class FileStore:
 
     def _write(self, tokens: dict[str, str]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(tokens, handle)
-        os.chmod(self.path, 0o600)  # an older file may have been created wider
+        # A new 0600 file renamed over the old one: the tokens are never readable by
+        # others, not even for a moment, and a crash leaves the old file whole.
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tokens-")
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(tokens, handle)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def get(self, server: str) -> str | None:
         return self._read().get(server)

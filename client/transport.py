@@ -28,6 +28,7 @@ from client._version import __version__
 from client.errors import (
     CertificateError,
     ChallengeError,
+    ConfigError,
     ConnectionFailed,
     ResponseInvalid,
     TimedOut,
@@ -79,10 +80,28 @@ def connection_error(exc: httpx.TransportError, server: str) -> ChallengeError:
         return ConnectionFailed(f"The proxy refused the connection to {server}: {exc}. "
                                 "Check HTTPS_PROXY and NO_PROXY.")
     if isinstance(exc, httpx.ConnectError):
+        proxy = proxy_for(server)
+        if proxy is not None:
+            return ConnectionFailed(
+                f"Cannot connect to {server} through the proxy {proxy}: {exc or 'refused'}. "
+                "Check HTTPS_PROXY, HTTP_PROXY and NO_PROXY.")
         return ConnectionFailed(f"Cannot connect to {server}: {exc or 'refused'}. "
                                 "Is the address right and the server running?")
     return ConnectionFailed(f"The connection to {server} failed: "
                             f"{type(exc).__name__} {exc}".rstrip())
+
+
+def proxy_for(server: str) -> str | None:
+    """The proxy the environment sends ``server``'s requests through, if any."""
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(server)
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy or (parts.hostname and urllib.request.proxy_bypass(parts.hostname)):
+        return None
+    return proxy
 
 
 def _retryable_transport_error(exc: httpx.TransportError) -> bool:
@@ -153,6 +172,9 @@ class Transport:
         """The response (2xx); anything else raised as its ChallengeError."""
         headers: dict[str, str] = {}
         if self.token:
+            if not self.token.isascii() or not self.token.isprintable():
+                raise ConfigError("The token holds characters no token has (was it pasted "
+                                  "with extra text?); sign in again or fix CHALLENGE_TOKEN.")
             headers["Authorization"] = f"Bearer {self.token}"
         if method == "POST":
             headers["Idempotency-Key"] = idempotency_key or uuid.uuid4().hex
@@ -172,6 +194,9 @@ class Transport:
                     attempt += 1
                     continue
                 raise connection_error(exc, self.server) from exc
+            except httpx.HTTPError as exc:  # e.g. a body that does not decode
+                raise ResponseInvalid(f"{method} {path}: the server's answer could not be "
+                                      f"read ({type(exc).__name__}: {exc}).") from exc
             if response.is_success:
                 return response
             wait = retry_after_seconds(response.headers.get("Retry-After"))
