@@ -266,3 +266,30 @@ async def test_closed_phase_hides_top_and_counts(world: World, database_url: str
         assert isinstance(items, SubmissionList)
         assert all(s.up is None for s in items.items)
     await asyncio.sleep(0)
+
+
+async def test_command_palette_offers_screen_actions(world: World) -> None:
+    app = make_app(world.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await challenge_screen(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Discussed")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.sort == "discussed"
+
+
+async def test_keys_can_be_remapped_in_the_config(world: World) -> None:
+    config = ClientConfig(server=world.url, token_store="memory",
+                          keys={"challenge.sort_top": "T"})
+    app = ChallengeApp(config, sign_in_as=("ada@example.org", PASSWORD))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await challenge_screen(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        assert screen.sort == "new"  # the old key no longer sorts
+        await pilot.press("T")
+        await settle(pilot)
+        assert screen.sort == "top"

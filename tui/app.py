@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 from typing import Any, TypeVar
 
 import httpx
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from client.config import ClientConfig
 from client.errors import ChallengeError
@@ -119,6 +121,18 @@ class ChallengeApp(App[None]):
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.show_connect("Signed out.")
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """The palette offers every action the current screen has a key for."""
+        yield from super().get_system_commands(screen)
+        seen: set[str] = set()
+        for key, active in screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or binding.action in seen or not active.enabled:
+                continue
+            seen.add(binding.action)
+            yield SystemCommand(binding.description, f"key: {binding.key_display or key}",
+                                partial(self.run_action, binding.action, active.node))
 
     def show_phase(self, phase: Phase | None) -> None:
         self.update_status(phase=phase)
