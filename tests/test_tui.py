@@ -292,4 +292,4 @@ async def test_keys_can_be_remapped_in_the_config(world: World) -> None:
         assert screen.sort == "new"  # the old key no longer sorts
         await pilot.press("T")
         await settle(pilot)
-        assert screen.sort == "top"
+        assert str(screen.sort) == "top"
