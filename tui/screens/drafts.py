@@ -19,8 +19,10 @@ from tui.text import ago, one_line
 from tui.widgets.status_bar import StatusBar
 
 
-def draft_line(draft: Draft, now: datetime) -> Content:
+def draft_line(draft: Draft, now: datetime, server: str) -> Content:
     state = "queued to send" if draft.state == "queued" else "draft"
+    if draft.server and draft.server != server:
+        state += f" · written for {draft.server}"
     if draft.editing is not None:
         state += f" (edit of #{draft.editing})"
     when = ago(datetime.fromisoformat(draft.updated_at), now)
@@ -60,12 +62,14 @@ class DraftsScreen(AppScreen[None]):
         self.reload()
 
     def reload(self) -> None:
-        self.drafts = [d for d in self.store.all(self.session.server)
-                       if d.challenge == self.challenge.slug]
+        # Every draft for this challenge, whichever server it was written for (the
+        # demo's server gets a new port each run): nothing typed is ever hidden.
+        self.drafts = [d for d in self.store.all() if d.challenge == self.challenge.slug]
         options = self.query_one(OptionList)
         options.clear_options()
         now = clock.now()
-        options.add_options([Option(draft_line(d, now), id=d.id) for d in self.drafts])
+        options.add_options([Option(draft_line(d, now, self.session.server), id=d.id)
+                             for d in self.drafts])
         if not self.drafts:
             options.add_option(Option(Content.styled("No drafts.", "dim"), disabled=True))
         else:

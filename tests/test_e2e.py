@@ -1,0 +1,112 @@
+"""``change-challenge demo`` in a real pseudo-terminal, read as a person would see it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pyte
+import pytest
+
+COLUMNS, LINES = 100, 30
+
+
+class Terminal:
+    """A pty running the command, and a pyte screen fed with what it prints."""
+
+    def __init__(self, home: Path, *args: str) -> None:
+        env = {**os.environ, "XDG_DATA_HOME": str(home / "data"),
+               "XDG_CONFIG_HOME": str(home / "config"), "TERM": "xterm-256color",
+               "CHALLENGE_TOKEN_STORE": "memory"}
+        env.pop("CHALLENGE_SERVER", None)
+        env.pop("CHALLENGE_TOKEN", None)
+        self.screen = pyte.Screen(COLUMNS, LINES)
+        self.stream = pyte.ByteStream(self.screen)
+        self.child = pexpect.spawn(sys.executable, ["-m", "tui.cli", *args], env=env,
+                                   dimensions=(LINES, COLUMNS))
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.screen.display)
+
+    def wait_for(self, wanted: str, limit: float = 60) -> None:
+        """Read output until ``wanted`` is on screen (bounded by ``limit`` seconds)."""
+        deadline = time.monotonic() + limit
+        while wanted not in self.text:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{wanted!r} never appeared; the screen shows:\n"
+                                     f"{self.text}")
+            try:
+                self.stream.feed(self.child.read_nonblocking(65536, timeout=min(left, 1)))
+            except pexpect.TIMEOUT:
+                continue
+            except pexpect.EOF:
+                raise AssertionError(f"exited before {wanted!r}:\n{self.text}") from None
+
+    def press(self, *keys: str) -> None:
+        for key in keys:
+            self.child.send(key)
+
+    def close(self) -> None:
+        if self.child.isalive():
+            self.child.kill(signal.SIGKILL)
+        self.child.close(force=True)
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    term = Terminal(tmp_path, "demo")
+    try:
+        yield term
+    finally:
+        term.close()
+
+
+def test_demo_browse_sort_and_read(terminal: Terminal) -> None:
+    terminal.wait_for("Change from the ground up")
+    assert "Amara Okafor (participant)" in terminal.text
+    terminal.press("1")
+    terminal.wait_for("Improvement coaching pairs")  # the demo's most supported story
+    terminal.press("\r")
+    terminal.wait_for("Comments")
+    assert "Grace Adeyemi" in terminal.text
+    terminal.press("\x1b")  # esc: back to the list
+    terminal.wait_for("sort: top")
+    terminal.press("q")
+    terminal.child.expect(pexpect.EOF, timeout=30)
+    terminal.child.close()
+    assert terminal.child.exitstatus == 0
+
+
+def test_a_draft_survives_the_terminal_being_killed(tmp_path: Path) -> None:
+    first = Terminal(tmp_path, "demo")
+    try:
+        first.wait_for("Change from the ground up")
+        first.press("n")
+        first.wait_for("New submission")
+        first.press(*"Keep this thought")
+        drafts = tmp_path / "data" / "change-challenge" / "drafts"
+        deadline = time.monotonic() + 30
+        while not any("Keep this thought" in p.read_text() for p in drafts.glob("*.json")):
+            assert time.monotonic() < deadline, "the draft was never saved"
+            with contextlib.suppress(pexpect.TIMEOUT):  # keep the pty drained meanwhile
+                first.stream.feed(first.child.read_nonblocking(65536, timeout=0.5))
+    finally:
+        first.close()  # SIGKILL: no chance to save on exit
+    (saved,) = [json.loads(p.read_text()) for p in drafts.glob("*.json")]
+    assert saved["title"] == "Keep this thought"
+    second = Terminal(tmp_path, "demo")
+    try:
+        second.wait_for("Change from the ground up")
+        second.press("d")
+        second.wait_for("Keep this thought")
+    finally:
+        second.close()
