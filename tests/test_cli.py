@@ -179,3 +179,11 @@ def test_client_imports_no_server_or_textual() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stdout
+
+
+def test_client_exports_what_it_lists() -> None:
+    import client
+
+    assert set(client.__all__) == {*client._LAZY, "__version__"}
+    for name in client.__all__:
+        assert getattr(client, name) is not None
