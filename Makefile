@@ -7,7 +7,7 @@ DEMO_DB ?= sqlite:///$(DEMO_DIR)/demo.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint bench clean
+.PHONY: run demo-server serve test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,12 @@ $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[$*]'
 	touch $@
 
-# The demo: the server on SQLite with the seeded challenge.
+# The demo: the embedded server on SQLite with the seeded challenge, and the app signed in.
 run: $(VENV)/.installed-server
+	$(BIN)/change-challenge demo $(DEMO_ARGS)
+
+# The demo as a plain server, for curl and scripts.
+demo-server: $(VENV)/.installed-server
 	CHALLENGE_DATABASE_URL=$(DEMO_DB) $(BIN)/change-challenge seed demo
 	@echo "Demo server: http://$(HOST):$(PORT)/api/v1/  (API reference: http://$(HOST):$(PORT)/openapi.json)"
 	CHALLENGE_DATABASE_URL=$(DEMO_DB) $(BIN)/change-challenge serve --host $(HOST) --port $(PORT)
