@@ -43,10 +43,16 @@ class ChallengeApp(App[None]):
         self.sign_in_as = sign_in_as
         self.session: Session | None = None
         self.status_info = StatusInfo(server=self.server or "")
-        if config.theme:
+        self.bad_theme = config.theme if config.theme and (
+            config.theme not in self.available_themes) else None
+        if config.theme and not self.bad_theme:
             self.theme = config.theme
 
     def on_mount(self) -> None:
+        if self.bad_theme:
+            self.notify(f"Unknown theme {self.bad_theme!r} in the config file; choose one of "
+                        f"{', '.join(sorted(self.available_themes))}.", severity="warning",
+                        markup=False, timeout=10)
         if self.config.keys:
             self.set_keymap(self.config.keys)
         if self.server:
