@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled
 
 import tui.clock
 from client.config import ClientConfig
@@ -49,7 +51,9 @@ def demo_app(transport: httpx.ASGITransport, sign_in: bool = True) -> ChallengeA
 
 async def settle(pilot: Pilot[Any]) -> None:
     for _ in range(5):
-        await pilot.app.workers.wait_for_complete()
+        # A newer exclusive worker cancelling an older one is normal, not a failure.
+        with contextlib.suppress(WorkerCancelled):
+            await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
 

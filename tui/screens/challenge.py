@@ -10,6 +10,7 @@ from textual.content import Content
 from textual.events import Resize
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 
+from client.errors import ChallengeError
 from client.models import Challenge, Sort, Submission
 from tui.screens.base import AppScreen
 from tui.text import one_line
@@ -223,7 +224,19 @@ class ChallengeScreen(AppScreen[None]):
 
     @on(SubmissionList.Highlighted)
     def highlighted(self, event: SubmissionList.Highlighted) -> None:
-        self.query_one(SubmissionDetail).show(event.item)
+        if self.has_class("wide"):
+            self.show_detail(event.item)
+
+    @work(exclusive=True, group="detail")
+    async def show_detail(self, item: Submission) -> None:
+        """The whole submission beside the list (list rows carry no body)."""
+        detail = self.query_one(SubmissionDetail)
+        detail.show(item)
+        try:
+            full = await self.client.get_submission(item.id)
+        except ChallengeError:
+            return  # the list still shows the row; opening it reports the problem
+        detail.show(full)
 
     @on(SubmissionList.Chosen)
     def chosen(self, event: SubmissionList.Chosen) -> None:

@@ -83,7 +83,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
         self.render_item()
         self.query_one(Markdown).update(plain(self.item.body))
         self.query_one("#body").focus()
-        self.load_comments()
+        self.action_refresh()  # list rows carry no body; this fetches it, and the comments
 
     def render_item(self) -> None:
         self.query_one("#header", Static).update(header(self.item))

@@ -103,7 +103,9 @@ class SubmissionList(OptionList):
         if replace:
             self.clear_options()
             self.items = []
-        self.items.extend(page.items)
+        # Bodies are dropped from list rows (the detail and submission views fetch the
+        # whole item), so a list scrolled through 50,000 submissions stays small.
+        self.items.extend(s.model_copy(update={"body": ""}) for s in page.items)
         self.add_options([Option(submission_line(s, now), id=str(s.id)) for s in page.items])
         q.cursor = page.next_cursor
         self.exhausted = page.next_cursor is None

@@ -1,0 +1,81 @@
+"""``python -m bench [votes|national|all] [--db sqlite|postgresql|both] [--quick]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+
+from bench.common import KINDS, Kind, machine, postgres_version, run, say
+from bench.national import QUICK as NATIONAL_QUICK
+from bench.national import NationalOptions, run_national
+from bench.votes import QUICK as VOTES_QUICK
+from bench.votes import VoteOptions, run_votes
+
+
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Benchmarks of the challenge server; figures go to bench/RESULTS.md.")
+    parser.add_argument("benchmark", nargs="?", default="all",
+                        choices=["votes", "national", "all"])
+    parser.add_argument("--db", default="both", choices=["sqlite", "postgresql", "both"],
+                        help="which database (default both)")
+    parser.add_argument("--quick", action="store_true",
+                        help="short runs on small data, recorded separately")
+    parser.add_argument("--no-record", action="store_true",
+                        help="print the figures but leave RESULTS.md alone")
+    parser.add_argument("--reseed", action="store_true",
+                        help="national: rebuild the seeded database even if it is there")
+    parser.add_argument("--clients", type=int,
+                        help="concurrent clients (default 50 for votes, 20 for national)")
+    parser.add_argument("--rounds", type=int, help="votes: rounds per target")
+    parser.add_argument("--seconds", type=float, help="votes: seconds per round")
+    parser.add_argument("--requests", type=int,
+                        help="national: timed requests per kind of request")
+    parser.add_argument("--workers", type=int,
+                        help="national: server worker processes (default 1)")
+    return parser.parse_args(argv)
+
+
+async def main(argv: Sequence[str]) -> int:
+    args = parse(argv)
+    kinds: tuple[Kind, ...] = KINDS if args.db == "both" else (args.db,)
+    info = machine()
+    if "postgresql" in kinds:
+        try:
+            info["postgresql"] = await postgres_version()
+        except OSError as exc:
+            say(f"PostgreSQL is not reachable ({exc}); set CHALLENGE_TEST_POSTGRES or "
+                "use --db sqlite")
+            return 2
+    votes = VOTES_QUICK if args.quick else VoteOptions()
+    votes = replace(votes, **{k: v for k, v in (("clients", args.clients),
+                                                 ("rounds", args.rounds),
+                                                 ("seconds", args.seconds)) if v})
+    national = NATIONAL_QUICK if args.quick else NationalOptions()
+    national = replace(national, reseed=args.reseed,
+                       **{k: v for k, v in (("clients", args.clients),
+                                            ("requests", args.requests),
+                                            ("workers", args.workers)) if v})
+    say("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
+    results: list[tuple[str, bool]] = []
+    for kind in kinds:
+        if args.benchmark in ("votes", "all"):
+            met = await run_votes(kind, votes, quick=args.quick, argv=argv, info=info,
+                                  write=not args.no_record)
+            results.append((f"votes on {kind}", met))
+        if args.benchmark in ("national", "all"):
+            met = await run_national(kind, national, quick=args.quick, argv=argv, info=info,
+                                     write=not args.no_record)
+            results.append((f"national scale on {kind}", met))
+    say("\nsummary:")
+    for name, met in results:
+        say(f"  {name:<28} goal {'met' if met else 'NOT met'}")
+    # The exit status says whether the benchmarks ran, not whether the goals were met.
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(main(sys.argv[1:])))

@@ -1,0 +1,501 @@
+"""National scale: list and search latency on 150,000 users, 50,000 submissions,
+2,000,000 votes and 200,000 comments.
+
+The data is seeded once per database (``seed scale``) and reused while it is there.
+The server is ``change-challenge serve`` in its own process; 20 signed-in clients
+(one keep-alive connection each) send each kind of request as fast as they can,
+and we take the latency percentiles they see. The same requests are also timed
+one at a time (no queueing), and profiled in-process statement by statement with
+the database's query plan, which is what a diagnosis needs when a goal is missed.
+Goals: p99 <= 50 ms for pages, <= 100 ms for search, on both databases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import delete, event, func, select, text
+
+from bench.common import (
+    HOST,
+    VENV_BIN,
+    Kind,
+    Server,
+    command_line,
+    cpu_share,
+    describe_url,
+    free_port,
+    machine_line,
+    now_text,
+    percentile,
+    prepare_database,
+    record,
+    say,
+    server_env,
+    table,
+)
+from server.config import Settings
+from server.db import Database
+from server.security import hash_token
+from server.seed.scale import COMMON_WORD, RARE_WORD, seed_scale
+from server.tables import ChallengeRow, CommentRow, SessionRow, SubmissionRow, UserRow, VoteRow
+
+SLUG = "national-scale"
+PAGE_GOAL_MS = 50.0
+SEARCH_GOAL_MS = 100.0
+
+
+@dataclass(frozen=True)
+class Scale:
+    users: int
+    submissions: int
+    votes: int
+    comments: int
+
+
+FULL = Scale(users=150_000, submissions=50_000, votes=2_000_000, comments=200_000)
+SMALL = Scale(users=15_000, submissions=5_000, votes=200_000, comments=20_000)
+
+
+@dataclass(frozen=True)
+class NationalOptions:
+    scale: Scale = FULL
+    clients: int = 20
+    requests: int = 1_000  # measured requests per scenario, under load
+    warmup: int = 60  # per scenario, not measured
+    unloaded: int = 100  # one client, one request at a time
+    max_seconds: float = 120.0  # per scenario: a bound on the loaded run
+    deep_pages: int = 50
+    reseed: bool = False
+    workers: int = 1  # change-challenge serve --workers
+
+
+QUICK = NationalOptions(scale=SMALL, requests=200, warmup=20, unloaded=30, max_seconds=30.0)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    kind: str  # "page" or "search"
+    params: dict[str, str]
+    # Per client: a cursor is bound to the viewer who was given it.
+    cursors: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> str:
+        return "/api/v1/health" if self.kind == "calibration" else \
+            f"/api/v1/challenges/{SLUG}/submissions"
+
+    def params_for(self, client: int) -> dict[str, str]:
+        return {**self.params, "cursor": self.cursors[client]} if self.cursors else self.params
+
+    @property
+    def goal_ms(self) -> float:
+        return SEARCH_GOAL_MS if self.kind == "search" else PAGE_GOAL_MS
+
+
+@dataclass
+class Measured:
+    latencies: list[float] = field(default_factory=list)
+    unloaded: list[float] = field(default_factory=list)
+    errors: int = 0
+    first_error: str = ""
+    seconds: float = 0.0
+    server_cpu: float = 0.0
+    client_cpu: float = 0.0
+    items: int = 0
+
+    def p(self, q: float, *, loaded: bool = True) -> float:
+        return 1000 * percentile(self.latencies if loaded else self.unloaded, q)
+
+
+def _names(kind: Kind, scale: Scale) -> str:
+    small = scale != FULL
+    if kind == "postgresql":
+        return "cc_bench_quick" if small else "cc_bench"
+    return "national-quick" if small else "national"
+
+
+async def _counts(url: str) -> dict[str, int] | None:
+    db = Database.connect(url, pool_size=1)
+    try:
+        async with db.read() as session:
+            challenge = (await session.execute(select(ChallengeRow.id).where(
+                ChallengeRow.slug == SLUG))).scalar_one_or_none()
+            if challenge is None:
+                return None
+
+            async def count(query: Any) -> int:
+                return int((await session.execute(query)).scalar_one())
+
+            return {
+                "users": await count(select(func.count()).select_from(UserRow)),
+                "submissions": await count(select(func.count()).select_from(SubmissionRow)
+                                           .where(SubmissionRow.challenge_id == challenge)),
+                "votes": await count(select(func.count()).select_from(VoteRow)),
+                "comments": await count(select(func.count()).select_from(CommentRow)),
+            }
+    finally:
+        await db.dispose()
+
+
+async def ensure_data(kind: Kind, options: NationalOptions) -> tuple[str, float | None]:
+    """The seeded database's URL, and how long seeding took (None: it was there)."""
+    url = await prepare_database(kind, _names(kind, options.scale), fresh=options.reseed)
+    wanted = {"users": options.scale.users, "submissions": options.scale.submissions,
+              "votes": options.scale.votes, "comments": options.scale.comments}
+    found = await _counts(url)
+    if found is not None:
+        if found != wanted:
+            raise RuntimeError(f"{describe_url(url)} holds {found}, not {wanted}; "
+                               "run with --reseed to rebuild it")
+        say(f"  reusing {describe_url(url)}: {found}")
+        return url, None
+    say(f"  seeding {describe_url(url)} (once; later runs reuse it)")
+    began = time.perf_counter()
+    code = await seed_scale(Settings(database_url=url), **wanted, slug=SLUG, seed=1)
+    if code != 0:
+        raise RuntimeError("seed scale failed")
+    return url, time.perf_counter() - began
+
+
+def _token(i: int) -> str:
+    return hashlib.sha256(f"bench-national-{i}".encode()).hexdigest()
+
+
+async def _sign_in(url: str, clients: int) -> list[str]:
+    """Sessions for the first ``clients`` seeded users (replaced on every run)."""
+    db = Database.connect(url, pool_size=1)
+    now = datetime.now(UTC)
+    tokens = [_token(i) for i in range(clients)]
+    try:
+        async with db.write() as session:
+            ids = dict((await session.execute(select(UserRow.email, UserRow.id).where(
+                UserRow.email.in_([f"{SLUG}.{i + 1}@example.org" for i in range(clients)]))
+            )).all())
+            await session.execute(delete(SessionRow).where(
+                SessionRow.token_hash.in_([hash_token(t) for t in tokens])))
+            for i, token in enumerate(tokens):
+                session.add(SessionRow(token_hash=hash_token(token),
+                                       user_id=ids[f"{SLUG}.{i + 1}@example.org"],
+                                       created_at=now, expires_at=now + timedelta(days=7)))
+            await session.commit()
+    finally:
+        await db.dispose()
+    return tokens
+
+
+async def _selectivity(url: str) -> dict[str, int]:
+    """How many submissions each search word matches, as the server searches (the last
+    word of a search is a prefix on both databases)."""
+    db = Database.connect(url, pool_size=1)
+    found: dict[str, int] = {}
+    try:
+        async with db.read() as session:
+            for word in (COMMON_WORD, RARE_WORD):
+                if db.dialect == "postgresql":
+                    query = text("SELECT count(*) FROM submissions WHERE "
+                                 "search_vector @@ to_tsquery('english', :w)")
+                    found[word] = int((await session.execute(
+                        query, {"w": f"{word}:*"})).scalar_one())
+                else:
+                    query = text("SELECT count(*) FROM submissions_fts "
+                                 "WHERE submissions_fts MATCH :w")
+                    found[word] = int((await session.execute(
+                        query, {"w": f'"{word}"*'})).scalar_one())
+    finally:
+        await db.dispose()
+    return found
+
+
+async def _deep_cursor(http: httpx.AsyncClient, params: dict[str, str], pages: int,
+                       seconds: float) -> str:
+    """Follow ``next_cursor`` ``pages`` times (fewer if the list or the time ends first)."""
+    cursor = ""
+    deadline = time.perf_counter() + seconds
+    for _ in range(pages):
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"following {pages} pages took more than {seconds:.0f} s")
+        response = await http.get(f"/api/v1/challenges/{SLUG}/submissions",
+                                  params={**params, **({"cursor": cursor} if cursor else {})})
+        response.raise_for_status()
+        following = response.json()["next_cursor"]
+        if not following:
+            break
+        cursor = following
+    return cursor
+
+
+async def _measure(scenario: Scenario, clients: Sequence[httpx.AsyncClient], server: Server,
+                   options: NationalOptions) -> Measured:
+    out = Measured()
+
+    async def once(i: int, into: list[float]) -> None:
+        began = time.perf_counter()
+        response = await clients[i].get(scenario.path, params=scenario.params_for(i))
+        into.append(time.perf_counter() - began)
+        body = response.json() if response.status_code == 200 else {}
+        if not body.get("items") and body.get("status") != "ok":
+            out.errors += 1
+            out.first_error = out.first_error or f"{response.status_code} {response.text[:200]}"
+        else:
+            out.items = len(body.get("items", []))
+
+    scratch: list[float] = []
+    deadline = time.perf_counter() + options.max_seconds
+    for _ in range(min(5, options.unloaded)):
+        await once(0, scratch)
+    for _ in range(options.unloaded):  # one at a time: service time, no queueing
+        if time.perf_counter() > deadline:
+            break
+        await once(0, out.unloaded)
+
+    remaining = options.warmup + options.requests
+    deadline = time.perf_counter() + options.max_seconds
+    timed: list[float] = []
+
+    async def client(i: int) -> None:
+        nonlocal remaining
+        for _ in range(options.warmup + options.requests):
+            if remaining <= 0 or time.perf_counter() > deadline:
+                return
+            warm = remaining > options.requests
+            remaining -= 1
+            await once(i, scratch if warm else timed)
+
+    cpu0, client0, began = server.cpu_seconds(), time.process_time(), time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(len(clients))))
+    out.seconds = time.perf_counter() - began
+    out.server_cpu = server.cpu_seconds() - cpu0
+    out.client_cpu = time.process_time() - client0
+    out.latencies = timed
+    return out
+
+
+@dataclass
+class Statement:
+    sql: str
+    params: Any
+    ms: float
+
+
+async def profile(url: str, scenario: Scenario, token: str, repeat: int = 15
+                  ) -> tuple[float, list[Statement]]:
+    """One request in-process (ASGI, no socket): its time and its SQL, each timed."""
+    from server.app import create_app
+
+    app = create_app(Settings(database_url=url))
+    captured: list[Statement] = []
+    began_at: dict[int, float] = {}
+    best = float("inf")
+    async with app.router.lifespan_context(app):
+        db: Database = app.state.services.db
+        engines = {id(db.reader): db.reader, id(db.writer): db.writer}.values()
+
+        def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+                   executemany: bool) -> None:
+            began_at[id(cursor)] = time.perf_counter()
+
+        def after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+                  executemany: bool) -> None:
+            ms = 1000 * (time.perf_counter() - began_at.pop(id(cursor), time.perf_counter()))
+            captured.append(Statement(statement, parameters, ms))
+
+        for engine in engines:
+            event.listen(engine.sync_engine, "before_cursor_execute", before)
+            event.listen(engine.sync_engine, "after_cursor_execute", after)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+            last: list[Statement] = []
+            deadline = time.perf_counter() + 60
+            for _ in range(repeat):
+                if time.perf_counter() > deadline and last:
+                    break
+                captured.clear()
+                began = time.perf_counter()
+                response = await http.get(scenario.path, params=scenario.params_for(0),
+                                          headers={"Authorization": f"Bearer {token}"})
+                elapsed = 1000 * (time.perf_counter() - began)
+                response.raise_for_status()
+                if elapsed < best:
+                    best, last = elapsed, list(captured)
+    return best, last
+
+
+async def explain(url: str, statement: Statement) -> str:
+    """The database's plan for ``statement`` (PostgreSQL: with ANALYZE and BUFFERS)."""
+    db = Database.connect(url, pool_size=1)
+    try:
+        async with db.reader.connect() as conn:
+            if db.dialect == "postgresql":
+                rows = (await conn.exec_driver_sql(
+                    "EXPLAIN (ANALYZE, BUFFERS) " + statement.sql, statement.params)).all()
+                return "\n".join(str(r[0]) for r in rows)
+            plan = [tuple(r) for r in (await conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement.sql, statement.params)).all()]
+            return "\n".join(f"{'  ' * _depth(plan, r)}{r[3]}" for r in plan)
+    finally:
+        await db.dispose()
+
+
+def _depth(rows: Sequence[tuple[Any, ...]], row: tuple[Any, ...]) -> int:
+    parents = {r[0]: r[1] for r in rows}
+    depth, parent = 0, row[1]
+    for _ in range(len(rows)):  # bounded walk up the tree
+        if parent == 0 or parent not in parents:
+            break
+        depth, parent = depth + 1, parents[parent]
+    return depth
+
+
+def _scenarios(deep_cursors: Sequence[str]) -> list[Scenario]:
+    return [
+        Scenario("top, kind=story, first page", "page",
+                 {"sort": "top", "kind": "story", "limit": "20"}),
+        Scenario("top, first page", "page", {"sort": "top", "limit": "20"}),
+        Scenario("top, page 51 (cursor)", "page", {"sort": "top", "limit": "20"},
+                 tuple(deep_cursors)),
+        Scenario(f"search q={COMMON_WORD}", "search", {"q": COMMON_WORD, "limit": "20"}),
+        Scenario(f"search q={RARE_WORD}", "search", {"q": RARE_WORD, "limit": "20"}),
+        # Not a goal: the cheapest request the app serves (one trivial query), to show
+        # what 20 concurrent clients cost on this machine whatever the query.
+        Scenario("calibration: GET /health", "calibration", {}),
+    ]
+
+
+def _is_listing(sql: str) -> bool:
+    """The statement that selects the page of submissions (the one the indexes are for)."""
+    flat = " ".join(sql.split())
+    return "FROM submissions WHERE submissions.challenge_id" in flat and " LIMIT " in flat
+
+
+def _short(sql: str) -> str:
+    one_line = " ".join(sql.split())
+    if one_line.startswith("SELECT ") and " FROM " in one_line:
+        _, tail = one_line.split(" FROM ", 1)
+        one_line = "SELECT … FROM " + tail
+    return one_line if len(one_line) <= 160 else one_line[:157] + "…"
+
+
+async def run_national(kind: Kind, options: NationalOptions, *, quick: bool,
+                       argv: Sequence[str], info: dict[str, str], write: bool) -> bool:
+    say(f"\n== national scale on {kind}: {options.scale}, {options.clients} clients ==")
+    url, seeded = await ensure_data(kind, options)
+    tokens = await _sign_in(url, options.clients)
+    words = await _selectivity(url)
+    script = VENV_BIN / "change-challenge"
+    port = free_port()
+    server = Server(f"national-{kind}",
+                    [str(script), "serve", "--host", HOST, "--port", str(port),
+                     "--workers", str(options.workers)],
+                    server_env(url), port)
+    results: dict[str, Measured] = {}
+    clients: list[httpx.AsyncClient] = []
+    try:
+        await server.start()
+        clients = [httpx.AsyncClient(
+            base_url=server.url, trust_env=False, timeout=60,
+            headers={"Authorization": f"Bearer {t}"},
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+            for t in tokens]
+        cursors = await asyncio.gather(*(
+            _deep_cursor(http, {"sort": "top", "limit": "20"}, options.deep_pages,
+                         options.max_seconds)
+            for http in clients))
+        scenarios = _scenarios(cursors)
+        for scenario in scenarios:
+            results[scenario.name] = m = await _measure(scenario, clients, server, options)
+            say(f"  {scenario.name:<30} p50 {m.p(50):6.1f}  p95 {m.p(95):6.1f}  "
+                f"p99 {m.p(99):6.1f} ms under load; alone p50 {m.p(50, loaded=False):5.1f} "
+                f"p99 {m.p(99, loaded=False):5.1f} ms; {len(m.latencies) / m.seconds:5.0f} "
+                f"req/s; errors {m.errors}")
+        peak = server.peak_rss_mib()
+    finally:
+        for http in clients:
+            await http.aclose()
+        server.stop()
+
+    profiles: dict[str, tuple[float, list[Statement]]] = {}
+    plans: dict[str, str] = {}
+    for scenario in scenarios:
+        profiles[scenario.name] = await profile(url, scenario, tokens[0])
+        listing = [s for s in profiles[scenario.name][1] if _is_listing(s.sql)]
+        with contextlib.suppress(Exception):  # a plan is a diagnosis aid, not a result
+            plans[scenario.name] = await explain(url, listing[0])
+
+    met = True
+    rows = []
+    for scenario in scenarios:
+        m = results[scenario.name]
+        ok = m.p(99) <= scenario.goal_ms and not m.errors
+        if scenario.kind != "calibration":
+            met = met and ok
+        in_process, statements = profiles[scenario.name]
+        sql_ms = sum(s.ms for s in statements)
+        rows.append([scenario.name, f"{m.p(50):.1f}", f"{m.p(95):.1f}", f"**{m.p(99):.1f}**",
+                     f"{scenario.goal_ms:.0f}" if scenario.kind != "calibration" else "-",
+                     ("met" if ok else "**not met**") if scenario.kind != "calibration"
+                     else "(no goal)",
+                     f"{len(m.latencies) / m.seconds:.0f}", cpu_share(m.server_cpu, m.seconds),
+                     cpu_share(m.client_cpu, m.seconds),
+                     f"{m.p(50, loaded=False):.1f} / {m.p(99, loaded=False):.1f}",
+                     f"{in_process:.1f} ({sql_ms:.1f} in {len(statements)} SQL)",
+                     str(m.errors)])
+    figures = table(["request", "p50 ms", "p95 ms", "p99 ms", "goal p99 ms", "goal",
+                     "req/s", "server CPU", "load generator CPU", "alone p50 / p99 ms",
+                     "in-process ms (SQL ms)", "errors"], rows)
+    say(figures)
+    say(f"peak RSS of the server: {peak:.0f} MiB; goals {'met' if met else 'NOT met'}")
+    if write:
+        scale = options.scale
+        seeded_text = (f"seeded in this run in {seeded:.0f} s" if seeded is not None
+                       else "reused (seeded by an earlier run)")
+        words_text = ", ".join(f"`{w}` in {n:,} submissions ({100 * n / scale.submissions:.1f}%)"
+                               for w, n in words.items())
+        details = []
+        for scenario in scenarios:
+            statements = profiles[scenario.name][1]
+            details.append(f"**{scenario.name}** — statements of one request, "
+                           "slowest first (in-process, warm):\n")
+            details.append(table(["ms", "statement"], [
+                [f"{s.ms:.2f}", f"`{_short(s.sql)}`"]
+                for s in sorted(statements, key=lambda s: -s.ms)]))
+            if scenario.name in plans:
+                details.append(f"\nplan of the page query:\n\n```\n{plans[scenario.name]}\n```\n")
+        body = "\n".join([
+            f"**{kind}{' (quick)' if quick else ''}** — {now_text()}  ",
+            f"command: `{command_line(argv)}`  ",
+            f"machine: {machine_line(info)}  ",
+            f"data: {scale.users:,} users, {scale.submissions:,} submissions, "
+            f"{scale.votes:,} votes, {scale.comments:,} comments in "
+            f"`{describe_url(url)}`, {seeded_text}; {words_text}  ",
+            f"load: {options.clients} signed-in clients on {HOST}, keep-alive, "
+            f"{options.requests} timed requests per row after {options.warmup} warm-up; "
+            f"\"alone\" is one client, one request at a time  ",
+            f"server: `change-challenge serve --workers {options.workers}`, peak RSS (VmHWM"
+            f"{', all processes' if options.workers > 1 else ''}) **{peak:.0f} MiB**",
+            "",
+            figures,
+            "",
+            f"Goals (p99 <= {PAGE_GOAL_MS:.0f} ms pages, <= {SEARCH_GOAL_MS:.0f} ms search): "
+            f"**{'met' if met else 'not met'}**.",
+            "",
+            "<details><summary>Where the time goes: SQL per request and query plans"
+            "</summary>\n",
+            *details,
+            "</details>",
+        ])
+        suffix = ("-quick" if quick else "") + (f"-workers{options.workers}"
+                                                 if options.workers > 1 else "")
+        record(f"national-{kind}{suffix}", body,
+               heading=f"National scale, {kind}{' (quick)' if quick else ''}"
+                       f"{f', {options.workers} workers' if options.workers > 1 else ''}")
+    return met
