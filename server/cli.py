@@ -101,7 +101,10 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int) 
     from server.migrate import is_current, upgrade
 
     if settings.is_sqlite:
+        from server.migrate import analyse
+
         asyncio.run(upgrade(settings.database_url))
+        asyncio.run(analyse(settings.database_url))
     elif not asyncio.run(is_current(settings.database_url)):
         return _fail("the PostgreSQL schema is not up to date; run 'change-challenge migrate'")
     uvicorn.run("server.app:factory", factory=True, host=host or settings.host,

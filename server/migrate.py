@@ -38,6 +38,24 @@ async def upgrade(url: str, revision: str = "head") -> None:
         await engine.dispose()
 
 
+async def analyse(url: str) -> None:
+    """Refresh SQLite's planner statistics (cheap with a sample limit).
+
+    Without them SQLite plans a search over a large challenge by walking every row
+    of the challenge; with them it reads newest first and stops early (34 ms -> 6 ms
+    for a common word at 50,000 submissions; bench/RESULTS.md).
+    """
+    if not url.startswith("sqlite"):
+        return  # PostgreSQL's autovacuum keeps its statistics
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+            await connection.exec_driver_sql("ANALYZE")
+    finally:
+        await engine.dispose()
+
+
 async def is_current(url: str) -> bool:
     """Whether the database is at the newest migration."""
     from alembic.runtime.migration import MigrationContext

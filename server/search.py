@@ -44,6 +44,9 @@ def matches(session: AsyncSession, q: str) -> ColumnElement[bool] | TextClause:
         head, tail = postgres_query(q)
         if not tail:
             return false()
+        if not head.strip():  # one word: no empty websearch query (PostgreSQL NOTICEs it)
+            return text("submissions.search_vector @@ to_tsquery('english', :tail)"
+                        ).bindparams(bindparam("tail", tail))
         return text("submissions.search_vector @@ (websearch_to_tsquery('english', :head) "
                     "&& to_tsquery('english', :tail))").bindparams(
             bindparam("head", head), bindparam("tail", tail))

@@ -43,7 +43,10 @@ def demo_server(fresh: bool = False) -> Iterator[str]:
     # A cheap password hash: demo passwords are printed for anyone to use.
     settings = Settings(database_url=demo_database(fresh), argon2_time_cost=1,
                         argon2_memory_kib=1024)
+    from server.migrate import analyse
+
     asyncio.run(seed_demo(settings, quiet=True))
+    asyncio.run(analyse(settings.database_url))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)

@@ -59,12 +59,14 @@ def _order(sort: Sort, viewer_key: str, challenge_id: int) -> tuple[list[Any], l
 
 
 async def render_many(session: AsyncSession, rows: Sequence[SubmissionRow], slug: str,
-                      viewer: UserRow | None, counts: bool) -> list[Submission]:
+                      viewer: UserRow | None, counts: bool,
+                      authors: dict[int, UserRow] | None = None) -> list[Submission]:
     ids = [r.id for r in rows]
     themes = await themes_of(session, ids)
-    author_ids = {r.author_id for r in rows}
-    authors = {u.id: u for u in (await session.execute(
-        select(UserRow).where(UserRow.id.in_(author_ids)))).scalars()} if rows else {}
+    if authors is None:
+        authors = {u.id: u for u in (await session.execute(
+            select(UserRow).where(UserRow.id.in_({r.author_id for r in rows})))).scalars()
+                   } if rows else {}
     votes: dict[int, int] = {}
     if viewer is not None and rows:
         votes = dict((await session.execute(
@@ -95,7 +97,8 @@ async def list_submissions(
     viewer_key = f"user:{viewer.id}" if viewer else "anonymous"
     columns, order, types, descending = _order(sort, viewer_key, challenge.id)
 
-    query = select(S).where(
+    # The author comes in the same query: one statement fewer per page.
+    query = select(S, UserRow).join(UserRow, UserRow.id == S.author_id).where(
         S.challenge_id == challenge.id, S.status == "published")
     if kind is not None:
         query = query.where(S.kind == kind)
@@ -109,9 +112,10 @@ async def list_submissions(
         key = cursors.decode(cursor, tag, types)
         row_key = tuple_(*columns)
         query = query.where(row_key < tuple_(*key) if descending else row_key > tuple_(*key))
-    rows = list((await session.execute(query.order_by(*order).limit(limit + 1))).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
+    found = (await session.execute(query.order_by(*order).limit(limit + 1))).all()
+    more = len(found) > limit
+    rows = [submission for submission, _ in found[:limit]]
+    authors = {author.id: author for _, author in found[:limit]}
     next_cursor = None
     if more:
         last = rows[-1]
@@ -121,7 +125,7 @@ async def list_submissions(
         else:
             values = [getattr(last, c.key) for c in columns]
         next_cursor = cursors.encode(tag, values)
-    items = await render_many(session, rows, challenge.slug, viewer, counts)
+    items = await render_many(session, rows, challenge.slug, viewer, counts, authors)
     return Page[Submission](items=items, next_cursor=next_cursor)
 
 
