@@ -31,7 +31,14 @@ def _exact_int(value: object) -> object:
     return value
 
 
-VoteValue = Annotated[Literal[1, -1], BeforeValidator(_exact_int)]
+def _one_or_minus_one(value: object) -> object:
+    if value not in (1, -1):
+        raise ValueError("must be 1 or -1")
+    return value
+
+
+VoteValue = Annotated[Literal[1, -1], BeforeValidator(_one_or_minus_one),
+                      BeforeValidator(_exact_int)]
 
 MAX_TITLE = 140
 MAX_BODY = 10_000

@@ -9,11 +9,12 @@ import math
 from typing import Any
 
 from client.models import FieldError
-from server.problems import ProblemError
+from server.problems import VALIDATION, ProblemError
 
 
 def _bad_cursor() -> ProblemError:
     return ProblemError(422, "The cursor is not valid for this list; start from the first page.",
+                        type=VALIDATION,
                         errors=[FieldError(field="cursor", message="invalid cursor")])
 
 

@@ -75,7 +75,8 @@ def install(app: FastAPI) -> None:
         for err in exc.errors():
             message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
             if err.get("type") == "json_invalid":
-                message = "the body is not valid JSON"
+                errors.append(FieldError(field="body", message="the body is not valid JSON"))
+                continue
             elif err.get("type") == "extra_forbidden":
                 message = "unknown field"
             errors.append(FieldError(field=_field_name(err.get("loc", ())), message=message))

@@ -58,8 +58,10 @@ CASES = [
     Case("DELETE", "/submissions/{s}/vote", None, users(200)),
     Case("GET", "/submissions/{s}/comments", None, everyone(200)),
     Case("POST", "/submissions/{s}/comments", {"body": "Agreed."}, users(201)),
-    Case("POST", "/submissions/{s}/flags", {"reason": "spam"}, users(201)),
-    Case("POST", "/comments/{m}/flags", {"reason": "off_topic", "note": "?"}, users(201)),
+    # Authors cannot report their own work (409); anyone else signed in can.
+    Case("POST", "/submissions/{s}/flags", {"reason": "spam"}, {**users(201), "author": 409}),
+    Case("POST", "/comments/{m}/flags", {"reason": "off_topic", "note": "?"},
+         {**users(201), "author": 409}),
 ]
 
 

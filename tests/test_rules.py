@@ -209,3 +209,26 @@ async def test_any_search_text_is_answered(api: TestApi, q: str) -> None:
     await api.challenge()
     r = await api.http.get("/challenges/change/submissions", params={"q": q})
     assert r.status_code == 200, r.text
+
+
+async def test_consistent_validation_problems(api: TestApi) -> None:
+    await api.challenge()
+    who = await api.person()
+    made = await api.submit(who)
+    bad_json = await api.http.post("/auth/login", content=b"{nope",
+                                   headers={"content-type": "application/json"})
+    assert bad_json.json()["errors"] == [{"field": "body",
+                                         "message": "the body is not valid JSON"}]
+    cursor = await api.http.get("/challenges/change/submissions", params={"cursor": "x"})
+    assert cursor.json()["type"] == "/problems/validation"
+    other = await api.person()
+    messages = set()
+    for value in (2, "up", True, 1.0):
+        r = await api.http.put(f"/submissions/{made['id']}/vote", json={"value": value},
+                               headers=other.headers)
+        assert r.status_code == 422
+        messages.add(r.json()["errors"][0]["message"])
+    assert messages == {"must be 1 or -1"}
+    own = await api.http.post(f"/submissions/{made['id']}/flags", json={"reason": "spam"},
+                              headers=who.headers)
+    assert own.status_code == 409

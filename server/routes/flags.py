@@ -30,7 +30,9 @@ async def _reporters(session: AsyncSession, target: Target, target_id: int) -> i
 
 
 async def _file(session: AsyncSession, services: Services, user: UserRow, target: Target,
-                target_id: int, body: FlagCreate) -> Flag:
+                target_id: int, body: FlagCreate, author_id: int) -> Flag:
+    if author_id == user.id:
+        raise ProblemError(409, f"This is your own {target}: edit or withdraw it instead.")
     row = FlagRow(reporter_id=user.id, target_type=target, target_id=target_id,
                   reason=body.reason, note=body.note, created_at=services.now())
     session.add(row)
@@ -54,7 +56,8 @@ async def flag_submission(submission_id: SubmissionId, body: FlagCreate, user: C
         if (replay := await idem.claim(session, user.id, body)) is not None:
             return replay
         submission = await visible_submission(session, submission_id, user)
-        result = await _file(session, services, user, "submission", submission.id, body)
+        result = await _file(session, services, user, "submission", submission.id, body,
+                             submission.author_id)
         count = await _reporters(session, "submission", submission.id)
         if submission.status == "published" and count >= services.settings.flag_threshold:
             submission.status = "hidden"
@@ -76,7 +79,8 @@ async def flag_comment(comment_id: CommentId, body: FlagCreate, user: CurrentUse
                                and user.role not in ("moderator", "admin")):
             raise not_found("comment")
         await visible_submission(session, comment.submission_id, user)
-        result = await _file(session, services, user, "comment", comment.id, body)
+        result = await _file(session, services, user, "comment", comment.id, body,
+                             comment.author_id)
         count = await _reporters(session, "comment", comment.id)
         if comment.status == "published" and count >= services.settings.flag_threshold:
             comment.status = "hidden"
