@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from textual.content import Content
 from textual.pilot import Pilot
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, Static, TabbedContent, TextArea
 from textual.worker import WorkerCancelled
 
 from client import ChallengeClient
@@ -106,7 +106,7 @@ async def test_signs_in_and_lists_the_challenge(world: World) -> None:
         screen = await challenge_screen(pilot)
         assert titles(screen) == [STORED, "Rota swaps", "Daily huddles"]  # newest first
         bar = app.status_info.render(datetime.now(UTC)).plain
-        assert "Ada [b]bold[/b] (participant)" in bar
+        assert "Ada [b]bold[/b]" in bar
         assert "token: memory" in bar
         await pilot.press("1")
         await settle(pilot)
@@ -297,3 +297,48 @@ async def test_keys_can_be_remapped_in_the_config(world: World) -> None:
         await pilot.press("T")
         await settle(pilot)
         assert str(screen.sort) == "top"
+
+
+async def test_typing_q_in_a_form_does_not_quit(world: World) -> None:
+    app = make_app(world.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await challenge_screen(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("tab", "q", "q")  # focus on the kind or themes, then a letter
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, ComposeScreen)
+
+
+async def test_vote_from_the_list_and_switch_tabs(world: World) -> None:
+    app = make_app(world.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await challenge_screen(pilot)
+        items = screen.current_list
+        assert items is not None and items.current is not None
+        target = items.current.id
+        await pilot.press("plus")
+        await settle(pilot)
+        assert items.current.my_vote == 1
+        assert (await world.admin.get_submission(target)).up == 1
+        await pilot.press("right")
+        await settle(pilot)
+        assert screen.query_one(TabbedContent).active == "tab-idea"
+
+
+async def test_withdrawn_submission_leaves_the_list(world: World) -> None:
+    async with ChallengeClient(world.url) as ada:
+        await ada.login("ada@example.org", PASSWORD)
+        mine = await ada.create_submission("change", SubmissionCreate(
+            kind="story", title="Mine to withdraw", body="Oops."))
+    app = make_app(world.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await challenge_screen(pilot)
+        assert titles(screen)[0] == "Mine to withdraw"
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("w", "y")
+        await settle(pilot)
+        assert isinstance(app.screen, ChallengeScreen)
+        assert "Mine to withdraw" not in titles(screen)
+        assert (await world.admin.get_submission(mine.id)).status == "withdrawn"

@@ -28,7 +28,6 @@ class ChallengeApp(App[None]):
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+o", "sign_out", "Sign out", show=False, id="app.sign_out"),
     ]
@@ -137,7 +136,8 @@ class ChallengeApp(App[None]):
             if not binding.description or binding.action in seen or not active.enabled:
                 continue
             seen.add(binding.action)
-            yield SystemCommand(binding.description, f"key: {binding.key_display or key}",
+            yield SystemCommand(binding.tooltip or binding.description,
+                                f"key: {binding.key_display or key}",
                                 partial(self.run_action, binding.action, active.node))
 
     def show_phase(self, phase: Phase | None) -> None:

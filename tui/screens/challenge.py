@@ -13,6 +13,7 @@ from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 from client.errors import ChallengeError
 from client.models import Challenge, Sort, Submission
 from tui.screens.base import AppScreen
+from tui.session import describe
 from tui.text import one_line
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.submission_detail import SubmissionDetail
@@ -25,14 +26,25 @@ SORTS: dict[str, Sort] = {"1": "top", "2": "new", "3": "discussed", "4": "random
 class ChallengeScreen(AppScreen[None]):
     AUTO_FOCUS = None  # the list takes focus once it exists
     BINDINGS = [
+        # q quits from browsing screens only: in forms it is a letter (ctrl+q always quits).
+        Binding("q", "app.quit", "Quit", id="challenge.quit"),
         Binding("escape,h", "back", "Back", id="challenge.back"),
-        Binding("1", "sort('top')", "Top", id="challenge.sort_top"),
-        Binding("2", "sort('new')", "New", id="challenge.sort_new"),
-        Binding("3", "sort('discussed')", "Discussed", id="challenge.sort_discussed"),
-        Binding("4", "sort('random')", "Random", id="challenge.sort_random"),
+        Binding("1", "sort('top')", "Top", tooltip="Sort by top", id="challenge.sort_top"),
+        Binding("2", "sort('new')", "New", tooltip="Sort by new", id="challenge.sort_new"),
+        Binding("3", "sort('discussed')", "Discussed", tooltip="Sort by most discussed",
+                id="challenge.sort_discussed"),
+        Binding("4", "sort('random')", "Random", tooltip="Sort in random order",
+                id="challenge.sort_random"),
         Binding("slash", "search", "Search", id="challenge.search"),
-        Binding("t", "theme", "Theme", id="challenge.theme"),
-        Binding("n", "compose", "New", id="challenge.new"),
+        Binding("t", "theme", "Theme", tooltip="Filter by theme", id="challenge.theme"),
+        Binding("n", "compose", "Write", tooltip="New submission", id="challenge.new"),
+        Binding("plus", "vote(1)", "Support", show=False, id="challenge.support"),
+        Binding("minus", "vote(-1)", "Oppose", show=False, id="challenge.oppose"),
+        Binding("0", "vote(0)", "Withdraw vote", show=False, id="challenge.unvote"),
+        Binding("right,right_square_bracket", "tab(1)", "Next tab", show=False,
+                id="challenge.next_tab"),
+        Binding("left,left_square_bracket", "tab(-1)", "Previous tab", show=False,
+                id="challenge.previous_tab"),
         Binding("r", "refresh", "Refresh", id="challenge.refresh"),
         Binding("j", "down", "Down", show=False, id="challenge.down"),
         Binding("k", "up", "Up", show=False, id="challenge.up"),
@@ -59,7 +71,7 @@ class ChallengeScreen(AppScreen[None]):
             yield TabbedContent(id="tabs")
             yield SubmissionDetail(id="detail")
         yield StatusBar()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.set_class(self.app.size.width >= WIDE, "wide")
@@ -142,7 +154,7 @@ class ChallengeScreen(AppScreen[None]):
             event.input.remove_class("visible")
             event.input.disabled = True
         self.reload_lists()
-        self.focus_list()
+        self.call_after_refresh(self.focus_list)  # leave the box: j/k move the list again
 
     def close_search(self) -> None:
         search = self.query_one("#search", Input)
@@ -224,8 +236,46 @@ class ChallengeScreen(AppScreen[None]):
 
     @on(SubmissionList.Highlighted)
     def highlighted(self, event: SubmissionList.Highlighted) -> None:
-        if self.has_class("wide"):
+        # Both tabs' lists highlight as they load; only the visible one drives the detail.
+        if self.has_class("wide") and event.control is self.current_list:
             self.show_detail(event.item)
+
+    @on(TabbedContent.TabActivated)
+    def tab_changed(self) -> None:
+        current = self.current_list
+        if current is not None:
+            current.focus()
+            if self.has_class("wide") and current.current is not None:
+                self.show_detail(current.current)
+
+    def action_tab(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        panes = [pane.id for pane in tabs.query(TabPane) if pane.id]
+        if tabs.active in panes and len(panes) > 1:
+            tabs.active = panes[(panes.index(tabs.active) + step) % len(panes)]
+
+    @work(group="vote")
+    async def action_vote(self, value: int) -> None:
+        """Vote on the highlighted row without opening it; shown at once, then confirmed."""
+        from tui.screens.submission import voted
+
+        current = self.current_list
+        item = current.current if current else None
+        wanted = None if value == 0 else value
+        if current is None or item is None or item.my_vote == wanted:
+            return
+        current.replace_item(voted(item, wanted))
+        try:
+            result = await (self.client.unvote(item.id) if wanted is None
+                            else self.client.vote(item.id, 1 if wanted == 1 else -1))
+        except ChallengeError as error:
+            current.replace_item(item)
+            self.notify(describe(error), title="Vote not counted", severity="error",
+                        markup=False)
+            return
+        current.replace_item(item.model_copy(update={
+            "my_vote": result.my_vote, "up": result.up, "down": result.down,
+            "score": result.score}))
 
     @work(exclusive=True, group="detail")
     async def show_detail(self, item: Submission) -> None:
@@ -246,8 +296,12 @@ class ChallengeScreen(AppScreen[None]):
         from tui.screens.submission import SubmissionScreen
 
         def changed(updated: Submission | None) -> None:
-            if updated is not None:
-                for items in self.query(SubmissionList):
-                    items.replace_item(updated)
+            if updated is None:
+                return
+            for items in self.query(SubmissionList):
+                if updated.status == "published":
+                    items.replace_item(updated.model_copy(update={"body": ""}))
+                else:
+                    items.remove_item(updated.id)  # withdrawn: gone from the list
 
         self.app.push_screen(SubmissionScreen(item, self.challenge), changed)

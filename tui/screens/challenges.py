@@ -30,6 +30,8 @@ def challenge_line(challenge: ChallengeSummary, now: datetime) -> Content:
 
 class ChallengesScreen(AppScreen[None]):
     BINDINGS = [
+        # q quits from browsing screens only: in forms it is a letter (ctrl+q always quits).
+        Binding("q", "app.quit", "Quit", id="challenges.quit"),
         Binding("r", "refresh", "Refresh", id="challenges.refresh"),
         Binding("j", "cursor_down", "Down", show=False, id="challenges.down"),
         Binding("k", "cursor_up", "Up", show=False, id="challenges.up"),
@@ -44,7 +46,7 @@ class ChallengesScreen(AppScreen[None]):
         yield Static("Challenges", classes="title", markup=False)
         yield OptionList(id="challenges")
         yield StatusBar()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.load()

@@ -83,7 +83,7 @@ class ComposeScreen(AppScreen[Submission | None]):
                          markup=False)
             yield Static("", id="message", classes="error", markup=False)
         yield StatusBar()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.draft.server = self.session.server

@@ -45,7 +45,7 @@ class ConnectScreen(Screen[None]):
             yield Button("Sign in", variant="primary", id="submit")
             yield Static(self.message, id="message", classes="error", markup=False)
         yield StatusBar()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#email" if self.server else "#server", Input).focus()

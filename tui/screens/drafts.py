@@ -35,6 +35,8 @@ def draft_line(draft: Draft, now: datetime, server: str) -> Content:
 
 class DraftsScreen(AppScreen[None]):
     BINDINGS = [
+        # q quits from browsing screens only: in forms it is a letter (ctrl+q always quits).
+        Binding("q", "app.quit", "Quit", id="drafts.quit"),
         Binding("escape,h", "back", "Back", id="drafts.back"),
         Binding("enter,l", "resume", "Resume", id="drafts.resume"),
         Binding("s", "send", "Send now", id="drafts.send"),
@@ -53,7 +55,7 @@ class DraftsScreen(AppScreen[None]):
         yield StatusBar()
         yield Static("Drafts", classes="title", markup=False)
         yield OptionList(id="drafts")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.reload()

@@ -12,15 +12,17 @@ from textual.widgets import Static
 KEYS = """\
 j / k, arrows   move            g / G      first / last
 enter / l       open            esc / h    back
+← / →, [ / ]    stories / ideas tabs
 /               search          t          theme filter
 1 2 3 4         sort: top, new, discussed, random
-+ / - / 0       support, oppose, withdraw vote
-c               comment         f          flag
-n               new submission  d          drafts
-e / w           edit / withdraw your own submission
++ / - / 0       support, oppose, withdraw your vote (list or submission)
+                + or - before a title: your vote
+c               comment; tab to the comments, then c replies, f flags
+f               flag            n          new submission
+d               drafts          e / w      edit / withdraw your own
 s               statistics      r          refresh
 ctrl+p          command palette (every action)
-ctrl+o          sign out        q          quit
+ctrl+o          sign out        q          quit (ctrl+q anywhere)
 """
 
 

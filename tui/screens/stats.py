@@ -48,6 +48,8 @@ def render_stats(stats: Stats) -> Content:
 
 class StatsScreen(AppScreen[None]):
     BINDINGS = [
+        # q quits from browsing screens only: in forms it is a letter (ctrl+q always quits).
+        Binding("q", "app.quit", "Quit", id="stats.quit"),
         Binding("escape,h", "back", "Back", id="stats.back"),
         Binding("r", "refresh", "Refresh", id="stats.refresh"),
     ]
@@ -60,7 +62,7 @@ class StatsScreen(AppScreen[None]):
         with VerticalScroll():
             yield Static("Loading statistics…", id="stats", markup=False)
         yield StatusBar()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.action_refresh()

@@ -48,6 +48,8 @@ def voted(item: Submission, value: int | None) -> Submission:
 
 class SubmissionScreen(AppScreen[Submission | None]):
     BINDINGS = [
+        # q quits from browsing screens only: in forms it is a letter (ctrl+q always quits).
+        Binding("q", "app.quit", "Quit", id="submission.quit"),
         Binding("escape,h", "back", "Back", id="submission.back"),
         Binding("plus", "vote(1)", "Support", id="submission.support"),
         Binding("minus", "vote(-1)", "Oppose", id="submission.oppose"),
@@ -74,10 +76,11 @@ class SubmissionScreen(AppScreen[Submission | None]):
         with VerticalScroll(id="body"):
             yield Static(id="header")
             yield Markdown(open_links=False, id="markdown")
-            yield Static(Content.styled("Comments", "bold"), id="comments-title")
+            yield Static(Content.styled("Comments", "bold") + Content.styled(
+                "  (tab to them; c on one replies, f flags it)", "dim"), id="comments-title")
             yield OptionList(id="comments")
         yield StatusBar()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.render_item()
@@ -165,7 +168,8 @@ class SubmissionScreen(AppScreen[Submission | None]):
         from tui.screens.write import WriteScreen
 
         comment = self.selected_comment()
-        what = "comment" if comment else "submission"
+        what = (f"comment by {plain(comment.author.display_name)}" if comment
+                else "submission")
 
         def reason_chosen(reason: str | None) -> None:
             if reason is None:
@@ -237,10 +241,27 @@ class SubmissionScreen(AppScreen[Submission | None]):
         self.load_comments()
 
     def action_scroll_down(self) -> None:
-        self.query_one("#body", VerticalScroll).scroll_down()
+        comments = self.query_one("#comments", OptionList)
+        if comments.has_focus:
+            comments.action_cursor_down()
+        else:
+            self.query_one("#body", VerticalScroll).scroll_down()
 
     def action_scroll_up(self) -> None:
-        self.query_one("#body", VerticalScroll).scroll_up()
+        comments = self.query_one("#comments", OptionList)
+        if comments.has_focus:
+            comments.action_cursor_up()
+        else:
+            self.query_one("#body", VerticalScroll).scroll_up()
+
+    @on(OptionList.OptionHighlighted, "#comments")
+    def comment_highlighted(self) -> None:
+        self.query_one("#comments", OptionList).scroll_visible()
+
+    def on_descendant_focus(self) -> None:
+        comments = self.query_one("#comments", OptionList)
+        if comments.has_focus and comments.highlighted is None and self.comments:
+            comments.highlighted = 0  # tab to the comments: one is ready to reply to
 
     def action_back(self) -> None:
         self.dismiss(self.item)

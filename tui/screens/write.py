@@ -65,4 +65,14 @@ class WriteScreen(ModalScreen[str | None]):
         self.dismiss(text)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        from tui.widgets.confirm import ConfirmScreen
+
+        if not self.query_one(TextArea).text.strip():
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen("Discard what you wrote?"), answered)

@@ -27,13 +27,14 @@ class StatusInfo:
             parts.append(Content(f"{plain(self.phase.name)}: "
                                  f"{time_left(self.phase.ends_at, now)}"))
         if self.user is not None:
-            parts.append(Content(f"{plain(self.user.display_name)} ({self.user.role})"))
+            role = "" if self.user.role == "participant" else f" ({self.user.role})"
+            parts.append(Content(f"{plain(self.user.display_name)}{role}"))
         else:
             parts.append(Content("signed out"))
+        if self.store:  # the kind of store only; the reason is in the sign-in notice
+            parts.append(Content(f"token: {plain(self.store).split(' (')[0]}"))
         server = plain(self.server).removeprefix("https://").removeprefix("http://")
         parts.append(Content(server or "not connected"))
-        if self.store:
-            parts.append(Content(f"token: {plain(self.store)}"))
         return Content(" │ ").join(parts)
 
 

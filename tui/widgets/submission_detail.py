@@ -9,7 +9,7 @@ from textual.widgets import Markdown, Static
 
 from client.models import Submission
 from tui import clock
-from tui.text import ago, one_line, plain
+from tui.text import ago, one_line, plain, plural
 
 
 def header(item: Submission) -> Content:
@@ -25,7 +25,7 @@ def header(item: Submission) -> Content:
         Content.assemble(author, Content.styled(
             f" · {item.kind} · {ago(item.created_at, clock.now())}", "dim")),
         Content.styled("Themes: ", "dim") + one_line(", ".join(item.themes) or "none"),
-        Content(f"{votes} · {mine} · {item.comments} comments"),
+        Content(f"{votes} · {mine} · {plural(item.comments, 'comment')}"),
     ]
     if item.status != "published":
         reason = f": {plain(item.status_reason)}" if item.status_reason else ""

@@ -114,7 +114,9 @@ class SubmissionList(OptionList):
         if self.screen.focused is None and self.display:
             self.focus()
         if not self.items:
-            self.add_option(Option(Content.styled("Nothing here yet.", "dim"), disabled=True))
+            empty = ("No matches." if q.q or q.theme
+                     else "Nothing here yet: n writes the first one.")
+            self.add_option(Option(Content.styled(empty, "dim"), disabled=True))
 
     def replace_item(self, item: Submission) -> None:
         """Show a changed submission (e.g. after a vote) in place."""
@@ -123,6 +125,13 @@ class SubmissionList(OptionList):
                 self.items[index] = item
                 self.replace_option_prompt_at_index(
                     index, submission_line(item, clock.now()))
+                return
+
+    def remove_item(self, submission_id: int) -> None:
+        for index, existing in enumerate(self.items):
+            if existing.id == submission_id:
+                del self.items[index]
+                self.remove_option_at_index(index)
                 return
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
