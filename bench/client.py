@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,6 +172,29 @@ def report(f: ClientFigures) -> str:
         f"(+{f.import_ms - f.bare_python_ms:.1f} ms); heavy modules loaded: "
         f"{', '.join(f.heavy_modules) or 'none'}",
     ])
+
+
+async def record_client(*, argv: Sequence[str], info: dict[str, str],
+                        write: bool, quick: bool = False) -> bool:
+    """Run, print, and record the client benchmark in RESULTS.md; True if goals met."""
+    from datetime import UTC, datetime
+
+    from bench.common import command_line, machine_line, record, say
+
+    figures = await (run_client_bench(requests=50, rounds=2) if quick
+                     else run_client_bench())
+    text = report(figures)
+    say(text)
+    met = figures.get_ratio <= 1.15 and figures.page_ratio <= 1.15 and not figures.heavy_modules
+    if write:
+        body = "\n".join([
+            f"**client** — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  ",
+            f"command: `{command_line(list(argv))}`  ",
+            f"machine: {machine_line(info)}  ", "", *[f"- {line}" for line in
+                                                     text.splitlines()]])
+        record("client-quick" if quick else "client", body,
+               heading="Typed client overhead" + (" (quick)" if quick else ""))
+    return met
 
 
 if __name__ == "__main__":
