@@ -19,7 +19,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         prog="python -m bench",
         description="Benchmarks of the challenge server; figures go to bench/RESULTS.md.")
     parser.add_argument("benchmark", nargs="?", default="all",
-                        choices=["votes", "national", "client", "all"])
+                        choices=["votes", "national", "client", "tui", "all"])
     parser.add_argument("--db", default="both", choices=["sqlite", "postgresql", "both"],
                         help="which database (default both)")
     parser.add_argument("--quick", action="store_true",
@@ -43,7 +43,7 @@ async def main(argv: Sequence[str]) -> int:
     args = parse(argv)
     kinds: tuple[Kind, ...] = KINDS if args.db == "both" else (args.db,)
     info = machine()
-    if "postgresql" in kinds and args.benchmark != "client":
+    if "postgresql" in kinds and args.benchmark not in ("client", "tui"):
         try:
             info["postgresql"] = await postgres_version()
         except OSError as exc:
@@ -76,6 +76,12 @@ async def main(argv: Sequence[str]) -> int:
         met = await record_client(argv=argv, info=info, write=not args.no_record,
                                   quick=args.quick)
         results.append(("client overhead", met))
+    if args.benchmark in ("tui", "all"):
+        from bench.tui import record_startup
+
+        met = await record_startup(argv=argv, info=info, write=not args.no_record,
+                                   quick=args.quick)
+        results.append(("tui start-up", met))
     say("\nsummary:")
     for name, met in results:
         say(f"  {name:<28} goal {'met' if met else 'NOT met'}")
