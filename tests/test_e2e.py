@@ -72,7 +72,7 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
 
 def test_demo_browse_sort_and_read(terminal: Terminal) -> None:
     terminal.wait_for("Change from the ground up")
-    assert "Amara Okafor (participant)" in terminal.text
+    assert "Amara Okafor │ token: memory" in terminal.text  # the status bar
     terminal.press("1")
     terminal.wait_for("Improvement coaching pairs")  # the demo's most supported story
     terminal.press("\r")
