@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -115,6 +116,26 @@ class Person:
         return bearer(self.token)
 
 
+async def people(api: TestApi, n: int, role: str = "participant") -> list[Person]:
+    """``n`` users of ``role`` with tokens, made straight in the database."""
+    made = await add_users(api.db, n, role=role, prefix=f"{role}-{uuid.uuid4().hex[:8]}-")
+    return [Person(uid, token) for uid, token in made]
+
+
+def problem(r: httpx.Response, status: int, type_: str | None = None,
+            field: str | None = None) -> dict[str, Any]:
+    """Assert ``r`` is an RFC 9457 problem with this status (and type, and field)."""
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = r.json()
+    assert body["status"] == status
+    if type_ is not None:
+        assert body["type"] == type_
+    if field is not None:
+        assert body["errors"][0]["field"] == field
+    return body
+
+
 class TestApi:
     """Short-hands over an httpx client whose base URL is ``/api/v1``."""
 
@@ -150,6 +171,16 @@ class TestApi:
         assert r.status_code == 201, r.text
         body: dict[str, Any] = r.json()
         return body
+
+
+class Sleeps:
+    """An injected ``sleep`` that records the delays and returns at once."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
 
 
 class LiveServer:

@@ -45,7 +45,7 @@ from client.models import ChallengeCreate, SubmissionCreate
 from client.transport import BACKOFF_CAP, MAX_RETRY_AFTER
 from server.db import Database
 from server.tables import SubmissionRow
-from tests.support import LiveServer, add_users, challenge_spec
+from tests.support import LiveServer, Sleeps, add_users, challenge_spec
 
 SERVER = "http://127.0.0.1:9"  # never contacted: the MockTransport answers
 PROBLEM_JSON = {"content-type": "application/problem+json"}
@@ -60,14 +60,6 @@ def database_url(sqlite_url: str) -> str:
 # --- helpers -------------------------------------------------------------------------
 
 
-class Sleeps:
-    """An injected ``sleep`` that records the delays and returns at once."""
-
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
 
 
 Answer = httpx.Response | Exception

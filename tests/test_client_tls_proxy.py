@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from client import CertificateError, ChallengeClient, ConnectionFailed, load_config
-from tests.support import LiveServer, add_users
+from tests.support import LiveServer, Sleeps, add_users
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
@@ -36,12 +36,6 @@ def database_url(sqlite_url: str) -> str:
     return sqlite_url
 
 
-class Sleeps:
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
 
 
 # --- an HTTPS server -------------------------------------------------------------------

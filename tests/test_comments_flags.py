@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
 
-from tests.support import DAY, Person, TestApi, add_users, open_phase
+from tests.support import DAY, Person, TestApi, open_phase, people, problem
 
 REASONS = ["spam", "offensive", "personal_data", "off_topic", "other"]
-
-
-async def people(api: TestApi, n: int, role: str = "participant") -> list[Person]:
-    made = await add_users(api.db, n, role=role,
-                           prefix=f"{role}-{uuid.uuid4().hex[:8]}-")
-    return [Person(uid, token) for uid, token in made]
-
-
-def problem(r: httpx.Response, status: int, type_: str | None = None,
-            field: str | None = None) -> dict[str, Any]:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = r.json()
-    assert body["status"] == status
-    if type_ is not None:
-        assert body["type"] == type_
-    if field is not None:
-        assert body["errors"][0]["field"] == field
-    return body
 
 
 async def post_comment(api: TestApi, who: Person, sid: int, body: str = "Agreed.",
