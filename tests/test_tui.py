@@ -342,3 +342,27 @@ async def test_withdrawn_submission_leaves_the_list(world: World) -> None:
         assert isinstance(app.screen, ChallengeScreen)
         assert "Mine to withdraw" not in titles(screen)
         assert (await world.admin.get_submission(mine.id)).status == "withdrawn"
+
+
+async def test_compose_warns_about_patient_details(world: World) -> None:
+    app = make_app(world.url)
+    async with app.run_test(size=(100, 40), notifications=True) as pilot:
+        await challenge_screen(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        compose = app.screen
+        assert isinstance(compose, ComposeScreen)
+        await pilot.press(*"Mr Smith 943 476 5919")
+        compose.query_one("#body", TextArea).text = "He waited all day."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        from tui.widgets.confirm import ConfirmScreen
+
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "an NHS number" in app.screen.question
+        await pilot.press("n")  # no: back to the form, nothing sent, nothing lost
+        await settle(pilot)
+        assert app.screen is compose
+        assert compose.query_one("#title", Input).value == "Mr Smith 943 476 5919"
+        listed = await world.admin.list_submissions("change")
+        assert all(s.title != "Mr Smith 943 476 5919" for s in listed.items)

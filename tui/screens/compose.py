@@ -131,13 +131,32 @@ class ComposeScreen(AppScreen[Submission | None]):
         for name in ("title", "themes", "body"):
             self.query_one(f"#{name}-error", Static).update(found.get(name, ""))
 
-    @work(exclusive=True)
-    async def action_post(self) -> None:
+    def action_post(self) -> None:
+        """Warn about what looks like patient details before anything leaves the machine."""
+        from client.privacy import describe_findings, find_personal_data
+        from tui.widgets.confirm import ConfirmScreen
+
         self.read_fields()
-        message = self.query_one("#message", Static)
         if len(self.draft.themes) > MAX_THEMES:
             self.query_one("#themes-error", Static).update(f"choose at most {MAX_THEMES}")
             return
+        findings = find_personal_data(f"{self.draft.title}\n{self.draft.body}")
+        if not findings:
+            self.post()
+            return
+
+        def answered(post_anyway: bool | None) -> None:
+            if post_anyway:
+                self.post()
+
+        self.app.push_screen(ConfirmScreen(
+            f"This looks like it contains {describe_findings(findings)} "
+            f"({', '.join(f.text for f in findings[:3])}). Posts are public to staff; remove "
+            "anything that identifies a patient or a colleague. Post anyway?"), answered)
+
+    @work(exclusive=True)
+    async def post(self) -> None:
+        message = self.query_one("#message", Static)
         # Queued before sending: if we are killed mid-post, the key survives with it.
         self.draft.state = "queued"
         self.store.save(self.draft)
