@@ -358,8 +358,9 @@ async def test_compose_warns_about_patient_details(world: World) -> None:
         await settle(pilot)
         from tui.widgets.confirm import ConfirmScreen
 
-        assert isinstance(app.screen, ConfirmScreen)
-        assert "an NHS number" in app.screen.question
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        assert "an NHS number" in confirm.question
         await pilot.press("n")  # no: back to the form, nothing sent, nothing lost
         await settle(pilot)
         assert app.screen is compose
