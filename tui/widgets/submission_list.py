@@ -1,39 +1,80 @@
-"""A list of submissions that fetches the next page as the cursor nears the end."""
+"""A virtual list of submissions: compact rows, drawn only when visible, next page
+fetched as the cursor nears the end.
+
+Each row is two terminal lines (title, then who/themes/comments/age), so a 50,000
+row list costs its compact records and nothing per row on screen.
+"""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar
 
-from textual import work
-from textual.content import Content
+from rich.segment import Segment
+from rich.style import Style
+from textual import events, work
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from client.api import ChallengeClient
 from client.errors import ChallengeError
-from client.models import Kind, Sort, Submission
+from client.models import Kind, Sort, Submission, UserPublic
 from tui import clock
 from tui.session import describe
 from tui.text import ago, one_line, plural
 
 PAGE = 50
 PREFETCH = 10  # rows from the end at which the next page is asked for
+ROW_HEIGHT = 2
 
 
-def submission_line(item: Submission, now: datetime) -> Content:
-    votes = ""
-    if item.up is not None and item.down is not None:
-        votes = f"▲{item.up} ▼{item.down} "
-    mine = {1: "+ ", -1: "- "}.get(item.my_vote or 0, "")
-    author = item.author.display_name if item.author else "Anonymous"
-    meta = " · ".join(p for p in (
-        one_line(author).plain, ", ".join(one_line(t).plain for t in item.themes),
-        plural(item.comments, "comment"), ago(item.created_at, now)) if p)
-    return Content.assemble(
-        Content.styled(f"{mine}{votes}", "bold"), one_line(item.title, "bold"), "\n",
-        Content.styled(f"  {meta}", "dim"))
+@dataclass(slots=True)
+class Row:
+    """What a list row needs of a submission (the body is fetched when it is opened)."""
+
+    id: int
+    challenge: str
+    kind: Kind
+    title: str
+    author_id: int | None
+    author: str | None
+    anonymous: bool
+    themes: tuple[str, ...]
+    comments: int
+    created_at: datetime
+    up: int | None
+    down: int | None
+    score: float | None
+    my_vote: int | None
+    is_mine: bool
+    status: str
+
+    @classmethod
+    def of(cls, s: Submission) -> Row:
+        # Names and themes repeat across rows: interned, they are stored once.
+        return cls(s.id, s.challenge, s.kind, one_line(s.title).plain,
+                   s.author.id if s.author else None,
+                   sys.intern(one_line(s.author.display_name).plain) if s.author else None,
+                   s.anonymous, tuple(sys.intern(one_line(t).plain) for t in s.themes),
+                   s.comments, s.created_at, s.up, s.down, s.score, s.my_vote, s.is_mine,
+                   s.status)
+
+    def submission(self) -> Submission:
+        """As a Submission without its body (enough to show a header, or to vote)."""
+        author = (UserPublic(id=self.author_id, display_name=self.author)
+                  if self.author_id is not None and self.author is not None else None)
+        return Submission(id=self.id, challenge=self.challenge, kind=self.kind,
+                          title=self.title, body="", themes=list(self.themes), author=author,
+                          anonymous=self.anonymous, is_mine=self.is_mine,
+                          status=self.status,
+                          up=self.up, down=self.down, score=self.score,
+                          comments=self.comments, my_vote=self.my_vote,
+                          created_at=self.created_at, updated_at=self.created_at)
 
 
 @dataclass
@@ -46,13 +87,38 @@ class Query:
     cursor: str | None = field(default=None, compare=False)
 
 
-class SubmissionList(OptionList):
-    """Options carry submission ids; ``items`` holds the submissions in order."""
+class SubmissionList(ScrollView, can_focus=True):
+    """``items`` holds the rows in order; ``highlighted`` is the cursor's index."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down", "cursor_down", show=False),
+        Binding("up", "cursor_up", show=False),
+        Binding("home", "first", show=False),
+        Binding("end", "last", show=False),
+        Binding("pagedown", "page_down", show=False),
+        Binding("pageup", "page_up", show=False),
+        Binding("enter", "select", show=False),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "submission-list--cursor", "submission-list--meta", "submission-list--empty"}
+    DEFAULT_CSS = """
+    SubmissionList { height: 1fr; }
+    SubmissionList > .submission-list--cursor { background: $block-cursor-background;
+                                                color: $block-cursor-foreground; }
+    SubmissionList:blur > .submission-list--cursor { background: $block-cursor-blurred-background; }
+    SubmissionList > .submission-list--meta { color: $text-muted; }
+    SubmissionList > .submission-list--empty { color: $text-muted; }
+    """
 
     class Highlighted(Message):
-        def __init__(self, item: Submission) -> None:
+        def __init__(self, control: SubmissionList, item: Submission) -> None:
             super().__init__()
+            self.list = control
             self.item = item
+
+        @property
+        def control(self) -> SubmissionList:
+            return self.list
 
     class Chosen(Message):
         def __init__(self, item: Submission) -> None:
@@ -63,27 +129,33 @@ class SubmissionList(OptionList):
         super().__init__(id=id)
         self.client = client
         self.query_ = query
-        self.items: list[Submission] = []
+        self.items: list[Row] = []
+        self.highlighted: int | None = None
         self.exhausted = False
         self.loading = False
+        self.empty_text = ""
 
     def on_mount(self) -> None:
         self.reload()
+
+    # --- data -----------------------------------------------------------------------
 
     def reload(self, query: Query | None = None) -> None:
         if query is not None:
             self.query_ = query
         self.query_.cursor = None
         self.items = []
+        self.highlighted = None
         self.exhausted = False
-        self.clear_options()
+        self.empty_text = ""
+        self._resize()
         self.fetch(replace=True)
 
     @property
     def current(self) -> Submission | None:
         if self.highlighted is None or self.highlighted >= len(self.items):
             return None
-        return self.items[self.highlighted]
+        return self.items[self.highlighted].submission()
 
     @work(exclusive=True, group="page")
     async def fetch(self, replace: bool = False) -> None:
@@ -99,51 +171,124 @@ class SubmissionList(OptionList):
             return
         finally:
             self.loading = False
-        now = clock.now()
         if replace:
-            self.clear_options()
             self.items = []
-        # Bodies are dropped from list rows (the detail and submission views fetch the
-        # whole item), so a list scrolled through 50,000 submissions stays small.
-        self.items.extend(s.model_copy(update={"body": ""}) for s in page.items)
-        self.add_options([Option(submission_line(s, now), id=str(s.id)) for s in page.items])
+        self.items.extend(Row.of(s) for s in page.items)
         q.cursor = page.next_cursor
         self.exhausted = page.next_cursor is None
+        if not self.items:
+            self.empty_text = ("No matches." if q.q or q.theme
+                               else "Nothing here yet: n writes the first one.")
+        self._resize()
         if replace and self.items:
-            self.highlighted = 0
+            self.move_to(0)
         if self.screen.focused is None and self.display:
             self.focus()
-        if not self.items:
-            empty = ("No matches." if q.q or q.theme
-                     else "Nothing here yet: n writes the first one.")
-            self.add_option(Option(Content.styled(empty, "dim"), disabled=True))
 
     def replace_item(self, item: Submission) -> None:
         """Show a changed submission (e.g. after a vote) in place."""
         for index, existing in enumerate(self.items):
             if existing.id == item.id:
-                self.items[index] = item
-                self.replace_option_prompt_at_index(
-                    index, submission_line(item, clock.now()))
+                self.items[index] = Row.of(item)
+                self.refresh()
                 return
 
     def remove_item(self, submission_id: int) -> None:
         for index, existing in enumerate(self.items):
             if existing.id == submission_id:
                 del self.items[index]
-                self.remove_option_at_index(index)
+                if self.highlighted is not None and self.highlighted >= len(self.items):
+                    self.highlighted = len(self.items) - 1 if self.items else None
+                self._resize()
                 return
 
-    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        event.stop()
-        index = event.option_index
-        if index < len(self.items):
-            self.post_message(self.Highlighted(self.items[index]))
+    # --- cursor ---------------------------------------------------------------------
+
+    def move_to(self, index: int) -> None:
+        if not self.items:
+            return
+        index = max(0, min(index, len(self.items) - 1))
+        changed = index != self.highlighted
+        self.highlighted = index
+        self.scroll_to_region(Region(0, index * ROW_HEIGHT, 1, ROW_HEIGHT), animate=False,
+                              immediate=True)
+        self.refresh()
+        if changed:
+            self.post_message(self.Highlighted(self, self.items[index].submission()))
         if (not self.exhausted and not self.loading
                 and index >= len(self.items) - PREFETCH):
             self.fetch()
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        if event.option_index < len(self.items):
-            self.post_message(self.Chosen(self.items[event.option_index]))
+    def action_cursor_down(self) -> None:
+        self.move_to(0 if self.highlighted is None else self.highlighted + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_to(0 if self.highlighted is None else self.highlighted - 1)
+
+    def action_first(self) -> None:
+        self.move_to(0)
+
+    def action_last(self) -> None:
+        self.move_to(len(self.items) - 1)
+
+    def action_page_down(self) -> None:
+        step = max(1, self.scrollable_content_region.height // ROW_HEIGHT)
+        self.move_to((self.highlighted or 0) + step)
+
+    def action_page_up(self) -> None:
+        step = max(1, self.scrollable_content_region.height // ROW_HEIGHT)
+        self.move_to((self.highlighted or 0) - step)
+
+    def action_select(self) -> None:
+        if (item := self.current) is not None:
+            self.post_message(self.Chosen(item))
+
+    def on_click(self, event: events.Click) -> None:
+        index = (event.y + self.scroll_offset.y) // ROW_HEIGHT
+        if 0 <= index < len(self.items):
+            if index == self.highlighted and event.chain > 1:
+                self.action_select()
+            self.move_to(index)
+
+    # --- drawing --------------------------------------------------------------------
+
+    def _resize(self) -> None:
+        rows = max(len(self.items), 1)
+        self.virtual_size = Size(self.scrollable_content_region.width, rows * ROW_HEIGHT)
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        line = y + self.scroll_offset.y
+        index, part = divmod(line, ROW_HEIGHT)
+        base = self.rich_style
+        if not self.items:
+            if index == 0 and part == 0 and self.empty_text:
+                style = self.get_component_rich_style("submission-list--empty")
+                return Strip([Segment(f" {self.empty_text}", style)]).crop_extend(0, width,
+                                                                                base)
+            return Strip.blank(width, base)
+        if index >= len(self.items):
+            return Strip.blank(width, base)
+        row = self.items[index]
+        cursor = index == self.highlighted
+        row_style = base + self.get_component_rich_style("submission-list--cursor") \
+            if cursor else base
+        if part == 0:
+            segments = [Segment(" ", row_style)]
+            mark = {1: "+ ", -1: "- "}.get(row.my_vote or 0, "")
+            votes = f"▲{row.up} ▼{row.down} " if row.up is not None else ""
+            if mark or votes:
+                segments.append(Segment(mark + votes, row_style + Style(bold=True)))
+            segments.append(Segment(row.title, row_style + Style(bold=True)))
+        else:
+            meta = " · ".join(p for p in (
+                row.author or "Anonymous", ", ".join(row.themes),
+                plural(row.comments, "comment"), ago(row.created_at, clock.now())) if p)
+            meta_style = row_style + self.get_component_rich_style("submission-list--meta") \
+                if not cursor else row_style
+            segments = [Segment(f"   {meta}", meta_style)]
+        return Strip(segments).crop_extend(0, width, row_style)
+
+    def on_resize(self) -> None:
+        self._resize()
