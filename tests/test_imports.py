@@ -37,3 +37,14 @@ def test_imports_stay_lazy(statement: str, allowed: set[str]) -> None:
 def test_server_commands_do_not_load_textual() -> None:
     loaded = loaded_after("import tui.cli, server.cli")
     assert "textual" not in loaded
+
+
+def test_import_linter_contracts_hold() -> None:
+    """The contracts in pyproject.toml: client, server and tui keep to their rules."""
+    from pathlib import Path
+
+    lint = Path(sys.executable).parent / "lint-imports"
+    done = subprocess.run([str(lint)], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).parent.parent)
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert "0 broken" in done.stdout
