@@ -367,3 +367,55 @@ async def test_compose_warns_about_patient_details(world: World) -> None:
         assert compose.query_one("#title", Input).value == "Mr Smith 943 476 5919"
         listed = await world.admin.list_submissions("change")
         assert all(s.title != "Mr Smith 943 476 5919" for s in listed.items)
+
+
+HOSTILE_THEME = "[red]Time[/] \x1b[2J"
+HOSTILE_NAME = "[@click=app.quit]Eve[/] \u202e"
+
+
+async def test_hostile_names_and_themes_on_every_screen(live: LiveServer,
+                                                        database_url: str) -> None:
+    """Markup, escapes and bidi overrides in themes, names and comments: shown literally."""
+    ((_, token),) = await add_users(database_url, 1, role="admin", prefix="admin")
+    async with ChallengeClient(live.url, token=token) as admin:
+        await admin.create_challenge(ChallengeCreate.model_validate(challenge_spec(
+            themes=[HOSTILE_THEME, "Plain"], title="[b]Bold[/b] challenge")))
+        async with ChallengeClient(live.url) as eve:
+            await eve.register("eve@example.org", HOSTILE_NAME, PASSWORD)
+            made = await eve.create_submission("change", SubmissionCreate(
+                kind="story", title="Eve's story", body="Body [/]",
+                themes=[clean_text(HOSTILE_THEME)]))
+            await eve.add_comment(made.id, "A comment [@click=app.quit]x[/]")
+    app = ChallengeApp(ClientConfig(server=live.url, token_store="memory"),
+                       sign_in_as=("eve@example.org", PASSWORD))
+    theme, name = one_line_plain(HOSTILE_THEME), one_line_plain(HOSTILE_NAME)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        screen = await challenge_screen(pilot)
+        assert "[b]Bold[/b] challenge" in text_of(screen.query_one("#heading", Static))
+        items = screen.current_list
+        assert items is not None and items.items[0].themes == (theme,)
+        assert items.items[0].author == name
+        await pilot.press("enter")
+        await settle(pilot)
+        submission = app.screen
+        assert isinstance(submission, SubmissionScreen)
+        assert name in text_of(submission.query_one("#header", Static))
+        assert [c.body for c in submission.comments] == ["A comment [@click=app.quit]x[/]"]
+        await pilot.press("escape", "s")
+        await settle(pilot)
+        from tui.screens.stats import StatsScreen
+
+        assert isinstance(app.screen, StatsScreen)
+        assert theme in text_of(app.screen.query_one("#stats", Static))
+        await pilot.press("escape", "t")
+        await settle(pilot)
+        from tui.screens.pick import PickScreen
+
+        assert isinstance(app.screen, PickScreen)
+        assert app.is_running
+
+
+def one_line_plain(text: str) -> str:
+    from tui.text import one_line
+
+    return one_line(clean_text(text)).plain
