@@ -94,6 +94,16 @@ async def challenge_screen(pilot: Pilot[None]) -> ChallengeScreen:
     return screen
 
 
+async def open_submission(pilot: Pilot[None], *keys: str) -> SubmissionScreen:
+    """From the challenge screen, move with ``keys`` and open that submission."""
+    await challenge_screen(pilot)
+    await pilot.press(*keys, "enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, SubmissionScreen), screen
+    return screen
+
+
 def titles(screen: ChallengeScreen) -> list[str]:
     items = screen.current_list
     assert items is not None
@@ -129,11 +139,7 @@ async def test_search_and_back(world: World) -> None:
 async def test_vote_is_shown_then_confirmed(world: World) -> None:
     app = make_app(world.url)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await challenge_screen(pilot)
-        await pilot.press("G", "enter")  # the oldest: "Daily huddles"
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SubmissionScreen)
+        screen = await open_submission(pilot, "G")  # the oldest: "Daily huddles"
         assert screen.item.title == "Daily huddles"
         await pilot.press("plus")
         await settle(pilot)
@@ -151,11 +157,7 @@ async def test_refused_vote_is_rolled_back_visibly(world: World) -> None:
         {"phases": [open_phase(votes=False)]}))
     app = make_app(world.url)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await challenge_screen(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SubmissionScreen)
+        screen = await open_submission(pilot)
         await pilot.press("plus")
         await settle(pilot)
         assert screen.item.my_vote is None
@@ -163,14 +165,10 @@ async def test_refused_vote_is_rolled_back_visibly(world: World) -> None:
         assert any("does not allow you to vote" in m for m in messages), messages
 
 
-async def test_comment_keeps_text_on_refusal_and_posts(world: World) -> None:
+async def test_comment_posts(world: World) -> None:
     app = make_app(world.url)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await challenge_screen(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        submission = app.screen
-        assert isinstance(submission, SubmissionScreen)
+        submission = await open_submission(pilot)
         await pilot.press("c")
         await settle(pilot)
         await pilot.press(*"Tried this [/] too", "ctrl+s")
