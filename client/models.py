@@ -341,6 +341,8 @@ class Comment(Response):
     body: str
     author: UserPublic
     status: CommentStatus
+    # Why it waits for a moderator (e.g. suspected personal data); for its author.
+    status_reason: str | None = None
     created_at: datetime
 
 

@@ -74,4 +74,4 @@ def submission_out(row: SubmissionRow, *, slug: str, themes: list[str], author: 
 def comment_out(row: CommentRow, author: UserRow) -> Comment:
     return Comment(id=row.id, submission_id=row.submission_id, parent_id=row.parent_id,
                    body=row.body, author=public(author), status=row.status,
-                   created_at=row.created_at)
+                   status_reason=row.status_reason, created_at=row.created_at)

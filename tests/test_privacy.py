@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from client.privacy import describe_findings, find_personal_data, valid_nhs_number
+from tests.support import TestApi
 
 # 943 476 5919 is the NHS's own published example of a valid number.
 VALID_NHS = ["9434765919", "4010232137", "6541999767"]
@@ -61,3 +62,37 @@ def test_findings_give_positions_and_a_description() -> None:
     findings = find_personal_data(text)
     assert [text[f.start:f.end] for f in findings] == ["943 476 5919", "07700 900123"]
     assert describe_findings(findings) == "an NHS number and a phone number"
+
+
+async def test_posts_with_personal_data_are_held(api: TestApi) -> None:
+    await api.challenge()
+    author, other = await api.person(), await api.person()
+    r = await api.http.post("/challenges/change/submissions", headers=author.headers, json={
+        "kind": "story", "title": "Discharge delays",
+        "body": "Mrs B (NHS 943 476 5919) waited all day."})
+    assert r.status_code == 201
+    held = r.json()
+    assert held["status"] == "pending"
+    assert "an NHS number" in held["status_reason"]
+    assert (await api.http.get(f"/submissions/{held['id']}", headers=other.headers)
+            ).status_code == 404
+    listed = (await api.http.get("/challenges/change/submissions")).json()["items"]
+    assert listed == []
+
+    clean = await api.submit(author, title="Discharge delays", body="Waits were long.")
+    assert clean["status"] == "published"
+    edit = await api.http.patch(f"/submissions/{clean['id']}", headers=author.headers,
+                                json={"body": "Call me on 07700 900123"})
+    assert edit.json()["status"] == "pending" and "a phone number" in edit.json()[
+        "status_reason"]
+
+    target = await api.submit(other, title="Huddles", body="Ten minutes.")
+    comment = await api.http.post(f"/submissions/{target['id']}/comments",
+                                  headers=author.headers,
+                                  json={"body": "Email me: jo.bloggs@nhs.net"})
+    assert comment.status_code == 201
+    assert comment.json()["status"] == "pending"
+    assert "an email address" in comment.json()["status_reason"]
+    shown = await api.http.get(f"/submissions/{target['id']}/comments")
+    assert shown.json()["items"] == []
+    assert (await api.http.get(f"/submissions/{target['id']}")).json()["comments"] == 0

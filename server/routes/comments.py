@@ -14,7 +14,7 @@ from server.idempotency import Idem
 from server.phases import require
 from server.problems import ProblemError
 from server.queries import mark_participant, phases_of
-from server.routes.submissions import visible_submission
+from server.routes.submissions import held_for_personal_data, visible_submission
 from server.tables import ChallengeRow, CommentRow, SubmissionRow, UserRow
 from server.views import comment_out
 
@@ -69,10 +69,11 @@ async def add_comment(submission_id: SubmissionId, body: CommentCreate, user: Cu
                                                       message="cannot reply to a reply")])
         moderation = (await session.execute(select(ChallengeRow.moderation).where(
             ChallengeRow.id == submission.challenge_id))).scalar_one()
+        held = held_for_personal_data(body.body)
         row = CommentRow(submission_id=submission.id, parent_id=body.parent_id,
                          author_id=user.id, body=body.body,
-                         status="pending" if moderation == "pre" else "published",
-                         created_at=now, updated_at=now)
+                         status="pending" if moderation == "pre" or held else "published",
+                         status_reason=held, created_at=now, updated_at=now)
         session.add(row)
         if row.status == "published":
             await session.execute(

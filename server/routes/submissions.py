@@ -18,6 +18,7 @@ from client.models import (
     SubmissionCreate,
     SubmissionUpdate,
 )
+from client.privacy import describe_findings, find_personal_data
 from server import cursors
 from server.deps import CurrentUser, MaybeUser, ReadDB, SubmissionId, Svc, is_moderator
 from server.idempotency import Idem
@@ -38,6 +39,16 @@ from server.tables import (
 from server.views import submission_out
 
 router = APIRouter(tags=["submissions"])
+
+
+def held_for_personal_data(*texts: str) -> str | None:
+    """Why a post must wait for a moderator, if it looks like it holds personal data."""
+    findings = find_personal_data("\n".join(texts))
+    if not findings:
+        return None
+    return (f"Held for a moderator: it looks like it contains {describe_findings(findings)}. "
+            "Edit it to remove details that identify a patient or colleague, or wait for "
+            "a moderator to check it.")
 
 S = SubmissionRow
 
@@ -172,12 +183,16 @@ async def create_submission(slug: str, body: SubmissionCreate, user: CurrentUser
                                errors=[FieldError(field="kind", message="not asked for here")])
         themes = _check_themes(challenge, body.themes)
         anonymous = challenge.anonymous_default if body.anonymous is None else body.anonymous
+        held = held_for_personal_data(body.title, body.body)
+        status, reason = "published", None
+        if held is not None:
+            status, reason = "pending", held
+        elif challenge.moderation == "pre":
+            status, reason = "pending", "Waiting for a moderator to approve it."
         row = SubmissionRow(
             challenge_id=challenge.id, kind=body.kind, title=body.title.strip(),
             body=body.body, author_id=user.id, anonymous=anonymous,
-            status="pending" if challenge.moderation == "pre" else "published",
-            status_reason="Waiting for a moderator to approve it."
-            if challenge.moderation == "pre" else None,
+            status=status, status_reason=reason,
             up=0, down=0, comments=0, score=0.0, created_at=now, updated_at=now)
         session.add(row)
         await session.flush()
@@ -239,6 +254,9 @@ async def update_submission(submission_id: SubmissionId, body: SubmissionUpdate,
             await session.execute(delete(SubmissionThemeRow).where(
                 SubmissionThemeRow.submission_id == row.id))
             session.add_all([SubmissionThemeRow(submission_id=row.id, theme=t) for t in themes])
+        held = held_for_personal_data(row.title, row.body)
+        if held is not None:
+            row.status, row.status_reason = "pending", held
         row.updated_at = now
         await session.flush()
         result = await render_one(session, services, row, user)

@@ -178,7 +178,11 @@ class ComposeScreen(AppScreen[Submission | None]):
             return
         self.store.delete(self.draft.id)
         self.dirty = False
-        self.notify("Posted." if self.editing is None else "Saved.")
+        if result.status == "pending" and result.status_reason:
+            self.notify(plain(result.status_reason), title="Posted, not yet public",
+                        severity="warning", timeout=12, markup=False)
+        else:
+            self.notify("Posted." if self.editing is None else "Saved.")
         self.dismiss(result)
 
 

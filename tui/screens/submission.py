@@ -151,15 +151,25 @@ class SubmissionScreen(AppScreen[Submission | None]):
         title = (f"Reply to {plain(parent.author.display_name)}" if parent
                  else "Comment")
 
+        posted: list[Comment] = []
+
         async def send(text: str) -> object:
-            return await self.client.add_comment(self.item.id, text, parent_id=parent_id)
+            comment = await self.client.add_comment(self.item.id, text, parent_id=parent_id)
+            posted.append(comment)
+            return comment
 
         def done(text: str | None) -> None:
-            if text is not None:
-                self.item = self.item.model_copy(update={"comments": self.item.comments + 1})
-                self.render_item()
-                self.load_comments()
-                self.notify("Comment posted.")
+            if text is None or not posted:
+                return
+            if posted[-1].status != "published":
+                self.notify(plain(posted[-1].status_reason or "Waiting for a moderator."),
+                            title="Posted, not yet public", severity="warning", timeout=12,
+                            markup=False)
+                return
+            self.item = self.item.model_copy(update={"comments": self.item.comments + 1})
+            self.render_item()
+            self.load_comments()
+            self.notify("Comment posted.")
 
         self.app.push_screen(WriteScreen(title, send), done)
 
