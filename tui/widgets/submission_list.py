@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
@@ -31,6 +32,13 @@ from tui.text import ago, one_line, plural
 PAGE = 50
 PREFETCH = 10  # rows from the end at which the next page is asked for
 ROW_HEIGHT = 2
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells, with an ellipsis when something was cut."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(width - 1, 0)).rstrip() + "…" if width > 0 else ""
 
 
 @dataclass(slots=True)
@@ -280,14 +288,15 @@ class SubmissionList(ScrollView, can_focus=True):
             votes = f"▲{row.up} ▼{row.down} " if row.up is not None else ""
             if mark or votes:
                 segments.append(Segment(mark + votes, row_style + Style(bold=True)))
-            segments.append(Segment(row.title, row_style + Style(bold=True)))
+            used = 1 + cell_len(mark + votes)
+            segments.append(Segment(fit(row.title, width - used), row_style + Style(bold=True)))
         else:
             meta = " · ".join(p for p in (
                 row.author or "Anonymous", ", ".join(row.themes),
                 plural(row.comments, "comment"), ago(row.created_at, clock.now())) if p)
             meta_style = row_style + self.get_component_rich_style("submission-list--meta") \
                 if not cursor else row_style
-            segments = [Segment(f"   {meta}", meta_style)]
+            segments = [Segment(f"   {fit(meta, width - 3)}", meta_style)]
         return Strip(segments).crop_extend(0, width, row_style)
 
     def on_resize(self) -> None:

@@ -1,0 +1,61 @@
+"""Text helpers of the app: untrusted text made safe, times made readable, rows fitted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tui.text import ago, one_line, plain, plural, safe, time_left
+from tui.widgets.submission_list import fit
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("\x1b[31mred\x1b[0m", "red"),
+    ("title\x1b]0;pwned\x07 here", "title here"),
+    ("bell\x07 and nul\x00", "bell and nul"),
+    ("\u202eevil\u2066", "evil"),
+    ("[/] [@click=app.quit]x[/]", "[/] [@click=app.quit]x[/]"),
+])
+def test_plain_removes_control_sequences_and_keeps_brackets(raw: str, shown: str) -> None:
+    assert plain(raw) == shown
+    assert safe(raw).plain == shown
+    assert safe(raw).spans == []  # never parsed as markup
+
+
+def test_one_line_folds_whitespace() -> None:
+    assert one_line("a\n\tb   c").plain == "a b c"
+
+
+@pytest.mark.parametrize("delta, text", [
+    (timedelta(days=5, hours=3, minutes=20), "5 days 3 h left"),
+    (timedelta(days=1, hours=0), "1 day 0 h left"),
+    (timedelta(hours=2, minutes=10), "2 h 10 min left"),
+    (timedelta(seconds=30), "1 min left"),
+    (timedelta(seconds=-1), "ended"),
+])
+def test_time_left(delta: timedelta, text: str) -> None:
+    assert time_left(NOW + delta, NOW) == text
+
+
+@pytest.mark.parametrize("delta, text", [
+    (timedelta(seconds=20), "just now"), (timedelta(minutes=5), "5 min ago"),
+    (timedelta(hours=3), "3 h ago"), (timedelta(days=2), "2 d ago"),
+])
+def test_ago(delta: timedelta, text: str) -> None:
+    assert ago(NOW - delta, NOW) == text
+
+
+def test_plural() -> None:
+    assert (plural(1, "comment"), plural(0, "comment"), plural(2, "comment")) == (
+        "1 comment", "0 comments", "2 comments")
+
+
+@pytest.mark.parametrize("text, width, fitted", [
+    ("Hello world", 8, "Hello w…"), ("Hello", 5, "Hello"), ("看护看护看护", 7, "看护看…"),
+    ("anything", 0, ""),
+])
+def test_rows_fit_with_an_ellipsis(text: str, width: int, fitted: str) -> None:
+    assert fit(text, width) == fitted
