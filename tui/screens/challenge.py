@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Container, Horizontal
 from textual.content import Content
 from textual.events import Resize
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
@@ -16,7 +16,6 @@ from tui.screens.base import AppScreen
 from tui.session import describe
 from tui.text import one_line
 from tui.widgets.status_bar import StatusBar
-from tui.widgets.submission_detail import SubmissionDetail
 from tui.widgets.submission_list import Query, SubmissionList
 
 WIDE = 120
@@ -69,7 +68,9 @@ class ChallengeScreen(AppScreen[None]):
                     disabled=True)
         with Horizontal(id="panes"):
             yield TabbedContent(id="tabs")
-            yield SubmissionDetail(id="detail")
+            # The detail pane (and the Markdown renderer it imports, ~200 ms) is only
+            # built the first time the terminal is wide enough to show it.
+            yield Container(id="detail")
         yield StatusBar()
         yield Footer(compact=True)
 
@@ -78,7 +79,11 @@ class ChallengeScreen(AppScreen[None]):
         self.load()
 
     def on_resize(self, event: Resize) -> None:
+        was_wide = self.has_class("wide")
         self.set_class(event.size.width >= WIDE, "wide")
+        current = self.current_list
+        if self.has_class("wide") and not was_wide and current and current.current:
+            self.show_detail(current.current)
 
     @work(exclusive=True)
     async def load(self) -> None:
@@ -280,7 +285,15 @@ class ChallengeScreen(AppScreen[None]):
     @work(exclusive=True, group="detail")
     async def show_detail(self, item: Submission) -> None:
         """The whole submission beside the list (list rows carry no body)."""
-        detail = self.query_one(SubmissionDetail)
+        from tui.widgets.submission_detail import SubmissionDetail
+
+        slot = self.query_one("#detail", Container)
+        found = slot.query(SubmissionDetail)
+        if found:
+            detail = found.first(SubmissionDetail)
+        else:
+            detail = SubmissionDetail()
+            await slot.mount(detail)
         detail.show(item)
         try:
             full = await self.client.get_submission(item.id)
