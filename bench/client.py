@@ -15,12 +15,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from bench.common import Server, free_port
 from client import ChallengeClient
 from client.models import ChallengeCreate, SubmissionCreate
 
@@ -53,28 +54,6 @@ class ClientFigures:
         return self.typed_page_ms / self.raw_page_ms
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-async def _wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
-    async with httpx.AsyncClient() as http:
-        for _ in range(300):  # bounded: 30 s
-            if proc.poll() is not None:
-                raise RuntimeError("the server exited")
-            try:
-                await http.get(f"{url}/api/v1/health")
-                return
-            except httpx.TransportError:
-                await asyncio.sleep(0.1)
-    raise RuntimeError("the server did not start")
-
-
 async def _time(fn: Callable[[], Awaitable[object]], n: int) -> float:
     start = time.perf_counter()
     for _ in range(n):
@@ -99,20 +78,25 @@ def import_cost(runs: int = 15) -> tuple[float, float, list[str]]:
     return (statistics.median(timings["client"]), statistics.median(timings["bare"]), heavy)
 
 
+def demo_server(name: str, env: Mapping[str, str]) -> Server:
+    """``change-challenge serve`` on a free loopback port with ``env`` (not yet started)."""
+    port = free_port()
+    return Server(name, [sys.executable, "-m", "tui.cli", "serve", "--port", str(port)],
+                  env, port)
+
+
 async def run_client_bench(requests: int = 300, rounds: int = 5) -> ClientFigures:
     with tempfile.TemporaryDirectory() as tmp:
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "CHALLENGE_DATABASE_URL": f"sqlite:///{Path(tmp) / 'b.db'}",
                "CHALLENGE_ARGON2_MEMORY_KIB": "1024", "CHALLENGE_ARGON2_TIME_COST": "1"}
         subprocess.run([sys.executable, "-m", "tui.cli", "admin", "create-user", "--email",
                         "bench@example.org", "--name", "Bench", "--role", "admin",
                         "--password", "bench-password"], env=env, check=True,
                        capture_output=True)
-        proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "serve", "--port", str(port)],
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = demo_server("client", env)
+        url = server.url
         try:
-            await _wait_up(url, proc)
+            await server.start()
             async with ChallengeClient(url) as typed, httpx.AsyncClient(base_url=url) as raw:
                 await typed.login("bench@example.org", "bench-password")
                 await typed.create_challenge(ChallengeCreate.model_validate(SPEC))
@@ -151,8 +135,7 @@ async def run_client_bench(requests: int = 300, rounds: int = 5) -> ClientFigure
                     samples["rp"].append(await _time(raw_page, requests))
                     samples["tp"].append(await _time(typed_page, requests))
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            server.stop()
     imported, bare, heavy = import_cost()
     med = {k: statistics.median(v) for k, v in samples.items()}
     return ClientFigures(requests=requests * rounds, typed_get_ms=med["tg"],

@@ -23,8 +23,9 @@ from pathlib import Path
 import pexpect
 import pyte
 
-from bench.client import _free_port, _wait_up
+from bench.client import demo_server
 
+NAME = "tui-startup-server"
 BARE_APP = """
 from textual.app import App
 from textual.widgets import Static
@@ -72,19 +73,16 @@ async def run_startup_bench(runs: int = 7) -> StartupFigures:
     from client import ChallengeClient
 
     with tempfile.TemporaryDirectory() as tmp:
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "CHALLENGE_DATABASE_URL": f"sqlite:///{Path(tmp) / 'demo.db'}",
                "CHALLENGE_ARGON2_MEMORY_KIB": "1024", "CHALLENGE_ARGON2_TIME_COST": "1",
                "XDG_DATA_HOME": str(Path(tmp) / "data"),
                "XDG_CONFIG_HOME": str(Path(tmp) / "config"), "TERM": "xterm-256color"}
         subprocess.run([sys.executable, "-m", "tui.cli", "seed", "demo"], env=env, check=True,
                        capture_output=True)
-        server = subprocess.Popen([sys.executable, "-m", "tui.cli", "serve", "--port",
-                                   str(port)], env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
+        server = demo_server(NAME, env)
+        url = server.url
         try:
-            await _wait_up(url, server)
+            await server.start()
             async with ChallengeClient(url) as api:
                 auth = await api.login("amara.okafor@nhs.net", "demo-amara")
                 first = (await api.list_submissions("bottom-up-change", kind="story",
@@ -100,8 +98,7 @@ async def run_startup_bench(runs: int = 7) -> StartupFigures:
                                             "bare app ready", env))
                 app_ms.append(time_to_text([sys.executable, "-m", "tui.cli"], wanted, app_env))
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            server.stop()
     return StartupFigures(runs=runs, app_ms=app_ms, bare_ms=bare_ms)
 
 

@@ -25,7 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.client import _free_port, _wait_up
+from bench.client import demo_server
+
+NAME = "tui-list-server"
 
 
 def rss_mib() -> float:
@@ -81,13 +83,10 @@ async def run_list_bench(small: int = 100, medium: int = 10_000, large: int = 50
                             "--users", "200", "--submissions", str(count), "--votes",
                             str(count), "--comments", "0"], env=env, check=True,
                            capture_output=True)
-        port = _free_port()
-        url = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen([sys.executable, "-m", "tui.cli", "serve", "--port",
-                                   str(port)], env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
+        server = demo_server(NAME, env)
+        url = server.url
         try:
-            await _wait_up(url, server)
+            await server.start()
             async with ChallengeClient(url) as api:
                 token = (await api.login("small.1@example.org", "scale-password")).token
             config = ClientConfig(server=url, token=token, token_store="memory")
@@ -128,8 +127,7 @@ async def run_list_bench(small: int = 100, medium: int = 10_000, large: int = 50
                 rows = len(items.items)
                 rss_large = rss_mib()
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            server.stop()
     return ListFigures(presses=presses, latencies_ms=latencies, baseline_ms=baseline,
                        rss_small_mib=rss_small,
                        rss_large_mib=rss_large, rows_loaded=rows)

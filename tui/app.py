@@ -83,7 +83,7 @@ class ChallengeApp(App[None]):
         self.update_status(server=server)
         session = await asyncio.to_thread(Session.open, self.config, server, self.transport)
         self.session = session
-        self.update_status(store=session.store.description)
+        self.update_status(store=session.store.store.kind)
         for notice in session.notices:
             self.notify(notice, title="Sign-in not kept", severity="warning", timeout=10,
                         markup=False)

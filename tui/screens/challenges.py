@@ -41,6 +41,7 @@ class ChallengesScreen(AppScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.challenges: list[ChallengeSummary] = []
+        self.opened_once = False  # go straight into a lone challenge once, not on refresh
 
     def compose(self) -> ComposeResult:
         yield Static("Challenges", classes="title", markup=False)
@@ -80,8 +81,8 @@ class ChallengesScreen(AppScreen[None]):
         else:
             options.add_option(Option("No challenges yet.", disabled=True))
         options.focus()
-        if len(page.items) == 1 and not getattr(self, "_opened_once", False):
-            self._opened_once = True
+        if len(page.items) == 1 and not self.opened_once:
+            self.opened_once = True
             self.open(page.items[0])  # one challenge: go straight in, as people expect
 
     @on(OptionList.OptionSelected)

@@ -97,7 +97,7 @@ class ConnectScreen(Screen[None]):
                 app.session = await asyncio.to_thread(Session.open, app.config, server,
                                                      app.transport)
                 app.server = server
-                app.update_status(server=server, store=app.session.store.description)
+                app.update_status(server=server, store=app.session.store.store.kind)
             if self.registering:
                 await app.session.register(email, name, password)
             else:

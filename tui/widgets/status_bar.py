@@ -18,7 +18,7 @@ class StatusInfo:
     server: str = ""
     user: User | None = None
     phase: Phase | None = None
-    store: str = ""
+    store: str = ""  # where the token is kept: environment, keyring, memory or file
 
     def render(self, now: datetime) -> Content:
         # Most useful first: a narrow terminal cuts the end of the line.
@@ -31,8 +31,8 @@ class StatusInfo:
             parts.append(Content(f"{plain(self.user.display_name)}{role}"))
         else:
             parts.append(Content("signed out"))
-        if self.store:  # the kind of store only; the reason is in the sign-in notice
-            parts.append(Content(f"token: {plain(self.store).split(' (')[0]}"))
+        if self.store:  # the kind of store; why it fell back is in the sign-in notice
+            parts.append(Content(f"token: {self.store}"))
         server = plain(self.server).removeprefix("https://").removeprefix("http://")
         parts.append(Content(server or "not connected"))
         return Content(" │ ").join(parts)
