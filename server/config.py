@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     idempotency_hours: float = Field(default=24, gt=0)
     pool_size: int = Field(default=10, ge=1)
+    # How long a worker may reuse a challenge's phases or a checked token before
+    # reading them again; a change made through another worker shows within this.
+    cache_seconds: float = Field(default=2.0, ge=0, le=60)
 
     @field_validator("database_url")
     @classmethod

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.cache import SignedIn
 from server.problems import ProblemError
 from server.security import hash_token
 from server.services import Services
@@ -31,6 +32,15 @@ async def read_session(services: Svc) -> AsyncIterator[AsyncSession]:
 
 ReadDB = Annotated[AsyncSession, Depends(read_session)]
 
+
+async def heavy_read_session(services: Svc) -> AsyncIterator[AsyncSession]:
+    async with services.db.read_heavy() as session:
+        yield session
+
+
+# For aggregates over a whole challenge: off the event loop's thread on SQLite.
+HeavyReadDB = Annotated[AsyncSession, Depends(heavy_read_session)]
+
 bearer = HTTPBearer(auto_error=False, description="A token from /api/v1/auth/login")
 
 
@@ -44,22 +54,27 @@ async def optional_user(
 ) -> UserRow | None:
     if credentials is None:
         return None
-    async with services.db.read() as session:
-        row = (await session.execute(
-            select(SessionRow, UserRow)
-            .join(UserRow, UserRow.id == SessionRow.user_id)
-            .where(SessionRow.token_hash == hash_token(credentials.credentials))
-        )).one_or_none()
-    if row is None:
-        raise _unauthorized("The token is not valid; sign in again.")
-    token, user = row
-    if token.revoked_at is not None:
-        raise _unauthorized("The token was revoked (signed out); sign in again.")
-    if token.expires_at <= services.now():
+    token_hash = hash_token(credentials.credentials)
+    signed_in = services.tokens.get(token_hash)
+    if signed_in is None:
+        async with services.db.read() as session:
+            row = (await session.execute(
+                select(SessionRow, UserRow)
+                .join(UserRow, UserRow.id == SessionRow.user_id)
+                .where(SessionRow.token_hash == token_hash)
+            )).one_or_none()
+        if row is None:
+            raise _unauthorized("The token is not valid; sign in again.")
+        token, user = row
+        if token.revoked_at is not None:
+            raise _unauthorized("The token was revoked (signed out); sign in again.")
+        signed_in = SignedIn(user, token.expires_at)
+        services.tokens.put(token_hash, signed_in)
+    if signed_in.expires_at <= services.now():
         raise _unauthorized("The session has expired; sign in again.")
-    if user.blocked:
+    if signed_in.user.blocked:
         raise ProblemError(403, "This account is blocked.")
-    return user
+    return signed_in.user
 
 
 async def current_user(

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from server.cache import Challenges, Tokens
 from server.config import Settings
 from server.db import Database
 from server.ratelimit import SlidingWindow
@@ -21,11 +22,15 @@ class Services:
     clock: Callable[[], datetime] = utcnow
     login_failures: SlidingWindow = field(init=False)
     auth_attempts: SlidingWindow = field(init=False)
+    challenges: Challenges = field(init=False)
+    tokens: Tokens = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
         self.login_failures = SlidingWindow(s.login_failures_per_email, s.auth_window_seconds)
         self.auth_attempts = SlidingWindow(s.auth_attempts_per_ip, s.auth_window_seconds)
+        self.challenges = Challenges(s.cache_seconds)
+        self.tokens = Tokens(s.cache_seconds)
 
     def now(self) -> datetime:
         return self.clock()

@@ -83,3 +83,19 @@ async def test_counts_in_the_list(api: TestApi) -> None:
     await api.http.put(f"/submissions/{made['id']}/vote", json={"value": 1}, headers=a.headers)
     (item,) = (await api.http.get("/challenges")).json()["items"]
     assert (item["submissions"], item["participants"]) == (2, 2)
+
+
+async def test_a_phase_change_applies_at_once_despite_the_cache(api: TestApi) -> None:
+    admin = await api.person("admin")
+    await api.challenge(admin)
+    user = await api.person()
+    listed = await api.http.get("/challenges/change/submissions", params={"sort": "top"},
+                                headers=user.headers)
+    assert listed.status_code == 200  # the phases are now cached
+    r = await api.http.patch("/challenges/change", headers=admin.headers, json={
+        "phases": [phase("Vote", -DAY, DAY, votes=True, show_counts=False)]})
+    assert r.status_code == 200
+    hidden = await api.http.get("/challenges/change/submissions", params={"sort": "top"},
+                                headers=user.headers)
+    assert hidden.status_code == 403
+    assert hidden.json()["title"] == "Counts hidden"

@@ -96,13 +96,15 @@ async def login(body: LoginRequest, services: Svc, request: Request) -> AuthResp
 async def logout(user: CurrentUser, services: Svc, request: Request) -> Response:
     credentials: HTTPAuthorizationCredentials | None = await bearer(request)
     assert credentials is not None  # current_user guarantees a valid token
+    token_hash = hash_token(credentials.credentials)
     async with services.db.write() as session:
         await session.execute(
             update(SessionRow)
-            .where(SessionRow.token_hash == hash_token(credentials.credentials),
+            .where(SessionRow.token_hash == token_hash,
                    SessionRow.revoked_at.is_(None))
             .values(revoked_at=services.now()))
         await session.commit()
+    services.tokens.drop(token_hash)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -106,6 +106,7 @@ async def create_challenge(body: ChallengeCreate, admin: Admin, services: Svc) -
         session.add_all(_phase_rows(challenge.id, body.phases))
         session.add_all(_prompt_rows(challenge.id, body.prompts))
         await session.commit()
+    services.challenges.forget()
     async with services.db.read() as session:
         return await render(session, services, challenge)
 
@@ -139,5 +140,6 @@ async def update_challenge(slug: str, body: ChallengeUpdate, admin: Admin,
             session.add_all(_prompt_rows(challenge.id, body.prompts))
         challenge.updated_at = services.now()
         await session.commit()
+    services.challenges.forget()
     async with services.db.read() as session:
         return await render(session, services, challenge)

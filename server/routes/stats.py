@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select, text
 
 from client import __version__
 from client.models import DayStats, Health, Stats
-from server.deps import ReadDB, Svc
+from server.deps import HeavyReadDB, Svc
 from server.problems import ProblemError
 from server.queries import challenge_by_slug
 from server.tables import CommentRow, ParticipantRow, SubmissionRow, SubmissionThemeRow, VoteRow
@@ -34,7 +34,7 @@ def _as_date(value: Any) -> date:
 
 
 @router.get("/challenges/{slug}/stats")
-async def stats(slug: str, session: ReadDB) -> Stats:
+async def stats(slug: str, session: HeavyReadDB) -> Stats:
     challenge = await challenge_by_slug(session, slug)
     published = (SubmissionRow.challenge_id == challenge.id,
                  SubmissionRow.status == "published")

@@ -24,7 +24,7 @@ from server.deps import CurrentUser, MaybeUser, ReadDB, SubmissionId, Svc, is_mo
 from server.idempotency import Idem
 from server.phases import counts_visible, require
 from server.problems import COUNTS_HIDDEN, ProblemError, not_found
-from server.queries import challenge_by_slug, mark_participant, phases_of, themes_of
+from server.queries import mark_participant, themes_of
 from server.ranking import SHUFFLE_PRIME, shuffle_params
 from server.search import matches
 from server.services import Services
@@ -98,8 +98,7 @@ async def list_submissions(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[Submission]:
-    challenge = await challenge_by_slug(session, slug)
-    phases = await phases_of(session, challenge.id)
+    challenge, phases = await services.challenges.by_slug(session, slug)
     counts = counts_visible(phases, services.now(), viewer.role if viewer else None)
     if sort == "top" and not counts:
         raise ProblemError(403, "Votes are hidden while this phase runs, so 'top' is not "
@@ -161,9 +160,7 @@ async def _prompt_kinds(session: AsyncSession, challenge_id: int) -> set[str]:
 
 async def render_one(session: AsyncSession, services: Services, row: SubmissionRow,
                      viewer: UserRow | None) -> Submission:
-    challenge = (await session.execute(
-        select(ChallengeRow).where(ChallengeRow.id == row.challenge_id))).scalar_one()
-    phases = await phases_of(session, challenge.id)
+    challenge, phases = await services.challenges.by_id(session, row.challenge_id)
     counts = counts_visible(phases, services.now(), viewer.role if viewer else None)
     return (await render_many(session, [row], challenge.slug, viewer, counts))[0]
 
@@ -176,8 +173,8 @@ async def create_submission(slug: str, body: SubmissionCreate, user: CurrentUser
     async with services.db.write() as session:
         if (replay := await idem.claim(session, user.id, body)) is not None:
             return replay
-        challenge = await challenge_by_slug(session, slug)
-        require(await phases_of(session, challenge.id), now, "submissions")
+        challenge, phases = await services.challenges.by_slug(session, slug)
+        require(phases, now, "submissions")
         if body.kind not in await _prompt_kinds(session, challenge.id):
             raise ProblemError(422, f"This challenge does not ask for {body.kind}s.",
                                errors=[FieldError(field="kind", message="not asked for here")])
@@ -240,9 +237,8 @@ async def update_submission(submission_id: SubmissionId, body: SubmissionUpdate,
         row = await _own_submission(session, submission_id, user)
         if row.status not in ("pending", "published"):
             raise ProblemError(409, f"A {row.status} submission cannot be edited.")
-        challenge = (await session.execute(
-            select(ChallengeRow).where(ChallengeRow.id == row.challenge_id))).scalar_one()
-        require(await phases_of(session, challenge.id), now, "submissions")
+        challenge, phases = await services.challenges.by_id(session, row.challenge_id)
+        require(phases, now, "submissions")
         if body.title is not None:
             row.title = body.title.strip()
         if body.body is not None:

@@ -10,7 +10,7 @@ from client.models import VoteRequest, VoteResult
 from server.deps import CurrentUser, SubmissionId, Svc
 from server.phases import counts_visible, require
 from server.problems import VOTE_BUDGET, ProblemError, not_found
-from server.queries import mark_participant, phases_of
+from server.queries import mark_participant
 from server.ranking import wilson_lower_bound
 from server.services import Services
 from server.tables import PhaseRow, SubmissionRow, UserRow, VoteRow
@@ -34,7 +34,7 @@ async def _locked(session: AsyncSession, services: Services, submission_id: int,
     if row is None or (row.status != "published" and row.author_id != user.id
                        and user.role not in ("moderator", "admin")):
         raise not_found("submission")
-    phases = await phases_of(session, row.challenge_id)
+    phases = (await services.challenges.by_id(session, row.challenge_id)).phases
     now = services.now()
     phase = require(phases, now, "votes")
     if row.status != "published":

@@ -1,0 +1,131 @@
+"""Short-lived, per-process caches of what nearly every request reads and rarely changes.
+
+A page of submissions used to spend three of its statements on who is asking and on
+the challenge and its phases, which change when an admin edits them and otherwise
+never. Entries live ``ttl`` seconds; the process that makes a change drops them at
+once, other worker processes see it within ``ttl``. A ``ttl`` of 0 turns caching off.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, NamedTuple, TypeVar
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.problems import not_found
+from server.tables import ChallengeRow, PhaseRow, UserRow
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class TTLCache(Generic[K, V]):
+    """A dict whose entries expire; bounded, dropping the oldest when full."""
+
+    def __init__(self, ttl: float, *, max_entries: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: dict[K, tuple[float, V]] = {}
+
+    def get(self, key: K) -> V | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= self._clock():
+            self._entries.pop(key, None)
+            return None
+        return entry[1]
+
+    def put(self, key: K, value: V) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self._entries) >= self.max_entries:
+            # dicts keep insertion order, so the first key is the oldest entry
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[key] = (self._clock() + self.ttl, value)
+
+    def drop(self, key: K) -> None:
+        self._entries.pop(key, None)
+
+    def drop_where(self, test: Callable[[V], bool]) -> None:
+        for key in [k for k, (_, v) in self._entries.items() if test(v)]:
+            del self._entries[key]
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+class ChallengeInfo(NamedTuple):
+    """A challenge and its phases in order: detached rows, read-only once cached."""
+
+    challenge: ChallengeRow
+    phases: tuple[PhaseRow, ...]
+
+
+class Challenges:
+    def __init__(self, ttl: float) -> None:
+        self._by_slug: TTLCache[str, ChallengeInfo] = TTLCache(ttl, max_entries=1_000)
+        self._by_id: TTLCache[int, ChallengeInfo] = TTLCache(ttl, max_entries=1_000)
+
+    async def by_slug(self, session: AsyncSession, slug: str) -> ChallengeInfo:
+        info = self._by_slug.get(slug)
+        if info is None:
+            info = await self._load(session, ChallengeRow.slug == slug)
+        return info
+
+    async def by_id(self, session: AsyncSession, challenge_id: int) -> ChallengeInfo:
+        info = self._by_id.get(challenge_id)
+        if info is None:
+            info = await self._load(session, ChallengeRow.id == challenge_id)
+        return info
+
+    async def _load(self, session: AsyncSession, where: ColumnElement[bool]) -> ChallengeInfo:
+        challenge = (await session.execute(
+            select(ChallengeRow).where(where))).scalar_one_or_none()
+        if challenge is None:
+            raise not_found("challenge")
+        phases = (await session.execute(
+            select(PhaseRow).where(PhaseRow.challenge_id == challenge.id)
+            .order_by(PhaseRow.position))).scalars().all()
+        info = ChallengeInfo(challenge, tuple(phases))
+        self._by_slug.put(challenge.slug, info)
+        self._by_id.put(challenge.id, info)
+        return info
+
+    def forget(self) -> None:
+        """After an admin changed a challenge (its slug may have changed too)."""
+        self._by_slug.clear()
+        self._by_id.clear()
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: UserRow
+    expires_at: datetime
+
+
+class Tokens:
+    """Token hash -> the signed-in user, for tokens found valid a moment ago."""
+
+    def __init__(self, ttl: float) -> None:
+        self._cache: TTLCache[str, SignedIn] = TTLCache(ttl)
+
+    def get(self, token_hash: str) -> SignedIn | None:
+        return self._cache.get(token_hash)
+
+    def put(self, token_hash: str, signed_in: SignedIn) -> None:
+        self._cache.put(token_hash, signed_in)
+
+    def drop(self, token_hash: str) -> None:
+        self._cache.drop(token_hash)
+
+    def drop_user(self, user_id: int) -> None:
+        """After a user was blocked or their role changed: every token of theirs."""
+        self._cache.drop_where(lambda signed_in: signed_in.user.id == user_id)
