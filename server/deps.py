@@ -17,7 +17,8 @@ from server.services import Services
 from server.tables import SessionRow, UserRow
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    # async: FastAPI runs a plain def dependency in a thread, a hand-off per request
     services: Services = request.app.state.services
     return services
 

@@ -82,7 +82,7 @@ class Idempotency:
             self._row.body = result.model_dump_json()
 
 
-def get_idempotency(
+async def get_idempotency(
     services: Svc, request: Request,
     key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255,
                                       pattern=r"^[\x21-\x7e]+$")] = None,

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from client.models import (
     Challenge,
     ChallengeSummary,
     Comment,
+    Kind,
     Phase,
     Prompt,
     Submission,
+    SubmissionStatus,
     User,
     UserPublic,
 )
@@ -54,17 +57,19 @@ def challenge_out(challenge: ChallengeRow, phases: Sequence[PhaseRow],
                                      description=p.description) for p in prompts])
 
 
-def submission_out(row: SubmissionRow, *, slug: str, themes: list[str], author: UserRow,
+def submission_out(row: SubmissionRow, *, slug: str, themes: list[str], author: UserPublic,
                    viewer: UserRow | None, counts: bool, my_vote: int | None) -> Submission:
     """``counts``: whether this viewer may see the vote counts now."""
     privileged = viewer is not None and viewer.role in ("moderator", "admin")
     is_mine = viewer is not None and viewer.id == row.author_id
     # An anonymous author's identity never leaves the server, except to moderators.
     show_author = not row.anonymous or privileged
-    return Submission(
-        id=row.id, challenge=slug, kind=row.kind, title=row.title, body=row.body,
-        themes=themes, author=public(author) if show_author else None,
-        anonymous=row.anonymous, is_mine=is_mine, status=row.status,
+    # Built from our own rows, so not validated again: a page is 20 of these.
+    return Submission.model_construct(
+        id=row.id, challenge=slug, kind=cast(Kind, row.kind), title=row.title, body=row.body,
+        themes=themes, author=author if show_author else None,
+        anonymous=row.anonymous, is_mine=is_mine,
+        status=cast(SubmissionStatus, row.status),
         status_reason=row.status_reason if (is_mine or privileged) else None,
         up=row.up if counts else None, down=row.down if counts else None,
         score=row.score if counts else None, comments=row.comments, my_vote=my_vote,

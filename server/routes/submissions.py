@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
-from sqlalchemy import BigInteger, cast, delete, exists, literal, select, tuple_
+from sqlalchemy import BigInteger, cast, delete, exists, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.models import (
@@ -17,6 +17,7 @@ from client.models import (
     Submission,
     SubmissionCreate,
     SubmissionUpdate,
+    UserPublic,
 )
 from client.privacy import describe_findings, find_personal_data
 from server import cursors
@@ -36,7 +37,7 @@ from server.tables import (
     UserRow,
     VoteRow,
 )
-from server.views import submission_out
+from server.views import public, submission_out
 
 router = APIRouter(tags=["submissions"])
 
@@ -51,6 +52,8 @@ def held_for_personal_data(*texts: str) -> str | None:
             "a moderator to check it.")
 
 S = SubmissionRow
+# Joins a submission's themes in one column; a control character, so never in a theme.
+THEME_SEPARATOR = "\x1f"
 
 
 def _order(sort: Sort, viewer_key: str, challenge_id: int) -> tuple[list[Any], list[Any], tuple[
@@ -83,7 +86,8 @@ async def render_many(session: AsyncSession, rows: Sequence[SubmissionRow], slug
         votes = dict((await session.execute(
             select(VoteRow.submission_id, VoteRow.value)
             .where(VoteRow.user_id == viewer.id, VoteRow.submission_id.in_(ids)))).all())
-    return [submission_out(r, slug=slug, themes=themes[r.id], author=authors[r.author_id],
+    return [submission_out(r, slug=slug, themes=themes[r.id],
+                           author=public(authors[r.author_id]),
                            viewer=viewer, counts=counts, my_vote=votes.get(r.id))
             for r in rows]
 
@@ -107,9 +111,17 @@ async def list_submissions(
     viewer_key = f"user:{viewer.id}" if viewer else "anonymous"
     columns, order, types, descending = _order(sort, viewer_key, challenge.id)
 
-    # The author comes in the same query: one statement fewer per page.
-    query = select(S, UserRow).join(UserRow, UserRow.id == S.author_id).where(
-        S.challenge_id == challenge.id, S.status == "published")
+    # One statement: the author, the themes and the viewer's vote come with the page.
+    themes = (select(func.aggregate_strings(SubmissionThemeRow.theme, THEME_SEPARATOR))
+              .where(SubmissionThemeRow.submission_id == S.id).scalar_subquery())
+    my_vote: Any = literal(None)
+    if viewer is not None:
+        my_vote = (select(VoteRow.value)
+                   .where(VoteRow.submission_id == S.id, VoteRow.user_id == viewer.id)
+                   .scalar_subquery())
+    query = (select(S, UserRow.display_name, themes, my_vote)
+             .join(UserRow, UserRow.id == S.author_id)
+             .where(S.challenge_id == challenge.id, S.status == "published"))
     if kind is not None:
         query = query.where(S.kind == kind)
     if theme:
@@ -123,19 +135,22 @@ async def list_submissions(
         row_key = tuple_(*columns)
         query = query.where(row_key < tuple_(*key) if descending else row_key > tuple_(*key))
     found = (await session.execute(query.order_by(*order).limit(limit + 1))).all()
-    more = len(found) > limit
-    rows = [submission for submission, _ in found[:limit]]
-    authors = {author.id: author for _, author in found[:limit]}
     next_cursor = None
-    if more:
-        last = rows[-1]
+    if len(found) > limit:
+        found = found[:limit]
+        last = found[-1][0]
         if sort == "random":
             a, b = shuffle_params(viewer_key, challenge.id)
             values: list[Any] = [(last.id * a + b) % SHUFFLE_PRIME]
         else:
             values = [getattr(last, c.key) for c in columns]
         next_cursor = cursors.encode(tag, values)
-    items = await render_many(session, rows, challenge.slug, viewer, counts, authors)
+    items = [submission_out(row, slug=challenge.slug,
+                            themes=sorted(names.split(THEME_SEPARATOR)) if names else [],
+                            author=UserPublic.model_construct(id=row.author_id,
+                                                              display_name=author_name),
+                            viewer=viewer, counts=counts, my_vote=vote)
+             for row, author_name, names, vote in found]
     return Page[Submission](items=items, next_cursor=next_cursor)
 
 
