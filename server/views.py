@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
+from datetime import datetime
+from typing import Protocol, cast
 
 from client.models import (
     Challenge,
@@ -17,7 +18,7 @@ from client.models import (
     User,
     UserPublic,
 )
-from server.tables import ChallengeRow, CommentRow, PhaseRow, PromptRow, SubmissionRow, UserRow
+from server.tables import ChallengeRow, CommentRow, PhaseRow, PromptRow, UserRow
 
 
 def user_out(user: UserRow) -> User:
@@ -57,7 +58,26 @@ def challenge_out(challenge: ChallengeRow, phases: Sequence[PhaseRow],
                                      description=p.description) for p in prompts])
 
 
-def submission_out(row: SubmissionRow, *, slug: str, themes: list[str], author: UserPublic,
+class SubmissionFields(Protocol):
+    """A SubmissionRow, or a plain result row with the same columns."""
+
+    id: int
+    kind: str
+    title: str
+    body: str
+    author_id: int
+    anonymous: bool
+    status: str
+    status_reason: str | None
+    up: int
+    down: int
+    score: float
+    comments: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def submission_out(row: SubmissionFields, *, slug: str, themes: list[str], author: UserPublic,
                    viewer: UserRow | None, counts: bool, my_vote: int | None) -> Submission:
     """``counts``: whether this viewer may see the vote counts now."""
     privileged = viewer is not None and viewer.role in ("moderator", "admin")

@@ -119,7 +119,9 @@ async def list_submissions(
         my_vote = (select(VoteRow.value)
                    .where(VoteRow.submission_id == S.id, VoteRow.user_id == viewer.id)
                    .scalar_subquery())
-    query = (select(S, UserRow.display_name, themes, my_vote)
+    # Plain rows, not ORM objects: nothing here is changed or lazily loaded.
+    query = (select(S.__table__, UserRow.display_name.label("author_name"),
+                    themes.label("theme_names"), my_vote.label("my_vote"))
              .join(UserRow, UserRow.id == S.author_id)
              .where(S.challenge_id == challenge.id, S.status == "published"))
     if kind is not None:
@@ -138,7 +140,7 @@ async def list_submissions(
     next_cursor = None
     if len(found) > limit:
         found = found[:limit]
-        last = found[-1][0]
+        last = found[-1]
         if sort == "random":
             a, b = shuffle_params(viewer_key, challenge.id)
             values: list[Any] = [(last.id * a + b) % SHUFFLE_PRIME]
@@ -146,11 +148,12 @@ async def list_submissions(
             values = [getattr(last, c.key) for c in columns]
         next_cursor = cursors.encode(tag, values)
     items = [submission_out(row, slug=challenge.slug,
-                            themes=sorted(names.split(THEME_SEPARATOR)) if names else [],
+                            themes=sorted(row.theme_names.split(THEME_SEPARATOR))
+                            if row.theme_names else [],
                             author=UserPublic.model_construct(id=row.author_id,
-                                                              display_name=author_name),
-                            viewer=viewer, counts=counts, my_vote=vote)
-             for row, author_name, names, vote in found]
+                                                              display_name=row.author_name),
+                            viewer=viewer, counts=counts, my_vote=row.my_vote)
+             for row in found]
     return Page[Submission](items=items, next_cursor=next_cursor)
 
 
