@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -144,6 +145,8 @@ class SubmissionRow(Base):
         Index("ix_submissions_new_kind", "challenge_id", "status", "kind", "id"),
         Index("ix_submissions_discussed_kind",
               "challenge_id", "status", "kind", "comments", "id"),
+        # The moderation queue: pending items, oldest first.
+        Index("ix_submissions_queue", "status", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -161,6 +164,9 @@ class SubmissionRow(Base):
     # Lower bound of the Wilson score interval of up / (up + down), kept in step
     # with the counters in the same transaction.
     score: Mapped[float] = mapped_column(Float, default=0.0)
+    # A moderator's lock_comments: the thread takes no new comments.
+    comments_locked: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                  server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -176,7 +182,8 @@ class SubmissionThemeRow(Base):
 
 class CommentRow(Base):
     __tablename__ = "comments"
-    __table_args__ = (Index("ix_comments_thread", "submission_id", "status", "id"),)
+    __table_args__ = (Index("ix_comments_thread", "submission_id", "status", "id"),
+                      Index("ix_comments_queue", "status", "created_at", "id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
@@ -244,3 +251,40 @@ class ParticipantRow(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
                                          primary_key=True)
     first_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ModerationActionRow(Base):
+    """One moderator decision (on one or many targets): the audit log, and how to undo it."""
+
+    __tablename__ = "moderation_actions"
+    __table_args__ = (Index("ix_moderation_actions_moderator", "moderator_id", "id"),
+                      Index("ix_moderation_actions_action", "action", "id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    moderator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    merge_into: Mapped[int | None] = mapped_column(Integer)
+    # What undo needs: the states before, resolved flags, moved and dropped votes...
+    undo: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    undone_at: Mapped[datetime | None]
+    undone_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ModerationTargetRow(Base):
+    """What an action touched: its targets, a merge's destination, a blocked author."""
+
+    __tablename__ = "moderation_targets"
+    __table_args__ = (
+        Index("ix_moderation_targets_item", "target_type", "target_id", "action_id"),
+        Index("ix_moderation_targets_challenge", "challenge_id", "action_id"),
+    )
+
+    action_id: Mapped[int] = mapped_column(
+        ForeignKey("moderation_actions.id", ondelete="CASCADE"), primary_key=True)
+    target_type: Mapped[str] = mapped_column(String(16), primary_key=True)  # or "user"
+    target_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    role: Mapped[str] = mapped_column(String(8))  # "target" | "into" | "author"
+    challenge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("challenges.id", ondelete="CASCADE"))
