@@ -391,3 +391,161 @@ class Stats(Response):
     votes: int
     comments: int
     per_day: list[DayStats]
+
+
+# --- moderation -----------------------------------------------------------------
+
+ModerationActionName = Literal["approve", "reject", "hide", "restore", "dismiss_flags",
+                               "merge", "lock_comments", "block_user"]
+TargetType = Literal["submission", "comment"]
+ExportFormat = Literal["csv", "jsonl", "markdown"]
+MAX_DECISION_TARGETS = 500
+_ModerationId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class DecisionTarget(Request):
+    type: TargetType
+    id: _ModerationId
+    # Optional freshness check: the id of the latest decision you saw on this item
+    # (``QueueItem.last_action``), 0 for none. If another has been made (or that one
+    # was undone) since, the decision is refused with 409 naming it.
+    seen_action: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+
+
+class DecisionCreate(Request):
+    targets: Annotated[list[DecisionTarget],
+                       Field(min_length=1, max_length=MAX_DECISION_TARGETS)]
+    action: ModerationActionName
+    # Required to reject (the author sees it); optional otherwise.
+    reason: Annotated[Text, Field(max_length=1_000)] | None = None
+    merge_into: _ModerationId | None = None  # a submission; only with ``merge``
+
+
+class ActionTarget(Response):
+    type: Literal["submission", "comment", "user"]
+    id: int
+
+
+class ModerationAction(Response):
+    """One entry of the audit log."""
+
+    id: int
+    action: ModerationActionName
+    moderator: UserPublic
+    reason: str | None = None
+    targets: list[ActionTarget]
+    merge_into: int | None = None
+    blocked_users: list[UserPublic] = Field(default_factory=list)
+    challenges: list[str] = Field(default_factory=list)
+    created_at: datetime
+    undone_at: datetime | None = None
+    undone_by: UserPublic | None = None
+
+
+class TargetState(Response):
+    """An item as a decision or an undo left it."""
+
+    type: TargetType
+    id: int
+    status: str
+    status_reason: str | None = None
+    comments_locked: bool | None = None  # submissions only
+
+
+class DecisionResult(Response):
+    action: ModerationAction
+    items: list[TargetState]
+
+
+class ActionRef(Response):
+    """The latest decision on an item that has not been undone."""
+
+    id: int
+    action: ModerationActionName
+    moderator: UserPublic
+    created_at: datetime
+
+
+class QueueFlag(Response):
+    id: int
+    reason: FlagReason
+    note: str
+    reporter: UserPublic
+    created_at: datetime
+
+
+class ModeratedAuthor(UserPublic):
+    """An author as moderators see them, anonymous or not."""
+
+    email: str
+    role: Role
+    blocked: bool
+
+
+class RecordEntry(Response):
+    type: TargetType
+    id: int
+    excerpt: str
+    status_reason: str | None = None
+    at: datetime
+
+
+class AuthorRecord(Response):
+    submissions: int
+    comments: int
+    rejections: int
+    recent_rejections: list[RecordEntry]
+
+
+class PersonalDataFinding(Response):
+    """A span of suspected personal data: ``text[start:end]`` of ``field`` (code points)."""
+
+    field: Literal["title", "body"]
+    kind: Literal["nhs_number", "phone", "email", "date_of_birth"]
+    start: int
+    end: int
+    text: str
+
+
+class DuplicateCandidate(Response):
+    type: TargetType
+    id: int
+    submission_id: int
+    title: str  # a comment's: the start of its body
+    status: str
+    score: float  # 0..1, see server/duplicates.py
+
+
+class QueueItem(Response):
+    type: TargetType
+    id: int
+    challenge: str
+    kind: Kind
+    submission_id: int  # the item itself, or the submission a comment is on
+    submission_title: str
+    parent_id: int | None = None
+    title: str | None = None  # submissions only
+    body: str
+    themes: list[str] = Field(default_factory=list)
+    status: str
+    status_reason: str | None = None
+    anonymous: bool = False
+    comments_locked: bool = False
+    up: int | None = None
+    down: int | None = None
+    comments: int | None = None
+    queued_for: list[Literal["pending", "flagged"]]
+    flags: list[QueueFlag]
+    flag_count: int  # distinct people with open reports
+    flag_reasons: dict[str, int]
+    author: ModeratedAuthor
+    author_record: AuthorRecord
+    personal_data: list[PersonalDataFinding]
+    duplicates: list[DuplicateCandidate]
+    last_action: ActionRef | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class QueuePage(Page[QueueItem]):
+    total: int  # items in the queue with these filters, all pages

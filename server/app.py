@@ -17,6 +17,7 @@ from server.config import Settings
 from server.db import Database
 from server.middleware import RequestGuard
 from server.routes import auth, challenges, comments, flags, stats, submissions, votes
+from server.routes import moderation as moderation_routes
 from server.security import Passwords
 from server.services import Services
 from server.tables import utcnow
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None,
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     for module in (stats, auth, challenges, submissions, comments, votes, flags):
         app.include_router(module.router, prefix=API)
+    app.include_router(moderation_routes.router, prefix=API)
     return app
 
 

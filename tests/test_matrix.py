@@ -9,7 +9,7 @@ import pytest
 
 from tests.support import Person, TestApi, challenge_spec
 
-ROLES = ("anonymous", "author", "other", "admin")
+ROLES = ("anonymous", "author", "other", "moderator", "admin")
 
 
 @dataclass(frozen=True)
@@ -17,10 +17,13 @@ class Case:
     method: str
     path: str
     body: Any
-    expect: dict[str, int]  # role -> status
+    expect: dict[str, int]  # role -> status; a moderator is "other" unless named
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
+
+    def status(self, role: str) -> int:
+        return self.expect.get(role, self.expect["other"])
 
 
 def everyone(status: int) -> dict[str, int]:
@@ -37,6 +40,11 @@ def author_only(status: int) -> dict[str, int]:
 
 def admin_only(status: int) -> dict[str, int]:
     return {"anonymous": 401, "author": 403, "other": 403, "admin": status}
+
+
+def moderators(status: int) -> dict[str, int]:
+    return {"anonymous": 401, "author": 403, "other": 403, "moderator": status,
+            "admin": status}
 
 
 CASES = [
@@ -62,7 +70,25 @@ CASES = [
     Case("POST", "/submissions/{s}/flags", {"reason": "spam"}, {**users(201), "author": 409}),
     Case("POST", "/comments/{m}/flags", {"reason": "off_topic", "note": "?"},
          {**users(201), "author": 409}),
+    Case("GET", "/moderation/queue", None, moderators(200)),
+    Case("POST", "/moderation/decisions",
+         {"targets": [{"type": "submission", "id": "{s}"}], "action": "lock_comments"},
+         moderators(201)),
+    Case("POST", "/moderation/actions/{a}/undo", None, moderators(200)),
+    Case("GET", "/moderation/log", None, moderators(200)),
+    Case("GET", "/challenges/{c}/export?format=csv", None, moderators(200)),
 ]
+
+
+def _fill(body: Any, ids: dict[str, int]) -> Any:
+    """``"{s}"`` and the like in a body become the ids this test made."""
+    if isinstance(body, dict):
+        return {k: _fill(v, ids) for k, v in body.items()}
+    if isinstance(body, list):
+        return [_fill(v, ids) for v in body]
+    if isinstance(body, str) and body.startswith("{") and body.endswith("}"):
+        return ids[body[1:-1]]
+    return body
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -70,17 +96,25 @@ CASES = [
 async def test_matrix(api: TestApi, case: Case, role: str) -> None:
     admin = await api.person("admin")
     author = await api.person()
+    moderator = await api.person("moderator")
     people: dict[str, Person | None] = {
-        "anonymous": None, "author": author, "other": await api.person(), "admin": admin}
+        "anonymous": None, "author": author, "other": await api.person(),
+        "moderator": moderator, "admin": admin}
     await api.challenge(admin)
     submission = await api.submit(author)
     comment = await api.http.post(f"/submissions/{submission['id']}/comments",
                                   json={"body": "First!"}, headers=author.headers)
-    path = case.path.format(c="change", s=submission["id"], m=comment.json()["id"])
+    ids = {"s": submission["id"], "m": comment.json()["id"], "a": 0}
+    if "{a}" in case.path:  # an action to undo
+        done = await api.http.post("/moderation/decisions", headers=moderator.headers, json={
+            "targets": [{"type": "submission", "id": ids["s"]}], "action": "hide"})
+        assert done.status_code == 201, done.text
+        ids["a"] = done.json()["action"]["id"]
+    path = case.path.format(c="change", **ids)
     caller = people[role]
-    r = await api.http.request(case.method, path, json=case.body,
+    r = await api.http.request(case.method, path, json=_fill(case.body, ids),
                                headers=caller.headers if caller else {})
-    assert r.status_code == case.expect[role], r.text
+    assert r.status_code == case.status(role), r.text
     if r.status_code >= 400:
         assert r.headers["content-type"] == "application/problem+json"
         assert r.json()["status"] == r.status_code

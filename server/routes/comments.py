@@ -11,6 +11,7 @@ from client.models import Comment, CommentCreate, FieldError, Page
 from server import cursors
 from server.deps import CurrentUser, MaybeUser, ReadDB, SubmissionId, Svc
 from server.idempotency import Idem
+from server.moderation import COMMENTS_LOCKED
 from server.phases import require
 from server.problems import ProblemError
 from server.queries import mark_participant, phases_of
@@ -56,6 +57,9 @@ async def add_comment(submission_id: SubmissionId, body: CommentCreate, user: Cu
         require(await phases_of(session, submission.challenge_id), now, "comments")
         if submission.status != "published":
             raise ProblemError(409, f"A {submission.status} submission cannot take comments.")
+        if submission.comments_locked:
+            raise ProblemError(403, "A moderator has locked the comments on this submission.",
+                               type=COMMENTS_LOCKED, title="Comments locked")
         if body.parent_id is not None:
             parent = await session.get(CommentRow, body.parent_id)
             if (parent is None or parent.submission_id != submission.id
