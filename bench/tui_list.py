@@ -118,7 +118,7 @@ async def run_list_bench(small: int = 100, medium: int = 10_000, large: int = 50
                 for _ in range(2 * (large // 50) + 20):  # bounded: a page per round at most
                     items = big.current_list
                     assert items is not None
-                    if items.exhausted and not items.loading:
+                    if items.exhausted and not items.fetching:
                         break
                     await pilot.press("G")
                     await _settle(pilot)

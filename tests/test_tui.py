@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from textual.content import Content
 from textual.pilot import Pilot
@@ -322,6 +323,93 @@ async def test_vote_from_the_list_and_switch_tabs(world: World) -> None:
         await pilot.press("right")
         await settle(pilot)
         assert screen.query_one(TabbedContent).active == "tab-idea"
+
+
+class Recorder(httpx.AsyncBaseTransport):
+    """The app's requests, in the order they went out and were answered."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.events: list[tuple[str, str]] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        kind = request.url.params.get("kind")
+        what = (f"{request.method} {request.url.path.removeprefix('/api/v1')}"
+                + (f"?kind={kind}" if kind else ""))
+        self.events.append(("sent", what))
+        response = await self.inner.handle_async_request(request)
+        self.events.append(("answered", what))
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    @property
+    def sent(self) -> list[str]:
+        return [what for event, what in self.events if event == "sent"]
+
+
+async def test_start_up_asks_only_for_what_the_first_screen_shows(world: World) -> None:
+    async with ChallengeClient(world.url) as ada:
+        token = (await ada.login("ada@example.org", PASSWORD)).token
+    recorder = Recorder()
+    app = ChallengeApp(ClientConfig(server=world.url, token=token), transport=recorder)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await challenge_screen(pilot)
+        assert titles(screen) == [STORED, "Rota swaps", "Daily huddles"]
+        # Who I am and the challenges at once: the list is asked for before the
+        # answer about the token arrives. Then the lone challenge and its front tab.
+        assert sorted(recorder.sent[:2]) == ["GET /challenges", "GET /me"]
+        assert (recorder.events.index(("sent", "GET /challenges"))
+                < recorder.events.index(("answered", "GET /me")))
+        assert recorder.sent[2:] == ["GET /challenges/change",
+                                     "GET /challenges/change/submissions?kind=story"]
+        await pilot.press("right")  # the other tab loads when it is first shown
+        await settle(pilot)
+        assert recorder.sent[-1] == "GET /challenges/change/submissions?kind=idea"
+
+
+async def test_a_token_that_no_longer_works_asks_to_sign_in(world: World) -> None:
+    app = ChallengeApp(ClientConfig(server=world.url, token="revoked-or-made-up"))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, ConnectScreen)
+        assert app.session is not None and app.session.user is None
+
+
+async def test_back_from_a_lone_challenge_shows_the_challenges(world: World) -> None:
+    from textual.widgets import OptionList
+
+    from tui.screens.challenges import ChallengesScreen
+
+    app = make_app(world.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await challenge_screen(pilot)  # one challenge: opened straight away
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ChallengesScreen)
+        assert app.screen.query_one(OptionList).option_count == 1  # and not reopened
+        await pilot.press("enter")
+        await challenge_screen(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ChallengesScreen)
+
+
+async def test_key_bar_shows_the_keys_and_a_click_presses_one(world: World) -> None:
+    from tui.widgets.key_bar import KeyBar
+
+    app = make_app(world.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await challenge_screen(pilot)
+        bar = screen.query_one(KeyBar)
+        shown = bar.render().plain
+        assert shown.startswith("q Quit esc Back 1 Top") and shown.endswith("^p palette ")
+        (start, _end, _key), = [span for span in bar._spans if span[2] == "slash"]
+        await pilot.click(KeyBar, offset=(start, 0))
+        await settle(pilot)
+        search = screen.search_box
+        assert search is not None and search.has_focus
 
 
 async def test_withdrawn_submission_leaves_the_list(world: World) -> None:

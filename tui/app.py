@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -14,9 +14,13 @@ from textual.screen import Screen
 
 from client.config import ClientConfig
 from client.errors import ChallengeError
-from client.models import Phase
 from tui.session import Session, describe
 from tui.widgets.status_bar import StatusBar, StatusInfo
+
+if TYPE_CHECKING:
+    import httpx
+
+    from client.models import ChallengeSummary, Page, Phase
 
 T = TypeVar("T")
 
@@ -77,8 +81,6 @@ class ChallengeApp(App[None]):
     @work(exclusive=True, group="session")
     async def connect(self, server: str) -> None:
         """Open a session (keyring probe in a thread), resume or sign in, then browse."""
-        import asyncio
-
         self.server = server
         self.update_status(server=server)
         session = await asyncio.to_thread(Session.open, self.config, server, self.transport)
@@ -87,24 +89,60 @@ class ChallengeApp(App[None]):
         for notice in session.notices:
             self.notify(notice, title="Sign-in not kept", severity="warning", timeout=10,
                         markup=False)
+        listing: asyncio.Task[Page[ChallengeSummary]] | None = None
+        if session.use_kept_token():
+            # The challenges are asked for while the token is checked: start-up waits for
+            # one round trip, not two.
+            listing = asyncio.create_task(session.client.list_challenges(limit=100))
+            listing.add_done_callback(_retrieve)  # it may be dropped, failed, below
         try:
             user = await session.resume()
-            if user is None and self.sign_in_as is not None:
-                user = await session.sign_in(*self.sign_in_as)
+            if user is None:
+                if listing is not None:
+                    listing.cancel()  # asked with a token that no longer works
+                    listing = None
+                if self.sign_in_as is not None:
+                    user = await session.sign_in(*self.sign_in_as)
         except ChallengeError as error:
+            if listing is not None:
+                listing.cancel()
             self.show_connect(describe(error))
             return
         if user is None:
             self.show_connect()
             return
-        self.signed_in()
+        self.update_status(user=user)
+        await self.browse(listing)
 
     def signed_in(self) -> None:
-        from tui.screens.challenges import ChallengesScreen
-
+        """After the sign-in screen: show the challenges."""
         assert self.session is not None
         self.update_status(user=self.session.user)
-        self.switch_to(ChallengesScreen())
+        self.run_worker(self.browse(), exclusive=True, group="session")
+
+    async def browse(self, listing: Awaitable[Page[ChallengeSummary]] | None = None) -> None:
+        """The challenges, or straight into the challenge when there is only one."""
+        assert self.session is not None
+        client = self.session.client
+        try:
+            page = await (listing or client.list_challenges(limit=100))
+        except ChallengeError:
+            page = None  # the challenges screen asks again and says what went wrong
+        if page is not None and len(page.items) == 1:
+            # One challenge: straight in, as people expect. Its screen is built once the
+            # challenge is known, tabs and all.
+            from tui.screens.challenge import ChallengeScreen
+
+            slug = page.items[0].slug
+            try:
+                challenge = await client.get_challenge(slug)
+            except ChallengeError:
+                challenge = None  # the screen asks again and says what went wrong
+            self.switch_to(ChallengeScreen(slug, challenge))
+        else:
+            from tui.screens.challenges import ChallengesScreen
+
+            self.switch_to(ChallengesScreen(page))
 
     def switch_to(self, screen: Any) -> None:
         """Replace whatever stack is showing with ``screen``."""
@@ -150,3 +188,9 @@ class ChallengeApp(App[None]):
         except ChallengeError as error:
             self.notify(describe(error), title="Not done", severity="error", markup=False)
             return None
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    """Mark a task's failure as seen: a dropped request is not an error to log."""
+    if not task.cancelled():
+        task.exception()

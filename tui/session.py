@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import httpx
+from typing import TYPE_CHECKING
 
 from client.api import ChallengeClient
 from client.config import ClientConfig
 from client.credentials import StoreChoice, choose_store
 from client.errors import ApiError, ChallengeError, Unauthorized
 from client.models import User
+
+if TYPE_CHECKING:
+    import httpx
 
 
 @dataclass
@@ -33,12 +35,19 @@ class Session:
             session.notices.append(store.notice)
         return session
 
+    def use_kept_token(self) -> bool:
+        """Put the token kept for this server on the client; False when there is none.
+
+        Requests sent after this carry it, so the app can ask for what it shows first
+        while ``resume`` checks who the token belongs to.
+        """
+        self.client.token = self.store.store.get(self.server) or None
+        return self.client.token is not None
+
     async def resume(self) -> User | None:
         """Sign in with the kept token, if there is one that still works."""
-        token = self.store.store.get(self.server)
-        if not token:
+        if self.client.token is None and not self.use_kept_token():
             return None
-        self.client.token = token
         try:
             self.user = await self.client.me()
         except Unauthorized:

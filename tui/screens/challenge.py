@@ -8,13 +8,14 @@ from textual.binding import Binding
 from textual.containers import Container, Horizontal
 from textual.content import Content
 from textual.events import Resize
-from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from client.errors import ChallengeError
 from client.models import Challenge, Sort, Submission
 from tui.screens.base import AppScreen
 from tui.session import describe
 from tui.text import one_line
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.submission_list import Query, SubmissionList
 
@@ -23,7 +24,7 @@ SORTS: dict[str, Sort] = {"1": "top", "2": "new", "3": "discussed", "4": "random
 
 
 class ChallengeScreen(AppScreen[None]):
-    AUTO_FOCUS = None  # the list takes focus once it exists
+    AUTO_FOCUS = "SubmissionList"  # the list in front; None would mean the app's "*"
     BINDINGS = [
         # q quits from browsing screens only: in forms it is a letter (ctrl+q always quits).
         Binding("q", "app.quit", "Quit", id="challenge.quit"),
@@ -54,29 +55,36 @@ class ChallengeScreen(AppScreen[None]):
         Binding("d", "drafts", "Drafts", show=False, id="challenge.drafts"),
     ]
 
-    def __init__(self, slug: str) -> None:
+    def __init__(self, slug: str, challenge: Challenge | None = None) -> None:
+        """``challenge``: the challenge when the app has it already, else it is loaded."""
         super().__init__()
         self.slug = slug
-        self.challenge: Challenge | None = None
+        self.challenge = challenge
         self.sort: Sort = "new"
         self.q: str | None = None
         self.theme: str | None = None
 
     def compose(self) -> ComposeResult:
+        if self.challenge is not None:
+            self.adopt(self.challenge)
         yield Static("", id="heading", classes="title")
-        yield Input(placeholder="Search (enter to apply, esc to clear)", id="search",
-                    disabled=True)
         with Horizontal(id="panes"):
-            yield TabbedContent(id="tabs")
+            # With the challenge known, the tabs and lists are built with the screen:
+            # one layout, and the first list's request goes out as it mounts.
+            with TabbedContent(id="tabs"):
+                yield from self.tab_panes()
             # The detail pane (and the Markdown renderer it imports, ~200 ms) is only
             # built the first time the terminal is wide enough to show it.
             yield Container(id="detail")
         yield StatusBar()
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.set_class(self.app.size.width >= WIDE, "wide")
-        self.load()
+        if self.challenge is None:
+            self.load()
+        else:
+            self.shown()
 
     def on_resize(self, event: Resize) -> None:
         was_wide = self.has_class("wide")
@@ -85,25 +93,40 @@ class ChallengeScreen(AppScreen[None]):
         if self.has_class("wide") and not was_wide and current and current.current:
             self.show_detail(current.current)
 
+    def adopt(self, challenge: Challenge) -> None:
+        self.challenge = challenge
+        phase = challenge.current_phase
+        if phase is not None and not phase.show_counts and not self.session.is_moderator:
+            self.sort = "random"  # counts are hidden, so 'top' is not offered
+
+    def tab_panes(self) -> list[TabPane]:
+        """A tab per prompt; only the tab in front loads at once, the others when shown."""
+        if self.challenge is None:
+            return []
+        return [TabPane(one_line(prompt.question),
+                        SubmissionList(self.client, self.query_for(prompt.kind),
+                                       lazy=index > 0, id=f"list-{prompt.kind}"),
+                        id=f"tab-{prompt.kind}")
+                for index, prompt in enumerate(self.challenge.prompts)]
+
+    def shown(self) -> None:
+        """The challenge is known and its tabs are there."""
+        assert self.challenge is not None
+        self.challenge_app.show_phase(self.challenge.current_phase)
+        self.update_heading()
+        self.call_after_refresh(self.focus_list)
+
     @work(exclusive=True)
     async def load(self) -> None:
         challenge = await self.challenge_app.api(lambda: self.client.get_challenge(self.slug))
         if challenge is None:
             return
-        self.challenge = challenge
-        self.challenge_app.show_phase(challenge.current_phase)
-        phase = challenge.current_phase
-        if phase is not None and not phase.show_counts and not self.session.is_moderator:
-            self.sort = "random"  # counts are hidden, so 'top' is not offered
+        self.adopt(challenge)
         tabs = self.query_one(TabbedContent)
         await tabs.clear_panes()
-        for prompt in challenge.prompts:
-            items = SubmissionList(self.client, self.query_for(prompt.kind),
-                                   id=f"list-{prompt.kind}")
-            await tabs.add_pane(TabPane(one_line(prompt.question), items,
-                                        id=f"tab-{prompt.kind}"))
-        self.update_heading()
-        self.call_after_refresh(self.focus_list)
+        for pane in self.tab_panes():
+            await tabs.add_pane(pane)
+        self.shown()
 
     def query_for(self, kind: str) -> Query:
         return Query(self.slug, kind, self.sort, self.q, self.theme)  # type: ignore[arg-type]
@@ -146,8 +169,17 @@ class ChallengeScreen(AppScreen[None]):
         self.sort = sort
         self.reload_lists()
 
-    def action_search(self) -> None:
-        search = self.query_one("#search", Input)
+    @property
+    def search_box(self) -> Input | None:
+        """The search box, made the first time ``/`` is pressed."""
+        found = self.query("#search")
+        return found.first(Input) if found else None
+
+    async def action_search(self) -> None:
+        search = self.search_box
+        if search is None:
+            search = Input(placeholder="Search (enter to apply, esc to clear)", id="search")
+            await self.mount(search, before=self.query_one("#panes"))
         search.disabled = False
         search.add_class("visible")
         search.focus()
@@ -162,7 +194,9 @@ class ChallengeScreen(AppScreen[None]):
         self.call_after_refresh(self.focus_list)  # leave the box: j/k move the list again
 
     def close_search(self) -> None:
-        search = self.query_one("#search", Input)
+        search = self.search_box
+        if search is None:
+            return
         search.value = ""
         search.remove_class("visible")
         search.disabled = True
@@ -186,11 +220,16 @@ class ChallengeScreen(AppScreen[None]):
         self.app.push_screen(PickScreen("Theme", options), chosen)
 
     def action_back(self) -> None:
-        if self.query_one("#search", Input).has_class("visible"):
+        if (search := self.search_box) is not None and search.has_class("visible"):
             self.close_search()  # esc first closes the search, then leaves
             return
         self.challenge_app.show_phase(None)
-        self.app.pop_screen()
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:  # opened straight from start-up (a lone challenge): back is the list
+            from tui.screens.challenges import ChallengesScreen
+
+            self.app.switch_screen(ChallengesScreen())
 
     def action_refresh(self) -> None:
         self.reload_lists()

@@ -8,13 +8,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from client.models import ChallengeSummary
+from client.models import ChallengeSummary, Page
 from tui import clock
 from tui.screens.base import AppScreen
 from tui.text import one_line, time_left
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 
 
@@ -38,19 +39,24 @@ class ChallengesScreen(AppScreen[None]):
         Binding("l", "open", "Open", show=False, id="challenges.open"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, page: Page[ChallengeSummary] | None = None) -> None:
+        """``page``: the challenges when the app has them already, else they are loaded."""
         super().__init__()
         self.challenges: list[ChallengeSummary] = []
-        self.opened_once = False  # go straight into a lone challenge once, not on refresh
+        self.first_page = page
 
     def compose(self) -> ComposeResult:
         yield Static("Challenges", classes="title", markup=False)
         yield OptionList(id="challenges")
         yield StatusBar()
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
-        self.load()
+        if self.first_page is not None:
+            self.show_challenges(self.first_page)
+            self.first_page = None
+        else:
+            self.load()
 
     def action_refresh(self) -> None:
         self.load()
@@ -69,8 +75,10 @@ class ChallengesScreen(AppScreen[None]):
     @work(exclusive=True)
     async def load(self) -> None:
         page = await self.challenge_app.api(lambda: self.client.list_challenges(limit=100))
-        if page is None:
-            return
+        if page is not None:
+            self.show_challenges(page)
+
+    def show_challenges(self, page: Page[ChallengeSummary]) -> None:
         self.challenges = page.items
         now = clock.now()
         options = self.query_one(OptionList)
@@ -81,9 +89,6 @@ class ChallengesScreen(AppScreen[None]):
         else:
             options.add_option(Option("No challenges yet.", disabled=True))
         options.focus()
-        if len(page.items) == 1 and not self.opened_once:
-            self.opened_once = True
-            self.open(page.items[0])  # one challenge: go straight in, as people expect
 
     @on(OptionList.OptionSelected)
     def selected(self, event: OptionList.OptionSelected) -> None:

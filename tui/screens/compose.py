@@ -7,7 +7,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Checkbox, Footer, Input, Select, SelectionList, Static, TextArea
+from textual.widgets import Checkbox, Input, Select, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
 from client.api import ChallengeClient
@@ -25,6 +25,7 @@ from tui.drafts import Draft, DraftStore
 from tui.screens.base import AppScreen
 from tui.session import describe
 from tui.text import one_line, plain
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 
 SAVE_EVERY = 1.0  # seconds; so a draft on disk is never more than ~2 s behind
@@ -83,7 +84,7 @@ class ComposeScreen(AppScreen[Submission | None]):
                          markup=False)
             yield Static("", id="message", classes="error", markup=False)
         yield StatusBar()
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.draft.server = self.session.server

@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from client.errors import ChallengeError
 from tui.session import describe
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class ConnectScreen(Screen[None]):
             yield Button("Sign in", variant="primary", id="submit")
             yield Static(self.message, id="message", classes="error", markup=False)
         yield StatusBar()
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#email" if self.server else "#server", Input).focus()

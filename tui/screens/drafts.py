@@ -8,7 +8,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from client.models import Challenge
@@ -16,6 +16,7 @@ from tui import clock
 from tui.drafts import Draft, DraftStore
 from tui.screens.base import AppScreen
 from tui.text import ago, one_line
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 
 
@@ -55,7 +56,7 @@ class DraftsScreen(AppScreen[None]):
         yield StatusBar()
         yield Static("Drafts", classes="title", markup=False)
         yield OptionList(id="drafts")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.reload()

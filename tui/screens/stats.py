@@ -7,11 +7,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from client.models import Stats
 from tui.screens.base import AppScreen
 from tui.text import plain
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 
 BAR = 40
@@ -62,7 +63,7 @@ class StatsScreen(AppScreen[None]):
         with VerticalScroll():
             yield Static("Loading statistics…", id="stats", markup=False)
         yield StatusBar()
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.action_refresh()

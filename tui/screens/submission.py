@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Footer, Markdown, OptionList, Static
+from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from client.errors import ChallengeError
@@ -18,6 +18,7 @@ from tui import clock
 from tui.screens.base import AppScreen
 from tui.session import describe
 from tui.text import ago, one_line, plain, safe
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.submission_detail import header
 
@@ -80,7 +81,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
                 "  (tab to them; c on one replies, f flags it)", "dim"), id="comments-title")
             yield OptionList(id="comments")
         yield StatusBar()
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.render_item()

@@ -133,24 +133,36 @@ class SubmissionList(ScrollView, can_focus=True):
             super().__init__()
             self.item = item
 
-    def __init__(self, client: ChallengeClient, query: Query, *, id: str | None = None) -> None:
+    def __init__(self, client: ChallengeClient, query: Query, *, lazy: bool = False,
+                 id: str | None = None) -> None:
+        """``lazy``: load the first page when the list is first shown (a tab not in
+        front), rather than when it is mounted."""
         super().__init__(id=id)
         self.client = client
         self.query_ = query
+        self.lazy = lazy
         self.items: list[Row] = []
         self.highlighted: int | None = None
         self.exhausted = False
-        self.loading = False
+        # Not Widget.loading: that covers the list with a LoadingIndicator widget.
+        self.fetching = False
         self.empty_text = ""
 
     def on_mount(self) -> None:
         self.reload()
+
+    def on_show(self) -> None:
+        if self.lazy:
+            self.lazy = False
+            self.reload()
 
     # --- data -----------------------------------------------------------------------
 
     def reload(self, query: Query | None = None) -> None:
         if query is not None:
             self.query_ = query
+        if self.lazy:
+            return  # never shown yet: loaded when it is
         self.query_.cursor = None
         self.items = []
         self.highlighted = None
@@ -167,7 +179,7 @@ class SubmissionList(ScrollView, can_focus=True):
 
     @work(exclusive=True, group="page")
     async def fetch(self, replace: bool = False) -> None:
-        self.loading = True
+        self.fetching = True
         q = self.query_
         try:
             page = await self.client.list_submissions(
@@ -178,7 +190,7 @@ class SubmissionList(ScrollView, can_focus=True):
                             markup=False)
             return
         finally:
-            self.loading = False
+            self.fetching = False
         if replace:
             self.items = []
         self.items.extend(Row.of(s) for s in page.items)
@@ -223,7 +235,7 @@ class SubmissionList(ScrollView, can_focus=True):
         self.refresh()
         if changed:
             self.post_message(self.Highlighted(self, self.items[index].submission()))
-        if (not self.exhausted and not self.loading
+        if (not self.exhausted and not self.fetching
                 and index >= len(self.items) - PREFETCH):
             self.fetch()
 
@@ -271,10 +283,10 @@ class SubmissionList(ScrollView, can_focus=True):
         index, part = divmod(line, ROW_HEIGHT)
         base = self.rich_style
         if not self.items:
-            if index == 0 and part == 0 and self.empty_text:
+            text = self.empty_text or ("Loading…" if self.fetching else "")
+            if index == 0 and part == 0 and text:
                 style = self.get_component_rich_style("submission-list--empty")
-                return Strip([Segment(f" {self.empty_text}", style)]).crop_extend(0, width,
-                                                                                base)
+                return Strip([Segment(f" {text}", style)]).crop_extend(0, width, base)
             return Strip.blank(width, base)
         if index >= len(self.items):
             return Strip.blank(width, base)
