@@ -60,6 +60,16 @@ def ssl_context(ca_bundle: Path | None) -> ssl.SSLContext:
     return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
+def plain_http_context() -> ssl.SSLContext:
+    """For an ``http://`` server, where no TLS is spoken (redirects are not followed).
+
+    httpx builds a context at start even so, and its default loads a CA bundle (about
+    30 ms); this one is free to make and trusts nothing, so it could never be used to
+    accept a certificate.
+    """
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
 def _is_certificate_problem(exc: BaseException) -> bool:
     seen: BaseException | None = exc
     while seen is not None:
@@ -150,8 +160,8 @@ class Transport:
         self.retries = retries
         self._sleep = sleep
         self._jitter = jitter
-        verify: ssl.SSLContext | bool = (ssl_context(ca_bundle)
-                                         if self.server.startswith("https://") else True)
+        verify = (ssl_context(ca_bundle) if self.server.startswith("https://")
+                  else plain_http_context())
         self._http = httpx.AsyncClient(
             base_url=self.server + API_PREFIX, verify=verify, transport=transport,
             timeout=httpx.Timeout(timeout, connect=connect_timeout),

@@ -34,6 +34,23 @@ def test_imports_stay_lazy(statement: str, allowed: set[str]) -> None:
     assert heavy <= allowed, f"{statement} loads {sorted(heavy - allowed)}"
 
 
+def test_first_screen_loads_no_more_than_it_shows() -> None:
+    """What the command loads before the first list: not httpx's command-line tool
+    (click, pygments), not the Markdown renderer (only the wide detail pane and the
+    submission screen need it), not the other screens."""
+    loaded = loaded_after("import tui.cli; tui.cli._without_httpx_cli(); "
+                          "import tui.app, tui.screens.challenge")
+    assert not loaded & {"click", "pygments", "markdown_it"}, sorted(
+        loaded & {"click", "pygments", "markdown_it"})
+    modules = loaded_after("import tui.cli; tui.cli._without_httpx_cli(); "
+                           "import tui.app, tui.screens.challenge; "
+                           "print(' '.join(m for m in sys.modules if m.startswith('tui.')))")
+    later = {"tui.screens.submission", "tui.screens.compose", "tui.screens.connect",
+             "tui.screens.challenges", "tui.screens.stats", "tui.screens.drafts",
+             "tui.widgets.submission_detail", "tui.demo"}
+    assert not modules & later, sorted(modules & later)
+
+
 def test_server_commands_do_not_load_textual() -> None:
     loaded = loaded_after("import tui.cli, server.cli")
     assert "textual" not in loaded

@@ -41,6 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return server_main(args)
     options = _parser().parse_args(args)
+    _without_httpx_cli()
 
     from client.config import load_config
     from client.errors import ConfigError
@@ -67,6 +68,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     ChallengeApp(config).run()
     return 0
+
+
+def _without_httpx_cli() -> None:
+    """Keep httpx from loading its command-line tool, which the app never runs.
+
+    httpx imports ``httpx._main`` (click and pygments, ~20 ms) whenever click is
+    installed, as it is next to the server extra. An empty module in its place makes
+    httpx fall back to its own stub ``httpx.main``, which says to install httpx[cli].
+    """
+    import types
+
+    sys.modules.setdefault("httpx._main", types.ModuleType("httpx._main"))
 
 
 if __name__ == "__main__":
