@@ -5,6 +5,10 @@ pyte, as a person's terminal would) until the target text is on screen: for the
 app, the first submission of the demo challenge with the server already up; for
 the baseline, a one-line Textual app. Runs alternate; the figure is the ratio of
 medians. Goal: <= 1.5.
+
+The project's modules are byte-compiled first, as an installed package is (pip
+compiles at install); otherwise an environment with PYTHONDONTWRITEBYTECODE set
+would charge every run ~25 ms for compiling the app's own source.
 """
 
 from __future__ import annotations
@@ -69,6 +73,15 @@ def time_to_text(argv: list[str], wanted: str, env: dict[str, str], limit: float
         child.close(force=True)
 
 
+def compile_project() -> None:
+    """Byte-compile ``client`` and ``tui`` in place, as installing them would."""
+    import compileall
+
+    root = Path(__file__).resolve().parent.parent
+    for package in ("client", "tui"):
+        compileall.compile_dir(root / package, quiet=1)
+
+
 async def run_startup_bench(runs: int = 7) -> StartupFigures:
     from client import ChallengeClient
 
@@ -79,6 +92,7 @@ async def run_startup_bench(runs: int = 7) -> StartupFigures:
                "XDG_CONFIG_HOME": str(Path(tmp) / "config"), "TERM": "xterm-256color"}
         subprocess.run([sys.executable, "-m", "tui.cli", "seed", "demo"], env=env, check=True,
                        capture_output=True)
+        compile_project()
         server = demo_server(NAME, env)
         url = server.url
         try:
