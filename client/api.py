@@ -26,19 +26,27 @@ from client.models import (
     ChallengeUpdate,
     Comment,
     CommentCreate,
+    DecisionCreate,
+    DecisionResult,
+    ExportFormat,
     Flag,
     FlagCreate,
     FlagReason,
     Health,
     Kind,
     LoginRequest,
+    ModerationAction,
+    ModerationActionName,
     Page,
+    QueueItem,
+    QueuePage,
     RegisterRequest,
     Sort,
     Stats,
     Submission,
     SubmissionCreate,
     SubmissionUpdate,
+    TargetType,
     User,
     VoteRequest,
     VoteResult,
@@ -222,6 +230,70 @@ class ChallengeClient:
                                   body=FlagCreate(reason=reason, note=note),
                                   idempotency_key=idempotency_key)
 
+    # --- moderation (moderators and admins) -----------------------------------------
+
+    async def moderation_queue(self, *, challenge: str | None = None, kind: Kind | None = None,
+                               type: TargetType | None = None,
+                               flag_reason: FlagReason | None = None,
+                               cursor: str | None = None, limit: int = 20) -> QueuePage:
+        """Pending and reported items, oldest first; ``total`` counts all pages."""
+        return await self._t.call(
+            "GET", "/moderation/queue", QueuePage,
+            params={"challenge": challenge, "kind": kind, "type": type,
+                    "flag_reason": flag_reason, "cursor": cursor, "limit": limit})
+
+    async def iter_moderation_queue(self, *, challenge: str | None = None,
+                                    kind: Kind | None = None, type: TargetType | None = None,
+                                    flag_reason: FlagReason | None = None,
+                                    page_size: int = 100) -> AsyncIterator[QueueItem]:
+        """Every queued item, page after page."""
+        cursor: str | None = None
+        while True:
+            page = await self.moderation_queue(challenge=challenge, kind=kind, type=type,
+                                               flag_reason=flag_reason, cursor=cursor,
+                                               limit=page_size)
+            for item in page.items:
+                yield item
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+    async def decide(self, decision: DecisionCreate, *,
+                     idempotency_key: str | None = None) -> DecisionResult:
+        """One action on up to 500 targets, all or nothing.
+
+        ``Conflict`` (409) when another decision got there first: its ``errors`` name
+        each target (``targets.3``) and the decision in the way (``... (action 42)``).
+        """
+        return await self._t.call("POST", "/moderation/decisions", DecisionResult,
+                                  body=decision, idempotency_key=idempotency_key)
+
+    async def undo_action(self, action_id: int, *,
+                          idempotency_key: str | None = None) -> DecisionResult:
+        """Undo a moderation action; ``Conflict`` if undone already or superseded."""
+        return await self._t.call("POST", f"/moderation/actions/{action_id}/undo",
+                                  DecisionResult, idempotency_key=idempotency_key)
+
+    async def moderation_log(self, *, by: int | None = None,
+                             action: ModerationActionName | None = None,
+                             challenge: str | None = None,
+                             target_type: Literal["submission", "comment", "user"] | None = None,
+                             target_id: int | None = None, cursor: str | None = None,
+                             limit: int = 20) -> Page[ModerationAction]:
+        """The audit log, newest first; ``by`` is a moderator's user id."""
+        return await self._t.call(
+            "GET", "/moderation/log", Page[ModerationAction],
+            params={"by": by, "action": action, "challenge": challenge,
+                    "target_type": target_type, "target_id": target_id, "cursor": cursor,
+                    "limit": limit})
+
+    async def export_challenge(self, slug: str, format: ExportFormat, *,
+                               top: int | None = None) -> str:
+        """The challenge as CSV, JSON Lines or a Markdown guide skeleton (``top`` per theme)."""
+        response = await self._t.send("GET", f"/challenges/{_slug(slug)}/export",
+                                      params={"format": format, "top": top})
+        return response.text
+
 
 class _LoopThread:
     """An event loop in a daemon thread, for running the async client from sync code."""
@@ -304,6 +376,21 @@ class SyncChallengeClient:
                 return
             cursor = page.next_cursor
 
+    def iter_moderation_queue(self, *, challenge: str | None = None,
+                              kind: Kind | None = None, type: TargetType | None = None,
+                              flag_reason: FlagReason | None = None,
+                              page_size: int = 100) -> Iterator[QueueItem]:
+        """Every queued item, page after page."""
+        cursor: str | None = None
+        while True:
+            page = self.moderation_queue(challenge=challenge, kind=kind, type=type,
+                                         flag_reason=flag_reason, cursor=cursor,
+                                         limit=page_size)
+            yield from page.items
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
     health = _blocking(ChallengeClient.health)
     register = _blocking(ChallengeClient.register)
     login = _blocking(ChallengeClient.login)
@@ -325,3 +412,8 @@ class SyncChallengeClient:
     add_comment = _blocking(ChallengeClient.add_comment)
     flag_submission = _blocking(ChallengeClient.flag_submission)
     flag_comment = _blocking(ChallengeClient.flag_comment)
+    moderation_queue = _blocking(ChallengeClient.moderation_queue)
+    decide = _blocking(ChallengeClient.decide)
+    undo_action = _blocking(ChallengeClient.undo_action)
+    moderation_log = _blocking(ChallengeClient.moderation_log)
+    export_challenge = _blocking(ChallengeClient.export_challenge)
