@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,17 +91,25 @@ async def history(session: AsyncSession, keys: Iterable[Key], *,
     return latest
 
 
+class _Touched(NamedTuple):
+    target_type: str
+    target_id: int
+    role: str
+    challenge_id: int | None
+
+
 async def render(session: AsyncSession,
                  actions: Sequence[ModerationActionRow]) -> list[ModerationAction]:
     if not actions:
         return []
     ids = [a.id for a in actions]
     T = ModerationTargetRow
-    targets: dict[int, list[ModerationTargetRow]] = {i: [] for i in ids}
-    for row in (await session.execute(
-            select(T).where(T.action_id.in_(ids))
-            .order_by(T.action_id, T.target_type, T.target_id))).scalars():
-        targets[row.action_id].append(row)
+    targets: dict[int, list[_Touched]] = {i: [] for i in ids}
+    for action_id, kind, ident, role, challenge_id in await session.execute(
+            select(T.action_id, T.target_type, T.target_id, T.role, T.challenge_id)
+            .where(T.action_id.in_(ids))
+            .order_by(T.action_id, T.target_type, T.target_id)):
+        targets[action_id].append(_Touched(kind, ident, role, challenge_id))
     user_ids = {a.moderator_id for a in actions} | {a.undone_by for a in actions
                                                      if a.undone_by is not None}
     user_ids |= {t.target_id for rows in targets.values() for t in rows if t.role == "author"}
