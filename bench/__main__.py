@@ -1,4 +1,5 @@
-"""``python -m bench [votes|national|all] [--db sqlite|postgresql|both] [--quick]``."""
+"""``python -m bench [votes|national|moderation|client|tui|all] [--db sqlite|postgresql|both]
+[--quick]``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from bench.common import KINDS, Kind, machine, postgres_version, run, say
+from bench.moderation import QUICK as MODERATION_QUICK
+from bench.moderation import ModerationOptions, run_moderation
 from bench.national import QUICK as NATIONAL_QUICK
 from bench.national import NationalOptions, run_national
 from bench.votes import QUICK as VOTES_QUICK
@@ -19,7 +22,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         prog="python -m bench",
         description="Benchmarks of the challenge server; figures go to bench/RESULTS.md.")
     parser.add_argument("benchmark", nargs="?", default="all",
-                        choices=["votes", "national", "client", "tui", "all"])
+                        choices=["votes", "national", "moderation", "client", "tui", "all"])
     parser.add_argument("--db", default="both", choices=["sqlite", "postgresql", "both"],
                         help="which database (default both)")
     parser.add_argument("--quick", action="store_true",
@@ -70,6 +73,11 @@ async def main(argv: Sequence[str]) -> int:
             met = await run_national(kind, national, quick=args.quick, argv=argv, info=info,
                                      write=not args.no_record)
             results.append((f"national scale on {kind}", met))
+        if args.benchmark in ("moderation", "all"):
+            moderation = MODERATION_QUICK if args.quick else ModerationOptions()
+            met = await run_moderation(kind, moderation, quick=args.quick, argv=argv,
+                                       info=info, write=not args.no_record)
+            results.append((f"moderation bulk approve on {kind}", met))
     if args.benchmark in ("client", "all"):
         from bench.client import record_client
 
