@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlalchemy import ColumnElement, TextClause, bindparam, false, literal_column, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    TextClause,
+    bindparam,
+    column,
+    false,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.tables import SubmissionRow
@@ -56,3 +69,45 @@ def matches(session: AsyncSession, q: str) -> ColumnElement[bool] | TextClause:
     return SubmissionRow.id.in_(
         select(literal_column("rowid")).select_from(text("submissions_fts"))
         .where(text("submissions_fts MATCH :fts").bindparams(bindparam("fts", query))))
+
+
+#: Up to this many matches, a search looks its submissions up by key.
+FEW = 200
+
+
+async def few_matches(session: AsyncSession, q: str) -> list[int] | None:
+    """Every submission id matching ``q`` if there are at most ``FEW``, else None.
+
+    A rare word is best found through the text index and its few rows sorted; a
+    common one by walking the sort order and stopping at a page. Each database
+    guesses which it has, and PostgreSQL guessed wrong for a rare word at 50,000
+    submissions (7,500 rows read for 21: 6.7 ms instead of 0.6). Asking costs one
+    indexed statement that stops after ``FEW + 1`` rows.
+    """
+    condition = matches(session, q)
+    if session.get_bind().dialect.name == "postgresql":
+        found = select(SubmissionRow.id).where(condition)
+    else:
+        query = fts5_query(q)
+        if query is None:
+            return []
+        found = select(literal_column("rowid")).select_from(text("submissions_fts")).where(
+            text("submissions_fts MATCH :fts").bindparams(bindparam("fts", query)))
+    ids = list((await session.execute(found.limit(FEW + 1))).scalars())
+    return ids if len(ids) <= FEW else None
+
+
+# SQLite's FTS5 index (made by the first migration), as far as a join needs it.
+_fts5 = table("submissions_fts", column("rowid", Integer))
+
+
+def fts5_rowid() -> ColumnElement[int]:
+    return _fts5.c.rowid
+
+
+def join_fts5(query: Select[Any], q: str) -> Select[Any]:
+    """Newest first on SQLite: let FTS5 hand over matches in rowid order and stop at a
+    page, instead of listing every match first (2.9 -> 0.6 ms for a word in a third
+    of 50,000 submissions). Order and page by ``fts5_rowid()``."""
+    return query.join(_fts5, _fts5.c.rowid == SubmissionRow.id).where(
+        text("submissions_fts MATCH :fts").bindparams(bindparam("fts", fts5_query(q) or "")))

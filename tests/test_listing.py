@@ -6,6 +6,9 @@ import base64
 import json
 from typing import Any
 
+import pytest
+
+from server import search
 from server.ranking import wilson_lower_bound
 from tests.support import Person, TestApi, open_phase, people, problem
 
@@ -284,3 +287,25 @@ async def test_anonymous_author_is_hidden_but_from_moderators(api: TestApi) -> N
     assert [s["is_mine"] for s in mine] == [True, True]
     assert (await api.http.get(f"/submissions/{hidden}", headers=author.headers)
             ).json()["is_mine"] is True
+
+
+@pytest.mark.parametrize("sort", ["new", "top", "discussed", "random"])
+async def test_search_finds_the_same_whether_its_word_is_rare_or_common(
+        api: TestApi, monkeypatch: pytest.MonkeyPatch, sort: str) -> None:
+    """Up to search.FEW matches are looked up by key, more are found another way
+    (on SQLite, newest first, by walking the text index); both must agree."""
+    await api.challenge()
+    author, voter = await api.person(), await api.person()
+    made = [(await api.submit(author, title=f"Handover note {i}",
+                              body="Discharge planning starts at admission."))["id"]
+            for i in range(7)]
+    await api.submit(author, title="Unrelated", body="Nothing to find here.")
+    await vote(api, voter, made[2], 1)
+    await comment(api, voter, made[4])
+    by_key = await walk(api, voter, q="discharge plan", sort=sort)
+    monkeypatch.setattr(search, "FEW", 2)
+    by_walking = await walk(api, voter, q="discharge plan", sort=sort)
+    assert sorted(by_key) == sorted(made)
+    assert by_walking == by_key
+    if sort == "new":
+        assert by_key == sorted(made, reverse=True)

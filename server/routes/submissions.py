@@ -20,14 +20,13 @@ from client.models import (
     UserPublic,
 )
 from client.privacy import describe_findings, find_personal_data
-from server import cursors
+from server import cursors, search
 from server.deps import CurrentUser, MaybeUser, ReadDB, SubmissionId, Svc, is_moderator
 from server.idempotency import Idem
 from server.phases import counts_visible, require
 from server.problems import COUNTS_HIDDEN, ProblemError, not_found
 from server.queries import mark_participant, themes_of
 from server.ranking import SHUFFLE_PRIME, shuffle_params
-from server.search import matches
 from server.services import Services
 from server.tables import (
     ChallengeRow,
@@ -129,12 +128,20 @@ async def list_submissions(
     if theme:
         query = query.where(exists().where(SubmissionThemeRow.submission_id == S.id,
                                            SubmissionThemeRow.theme == theme))
+    keyset = columns  # what the cursor compares; its values are read from ``columns``
     if q and q.strip():
-        query = query.where(matches(session, q))
+        few = await search.few_matches(session, q)
+        if few is not None:
+            query = query.where(S.id.in_(few))
+        elif sort == "new" and services.db.dialect == "sqlite":
+            query = search.join_fts5(query, q)
+            keyset, order = [search.fts5_rowid()], [search.fts5_rowid().desc()]
+        else:
+            query = query.where(search.matches(session, q))
     tag = cursors.query_tag(challenge.id, kind, sort, q, theme, viewer_key)
     if cursor:
         key = cursors.decode(cursor, tag, types)
-        row_key = tuple_(*columns)
+        row_key = tuple_(*keyset)
         query = query.where(row_key < tuple_(*key) if descending else row_key > tuple_(*key))
     found = (await session.execute(query.order_by(*order).limit(limit + 1))).all()
     next_cursor = None
