@@ -6,6 +6,10 @@ statuses, reasons, counters, scores, votes, reports and blocks all come back exa
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from tests.moderation_support import (
     comment,
     comment_row,
@@ -217,3 +221,42 @@ async def test_block_user_and_undo(api: TestApi) -> None:
     await undone(api, mod, approved["action"]["id"])
     assert await snapshot(api.db) == before
     assert keep != sid
+
+
+AFTER = {"approve": "published", "reject": "rejected", "hide": "hidden",
+         "restore": "published", "dismiss_flags": "published", "merge": "merged",
+         "lock_comments": "published", "block_user": "published"}
+
+
+@pytest.mark.parametrize("count", [1, 3], ids=["alone", "bulk"])
+@pytest.mark.parametrize("action", list(AFTER))
+async def test_each_action_and_its_undo(api: TestApi, action: str, count: int) -> None:
+    await api.challenge()
+    mod, reporter = await api.person("moderator"), await api.person()
+    authors = await people(api, count)
+    into = (await api.submit(reporter, title="Destination"))["id"]
+    sids = [(await api.submit(who, title=f"Item {i}"))["id"] for i, who in enumerate(authors)]
+    items = [("submission", sid) for sid in sids]
+    if action in ("approve", "dismiss_flags"):
+        for sid in sids:
+            await flag(api, reporter, "submission", sid)
+    if action == "restore":
+        await decided(api, mod, "hide", *items)
+    extra: dict[str, Any] = {"reason": "Because."} if action == "reject" else {}
+    if action == "merge":
+        extra["merge_into"] = into
+    before = await snapshot(api.db)
+
+    made = await decided(api, mod, action, *items, **extra)
+    assert [i["status"] for i in made["items"]] == [AFTER[action]] * count
+    after = await snapshot(api.db)
+    assert after != before
+    assert [after["submissions"][sid][0] for sid in sids] == [AFTER[action]] * count
+    if action == "lock_comments":
+        assert all(after["submissions"][sid][6] for sid in sids)
+    if action == "block_user":
+        assert all(after["users"][who.id] for who in authors)
+        assert {u["id"] for u in made["action"]["blocked_users"]} == {w.id for w in authors}
+    undone_action = (await undone(api, mod, made["action"]["id"]))["action"]
+    assert undone_action["undone_by"]["id"] == mod.id
+    assert await snapshot(api.db) == before
