@@ -274,16 +274,16 @@ class ChallengeClient:
         return await self._t.call("POST", f"/moderation/actions/{action_id}/undo",
                                   DecisionResult, idempotency_key=idempotency_key)
 
-    async def moderation_log(self, *, by: int | None = None,
+    async def moderation_log(self, *, moderator: int | None = None,
                              action: ModerationActionName | None = None,
                              challenge: str | None = None,
                              target_type: Literal["submission", "comment", "user"] | None = None,
                              target_id: int | None = None, cursor: str | None = None,
                              limit: int = 20) -> Page[ModerationAction]:
-        """The audit log, newest first; ``by`` is a moderator's user id."""
+        """The audit log, newest first; ``moderator`` is a moderator's user id."""
         return await self._t.call(
             "GET", "/moderation/log", Page[ModerationAction],
-            params={"by": by, "action": action, "challenge": challenge,
+            params={"moderator": moderator, "action": action, "challenge": challenge,
                     "target_type": target_type, "target_id": target_id, "cursor": cursor,
                     "limit": limit})
 

@@ -184,7 +184,7 @@ async def test_log_filters_and_paging(api: TestApi) -> None:
         return [a["id"] for a in r.json()["items"]]
 
     assert await log() == [a3["id"], a2["id"], a1["id"]]
-    assert await log(by=ann.id) == [a3["id"], a1["id"]]
+    assert await log(moderator=ann.id) == [a3["id"], a1["id"]]
     assert await log(action="reject") == [a2["id"]]
     assert await log(challenge="other") == [a2["id"]]
     assert await log(target_type="submission", target_id=here[0]) == [a1["id"]]
@@ -207,7 +207,7 @@ async def test_log_filters_and_paging(api: TestApi) -> None:
     assert rejected["challenges"] == ["change", "other"]
     assert rejected["undone_at"] is None
     for params in ({"target_type": "submission"}, {"target_id": 1}, {"cursor": "x"},
-                   {"action": "delete"}, {"by": 0}):
+                   {"action": "delete"}, {"moderator": 0}):
         problem(await api.http.get("/moderation/log", params=params, headers=ann.headers), 422)
     problem(await api.http.get("/moderation/log", params={"challenge": "nope"},
                                headers=ann.headers), 404)

@@ -144,7 +144,8 @@ async def undo_action(action_id: Id, moderator: Moderator, services: Svc,
 @router.get("/moderation/log")
 async def moderation_log(
     moderator: Moderator, session: ReadDB,
-    by: Annotated[int | None, Query(ge=1, le=MAX_ID, description="a moderator's id")] = None,
+    by: Annotated[int | None, Query(alias="moderator", ge=1, le=MAX_ID,
+                                    description="a moderator's user id")] = None,
     action: ModerationActionName | None = None,
     challenge: SlugQuery = None,
     target_type: Literal["submission", "comment", "user"] | None = None,
