@@ -64,7 +64,7 @@ async def _batches(db: Database, challenge_id: int) -> AsyncIterator[
     """Submissions in id order with their themes, authors and comments, a batch at a time."""
     last = 0
     while True:
-        async with db.read() as session:
+        async with db.read_heavy() as session:
             rows = (await session.execute(
                 select(SubmissionRow, UserRow).join(UserRow,
                                                     UserRow.id == SubmissionRow.author_id)

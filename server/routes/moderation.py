@@ -26,7 +26,7 @@ from client.models import (
     TargetType,
 )
 from server import cursors, export, moderation, modlog, queue, undo
-from server.deps import CurrentUser, ReadDB, Svc
+from server.deps import CurrentUser, HeavyReadDB, ReadDB, Svc
 from server.idempotency import Idem
 from server.problems import VALIDATION, ProblemError, not_found
 from server.services import Services
@@ -64,7 +64,7 @@ def _forget_sign_ins(services: Services, user_ids: list[int]) -> None:
 
 @router.get("/moderation/queue")
 async def moderation_queue(
-    moderator: Moderator, session: ReadDB,
+    moderator: Moderator, session: HeavyReadDB,
     challenge: SlugQuery = None,
     kind: Kind | None = None,
     type_: Annotated[TargetType | None, Query(alias="type")] = None,
@@ -198,7 +198,7 @@ async def export_challenge(
 ) -> Response:
     """Every submission of the challenge with its comments (csv, jsonl), or the skeleton
     of a guide (markdown): the top submissions per theme with links back to them."""
-    async with services.db.read() as session:
+    async with services.db.read_heavy() as session:  # off the event loop on SQLite
         challenge = await _challenge(session, slug)
         headers = {"Content-Disposition":
                    f'attachment; filename="{challenge.slug}.{_SUFFIX[format]}"'}
