@@ -164,9 +164,9 @@ class SubmissionRow(Base):
     # Lower bound of the Wilson score interval of up / (up + down), kept in step
     # with the counters in the same transaction.
     score: Mapped[float] = mapped_column(Float, default=0.0)
-    # A moderator's lock_comments: the thread takes no new comments.
-    comments_locked: Mapped[bool] = mapped_column(Boolean, default=False,
-                                                  server_default=false())
+    # A moderator's lock_comments: the thread takes no new comments. A server default
+    # only: bulk loaders that name their columns (seed scale) leave it out.
+    comments_locked: Mapped[bool] = mapped_column(Boolean, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
