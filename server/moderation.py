@@ -136,11 +136,14 @@ async def load(session: AsyncSession, keys: Iterable[Key], *, lock: bool,
     if comment_ids:
         cquery = (select(C.id, C.submission_id, C.author_id, C.status, C.status_reason)
                   .where(C.id.in_(comment_ids)).order_by(C.id))
-        for mid, sid, author, status, reason in await session.execute(
-                cquery.with_for_update() if lock else cquery):
-            if sid in challenges:
-                items[("comment", mid)] = Item("comment", mid, challenges[sid], sid, author,
-                                               status, reason, False)
+        found = (await session.execute(cquery.with_for_update() if lock else cquery)).all()
+        moved = {sid for _, sid, *_ in found} - set(challenges)  # merged meanwhile
+        if moved:
+            challenges.update((await session.execute(
+                select(S.id, S.challenge_id).where(S.id.in_(sorted(moved))))).all())
+        for mid, sid, author, status, reason in found:
+            items[("comment", mid)] = Item("comment", mid, challenges[sid], sid, author,
+                                           status, reason, False)
     for kind, ident, flag_id in await session.execute(
             select(FlagRow.target_type, FlagRow.target_id, FlagRow.id)
             .where(FlagRow.resolved_at.is_(None),
