@@ -412,6 +412,35 @@ async def test_key_bar_shows_the_keys_and_a_click_presses_one(world: World) -> N
         assert search is not None and search.has_focus
 
 
+async def test_list_rows_are_drawn_again_when_they_change(world: World) -> None:
+    """The list keeps drawn lines; a vote, the cursor and the focus still show at once."""
+    app = make_app(world.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await challenge_screen(pilot)
+        items = screen.current_list
+        assert items is not None
+
+        def line(y: int) -> str:
+            return items.render_line(y).text
+
+        def is_cursor(y: int) -> bool:
+            style = next(iter(items.render_line(y))).style
+            cursor = items.get_visual_style("submission-list--cursor").rich_style
+            return style is not None and style.bgcolor == cursor.bgcolor
+
+        assert not line(0).lstrip().startswith("+") and is_cursor(0) and not is_cursor(2)
+        await pilot.press("plus")
+        await settle(pilot)
+        assert line(0).lstrip().startswith("+ ▲1")  # my vote, counted
+        await pilot.press("down")
+        await settle(pilot)
+        assert is_cursor(2) and not is_cursor(0)
+        focused = next(iter(items.render_line(2))).style
+        await pilot.press("slash")  # the search box takes the focus: the cursor dims
+        await settle(pilot)
+        assert next(iter(items.render_line(2))).style != focused
+
+
 async def test_withdrawn_submission_leaves_the_list(world: World) -> None:
     async with ChallengeClient(world.url) as ada:
         await ada.login("ada@example.org", PASSWORD)

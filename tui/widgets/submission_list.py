@@ -32,6 +32,8 @@ from tui.text import ago, one_line, plural
 PAGE = 50
 PREFETCH = 10  # rows from the end at which the next page is asked for
 ROW_HEIGHT = 2
+BOLD = Style(bold=True)
+MAX_LINES = 1_000  # drawn lines kept (a few screens' worth)
 
 
 def fit(text: str, width: int) -> str:
@@ -109,8 +111,11 @@ class SubmissionList(ScrollView, can_focus=True):
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "submission-list--cursor", "submission-list--meta", "submission-list--empty"}
+    # No scrollbar: the list grows a page at a time as the cursor nears its end, so a
+    # thumb would only say how much is loaded, and drawing it again on every scroll
+    # was a third of the time from a cursor key to the frame.
     DEFAULT_CSS = """
-    SubmissionList { height: 1fr; }
+    SubmissionList { height: 1fr; scrollbar-size-vertical: 0; }
     SubmissionList > .submission-list--cursor { background: $block-cursor-background;
                                                 color: $block-cursor-foreground; }
     SubmissionList:blur > .submission-list--cursor { background: $block-cursor-blurred-background; }
@@ -147,6 +152,10 @@ class SubmissionList(ScrollView, can_focus=True):
         # Not Widget.loading: that covers the list with a LoadingIndicator widget.
         self.fetching = False
         self.empty_text = ""
+        # Drawn lines, by (row, line of the row, 0 / 1 blurred / 2 focused cursor): a key that
+        # scrolls the list draws every visible line again, most of them unchanged.
+        self._lines: dict[tuple[int, int, int], Strip] = {}
+        self._lines_for: tuple[int, datetime] | None = None  # (width, minute) they suit
 
     def on_mount(self) -> None:
         self.reload()
@@ -165,6 +174,7 @@ class SubmissionList(ScrollView, can_focus=True):
             return  # never shown yet: loaded when it is
         self.query_.cursor = None
         self.items = []
+        self._lines.clear()
         self.highlighted = None
         self.exhausted = False
         self.empty_text = ""
@@ -193,6 +203,7 @@ class SubmissionList(ScrollView, can_focus=True):
             self.fetching = False
         if replace:
             self.items = []
+            self._lines.clear()
         self.items.extend(Row.of(s) for s in page.items)
         q.cursor = page.next_cursor
         self.exhausted = page.next_cursor is None
@@ -210,6 +221,7 @@ class SubmissionList(ScrollView, can_focus=True):
         for index, existing in enumerate(self.items):
             if existing.id == item.id:
                 self.items[index] = Row.of(item)
+                self._lines.clear()
                 self.refresh()
                 return
 
@@ -217,6 +229,7 @@ class SubmissionList(ScrollView, can_focus=True):
         for index, existing in enumerate(self.items):
             if existing.id == submission_id:
                 del self.items[index]
+                self._lines.clear()
                 if self.highlighted is not None and self.highlighted >= len(self.items):
                     self.highlighted = len(self.items) - 1 if self.items else None
                 self._resize()
@@ -228,11 +241,16 @@ class SubmissionList(ScrollView, can_focus=True):
         if not self.items:
             return
         index = max(0, min(index, len(self.items) - 1))
-        changed = index != self.highlighted
+        before = self.highlighted
+        changed = index != before
         self.highlighted = index
-        self.scroll_to_region(Region(0, index * ROW_HEIGHT, 1, ROW_HEIGHT), animate=False,
-                              immediate=True)
-        self.refresh()
+        scrolled = self.scroll_to_region(Region(0, index * ROW_HEIGHT, 1, ROW_HEIGHT),
+                                         animate=False, immediate=True)
+        if scrolled or before is None:
+            self.refresh()
+        elif changed:  # only the two rows whose highlight changed are drawn again
+            self.refresh_lines(before * ROW_HEIGHT, ROW_HEIGHT)
+            self.refresh_lines(index * ROW_HEIGHT, ROW_HEIGHT)
         if changed:
             self.post_message(self.Highlighted(self, self.items[index].submission()))
         if (not self.exhausted and not self.fetching
@@ -277,37 +295,55 @@ class SubmissionList(ScrollView, can_focus=True):
         self.virtual_size = Size(self.scrollable_content_region.width, rows * ROW_HEIGHT)
         self.refresh()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines.clear()  # e.g. another theme
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        line = y + self.scroll_offset.y
-        index, part = divmod(line, ROW_HEIGHT)
-        base = self.rich_style
-        if not self.items:
-            text = self.empty_text or ("Loading…" if self.fetching else "")
-            if index == 0 and part == 0 and text:
-                style = self.get_component_rich_style("submission-list--empty")
-                return Strip([Segment(f" {text}", style)]).crop_extend(0, width, base)
-            return Strip.blank(width, base)
-        if index >= len(self.items):
-            return Strip.blank(width, base)
+        index, part = divmod(y + self.scroll_offset.y, ROW_HEIGHT)
+        if not self.items or index >= len(self.items):
+            return self._render_empty(index, part, width)
+        suits = (width, clock.now().replace(second=0, microsecond=0))  # ages change by the minute
+        if suits != self._lines_for or len(self._lines) > MAX_LINES:
+            self._lines.clear()
+            self._lines_for = suits
+        cursor = index == self.highlighted
+        key = (index, part, (2 if self.has_focus else 1) if cursor else 0)
+        if (strip := self._lines.get(key)) is None:
+            strip = self._lines[key] = self._render_row(index, part, width)
+        return strip
+
+    def _render_empty(self, index: int, part: int, width: int) -> Strip:
+        base = self.visual_style.rich_style
+        text = "" if self.items else self.empty_text or ("Loading…" if self.fetching else "")
+        if index == 0 and part == 0 and text:
+            style = self.get_visual_style("submission-list--empty").rich_style
+            return Strip([Segment(f" {text}", style)]).crop_extend(0, width, base)
+        return Strip.blank(width, base)
+
+    def _render_row(self, index: int, part: int, width: int) -> Strip:
+        # Textual keeps these styles per pseudo-class state (focus, blur): no walk up the
+        # DOM per line, which was most of the cost of drawing one.
         row = self.items[index]
         cursor = index == self.highlighted
-        row_style = base + self.get_component_rich_style("submission-list--cursor") \
-            if cursor else base
+        row_style = (self.get_visual_style("submission-list--cursor").rich_style if cursor
+                     else self.visual_style.rich_style)
         if part == 0:
             segments = [Segment(" ", row_style)]
             mark = {1: "+ ", -1: "- "}.get(row.my_vote or 0, "")
             votes = f"▲{row.up} ▼{row.down} " if row.up is not None else ""
+            bold = row_style + BOLD
             if mark or votes:
-                segments.append(Segment(mark + votes, row_style + Style(bold=True)))
+                segments.append(Segment(mark + votes, bold))
             used = 1 + cell_len(mark + votes)
-            segments.append(Segment(fit(row.title, width - used), row_style + Style(bold=True)))
+            segments.append(Segment(fit(row.title, width - used), bold))
         else:
             meta = " · ".join(p for p in (
                 row.author or "Anonymous", ", ".join(row.themes),
                 plural(row.comments, "comment"), ago(row.created_at, clock.now())) if p)
-            meta_style = row_style + self.get_component_rich_style("submission-list--meta") \
-                if not cursor else row_style
+            meta_style = (row_style if cursor
+                          else self.get_visual_style("submission-list--meta").rich_style)
             segments = [Segment(f"   {fit(meta, width - 3)}", meta_style)]
         return Strip(segments).crop_extend(0, width, row_style)
 
