@@ -86,14 +86,18 @@ async def main(argv: Sequence[str]) -> int:
         results.append(("client overhead", met))
     if args.benchmark in ("tui", "all"):
         from bench.tui import record_startup
+        from bench.tui_keys import record_keys
         from bench.tui_list import record_list
 
         met = await record_startup(argv=argv, info=info, write=not args.no_record,
                                    quick=args.quick)
         results.append(("tui start-up", met))
+        met = await record_keys(argv=argv, info=info, write=not args.no_record,
+                                quick=args.quick)
+        results.append(("tui cursor-key latency", met))
         met = await record_list(argv=argv, info=info, write=not args.no_record,
                                 quick=args.quick)
-        results.append(("tui list latency and memory", met))
+        results.append(("tui list memory", met))
     say("\nsummary:")
     for name, met in results:
         say(f"  {name:<28} goal {'met' if met else 'NOT met'}")

@@ -1,0 +1,86 @@
+"""Runs the app (``app``) or the baseline (``bare``) with Textual's driver timed.
+
+``python -m bench.tui_keys_launch app|bare`` with ``KEYS_LOG`` naming a file. Two
+lines are logged, on the system-wide monotonic clock the harness also reads:
+
+- ``key <t> <key>``: the driver's input thread has parsed a key from the terminal
+  (the moment the app can start on it);
+- ``frame <t> <bytes>``: the driver's writer thread has written and flushed output
+  to the terminal.
+
+Nothing in the app is changed: the wrapping is of Textual's driver only (pinned
+Textual 8.2.8), and the bare app gets exactly the same.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any
+
+BARE_ROWS = 10_000
+
+
+def instrument(log_path: str) -> None:
+    from textual import events
+    from textual.drivers._writer_thread import WriterThread
+    from textual.drivers.linux_driver import LinuxDriver
+
+    log = open(log_path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 (lives as long as the process)
+    process_message = LinuxDriver.process_message
+
+    def timed_process_message(self: LinuxDriver, message: Any) -> None:
+        if isinstance(message, events.Key):
+            log.write(f"key {time.monotonic():.6f} {message.key}\n")
+        process_message(self, message)
+
+    def timed_run(self: WriterThread) -> None:
+        # Textual's WriterThread.run, with the flush timed.
+        write = self._file.write
+        flush = self._file.flush
+        get = self._queue.get
+        qsize = self._queue.qsize
+        pending = 0
+        while True:
+            text = get()
+            if text is None:
+                break
+            write(text)
+            pending += len(text)
+            if qsize() == 0:
+                flush()
+                log.write(f"frame {time.monotonic():.6f} {pending}\n")
+                pending = 0
+        flush()
+
+    LinuxDriver.process_message = timed_process_message  # type: ignore[method-assign]
+    WriterThread.run = timed_run  # type: ignore[method-assign]
+
+
+def run_bare() -> None:
+    from textual.app import App, ComposeResult
+    from textual.widgets import OptionList
+
+    class Bare(App[None]):
+        """A stock OptionList with as many rows, moved by the same keys."""
+
+        def compose(self) -> ComposeResult:
+            yield OptionList(*(f"Option {i}: a one-line row, about as long as a title"
+                               for i in range(BARE_ROWS)))
+
+    Bare().run()
+
+
+def main(argv: list[str]) -> int:
+    instrument(os.environ["KEYS_LOG"])
+    if argv[:1] == ["bare"]:
+        run_bare()
+        return 0
+    from tui.cli import main as app_main
+
+    return app_main([])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
