@@ -321,6 +321,8 @@ class Submission(Response):
     down: int | None = None
     score: float | None = None
     comments: int
+    # A moderator closed the discussion: new comments are refused.
+    comments_locked: bool = False
     my_vote: int | None = None
     created_at: datetime
     updated_at: datetime

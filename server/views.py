@@ -73,6 +73,7 @@ class SubmissionFields(Protocol):
     down: int
     score: float
     comments: int
+    comments_locked: bool
     created_at: datetime
     updated_at: datetime
 
@@ -92,7 +93,8 @@ def submission_out(row: SubmissionFields, *, slug: str, themes: list[str], autho
         status=cast(SubmissionStatus, row.status),
         status_reason=row.status_reason if (is_mine or privileged) else None,
         up=row.up if counts else None, down=row.down if counts else None,
-        score=row.score if counts else None, comments=row.comments, my_vote=my_vote,
+        score=row.score if counts else None, comments=row.comments,
+        comments_locked=row.comments_locked, my_vote=my_vote,
         created_at=row.created_at, updated_at=row.updated_at)
 
 

@@ -192,7 +192,13 @@ async def test_lock_comments_and_undo(api: TestApi) -> None:
                                 headers=talker.headers)
         body = problem(r, 403, "/problems/comments-locked")
         assert "locked" in body["detail"]
+        shown = (await api.http.get(f"/submissions/{sid}", headers=talker.headers)).json()
+        assert shown["comments_locked"] is True  # so an app can say so before anyone types
+    listed = (await api.http.get("/challenges/change/submissions")).json()["items"]
+    assert all(item["comments_locked"] for item in listed)
     await undone(api, mod, locked["action"]["id"])
+    shown = (await api.http.get(f"/submissions/{sids[0]}")).json()
+    assert shown["comments_locked"] is False
     assert await snapshot(api.db) == before
     await comment(api, talker, sids[0], "Open again")
 
