@@ -12,7 +12,7 @@
   ``/api/v1/submissions/12/comments`` for the thread), so they resolve against
   whichever server the guide came from; each also reads ``submission #12`` or
   ``comment #34`` for someone reading plain text. User text never becomes markup:
-  titles, names and excerpts have every ASCII punctuation character
+  titles, names and excerpts have every character Markdown reads as markup
   backslash-escaped and newlines flattened, and bodies sit in code fences longer
   than any run of backticks inside them.
 
@@ -52,7 +52,10 @@ COLUMNS = ["type", "id", "submission_id", "parent_id", "kind", "status", "status
            "title", "body", "themes", "author_id", "author", "anonymous", "up", "down",
            "score", "comments", "created_at", "updated_at"]
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# What Markdown (CommonMark and GitHub's tables and strikethrough) can read as markup
+# mid-line; other punctuation stays as typed, so a guide's editor reads "we're", not
+# "we\'re". Brackets escaped means parentheses can never complete a link.
+_PUNCTUATION = re.compile(r"([\\`*_\[\]<>!&#|~])")
 
 
 def _when(value: datetime) -> str:
@@ -145,7 +148,7 @@ async def jsonl_lines(db: Database, challenge_id: int) -> AsyncIterator[str]:
 
 
 def md_text(text: str) -> str:
-    """User text as literal Markdown inline text: one line, every punctuation escaped."""
+    """User text as literal Markdown inline text: one line, markup characters escaped."""
     return _PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
 
 
