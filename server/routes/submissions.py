@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
-from sqlalchemy import BigInteger, cast, delete, exists, func, literal, select, tuple_
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.models import (
@@ -20,13 +20,13 @@ from client.models import (
     UserPublic,
 )
 from client.privacy import describe_findings, find_personal_data
-from server import cursors, search
+from server import cursors, listing, search
 from server.deps import CurrentUser, MaybeUser, ReadDB, SubmissionId, Svc, is_moderator
 from server.idempotency import Idem
 from server.phases import counts_visible, require
 from server.problems import COUNTS_HIDDEN, ProblemError, not_found
 from server.queries import mark_participant, themes_of
-from server.ranking import SHUFFLE_PRIME, shuffle_params
+from server.ranking import shuffle_params
 from server.services import Services
 from server.tables import (
     ChallengeRow,
@@ -51,24 +51,6 @@ def held_for_personal_data(*texts: str) -> str | None:
             "a moderator to check it.")
 
 S = SubmissionRow
-# Joins a submission's themes in one column; a control character, so never in a theme.
-THEME_SEPARATOR = "\x1f"
-
-
-def _order(sort: Sort, viewer_key: str, challenge_id: int) -> tuple[list[Any], list[Any], tuple[
-        type, ...], bool]:
-    """Sort columns, their cursor types and whether the keyset runs descending."""
-    if sort == "top":
-        return [S.score, S.id], [S.score.desc(), S.id.desc()], (float, int), True
-    if sort == "discussed":
-        return [S.comments, S.id], [S.comments.desc(), S.id.desc()], (int, int), True
-    if sort == "random":
-        a, b = shuffle_params(viewer_key, challenge_id)
-        # 64-bit arithmetic: id * a overflows PostgreSQL's 32-bit integer.
-        key = (cast(S.id, BigInteger) * literal(a, BigInteger) + literal(b, BigInteger)
-               ) % literal(SHUFFLE_PRIME, BigInteger)
-        return [key], [key.asc()], (int,), False
-    return [S.id], [S.id.desc()], (int,), True
 
 
 async def render_many(session: AsyncSession, rows: Sequence[SubmissionRow], slug: str,
@@ -91,6 +73,23 @@ async def render_many(session: AsyncSession, rows: Sequence[SubmissionRow], slug
             for r in rows]
 
 
+async def _search(session: AsyncSession, services: Services, q: str, sort: Sort,
+                  params: dict[str, Any]) -> listing.SearchMode:
+    """How to apply a search to the page query; binds what it needs into ``params``."""
+    few = await search.few_matches(session, q)
+    if few is not None:
+        params["few"] = few
+        return "few"
+    if services.db.dialect == "sqlite":
+        params["fts"] = search.fts5_query(q)
+        return "fts5-newest" if sort == "new" else "fts5"
+    head, params["tail"] = search.postgres_query(q)
+    if not head.strip():  # one word: no empty websearch query (PostgreSQL NOTICEs it)
+        return "pg-word"
+    params["head"] = head
+    return "pg-words"
+
+
 @router.get("/challenges/{slug}/submissions")
 async def list_submissions(
     slug: str, session: ReadDB, services: Svc, viewer: MaybeUser,
@@ -108,54 +107,29 @@ async def list_submissions(
                                 "available; try 'random' or 'new'.", type=COUNTS_HIDDEN,
                            title="Counts hidden")
     viewer_key = f"user:{viewer.id}" if viewer else "anonymous"
-    columns, order, types, descending = _order(sort, viewer_key, challenge.id)
-
-    # One statement: the author, the themes and the viewer's vote come with the page.
-    themes = (select(func.aggregate_strings(SubmissionThemeRow.theme, THEME_SEPARATOR))
-              .where(SubmissionThemeRow.submission_id == S.id).scalar_subquery())
-    my_vote: Any = literal(None)
-    if viewer is not None:
-        my_vote = (select(VoteRow.value)
-                   .where(VoteRow.submission_id == S.id, VoteRow.user_id == viewer.id)
-                   .scalar_subquery())
-    # Plain rows, not ORM objects: nothing here is changed or lazily loaded.
-    query = (select(S.__table__, UserRow.display_name.label("author_name"),
-                    themes.label("theme_names"), my_vote.label("my_vote"))
-             .join(UserRow, UserRow.id == S.author_id)
-             .where(S.challenge_id == challenge.id, S.status == "published"))
-    if kind is not None:
-        query = query.where(S.kind == kind)
-    if theme:
-        query = query.where(exists().where(SubmissionThemeRow.submission_id == S.id,
-                                           SubmissionThemeRow.theme == theme))
-    keyset = columns  # what the cursor compares; its values are read from ``columns``
+    params: dict[str, Any] = {"challenge_id": challenge.id, "page_limit": limit + 1,
+                              "kind": kind, "theme": theme}
+    mode: listing.SearchMode = ""
     if q and q.strip():
-        few = await search.few_matches(session, q)
-        if few is not None:
-            query = query.where(S.id.in_(few))
-        elif sort == "new" and services.db.dialect == "sqlite":
-            query = search.join_fts5(query, q)
-            keyset, order = [search.fts5_rowid()], [search.fts5_rowid().desc()]
-        else:
-            query = query.where(search.matches(session, q))
+        mode = await _search(session, services, q, sort, params)
+    if viewer is not None:
+        params["viewer_id"] = viewer.id
+    if sort == "random":
+        params["shuffle_a"], params["shuffle_b"] = shuffle_params(viewer_key, challenge.id)
+    plan = listing.plan(listing.Shape(sort=sort, kind=kind is not None, theme=bool(theme),
+                                      search=mode, cursor=bool(cursor),
+                                      viewer=viewer is not None))
     tag = cursors.query_tag(challenge.id, kind, sort, q, theme, viewer_key)
     if cursor:
-        key = cursors.decode(cursor, tag, types)
-        row_key = tuple_(*keyset)
-        query = query.where(row_key < tuple_(*key) if descending else row_key > tuple_(*key))
-    found = (await session.execute(query.order_by(*order).limit(limit + 1))).all()
+        for i, value in enumerate(cursors.decode(cursor, tag, plan.cursor_types)):
+            params[f"after_{i}"] = value
+    found = (await session.execute(plan.statement, params)).all()
     next_cursor = None
     if len(found) > limit:
         found = found[:limit]
-        last = found[-1]
-        if sort == "random":
-            a, b = shuffle_params(viewer_key, challenge.id)
-            values: list[Any] = [(last.id * a + b) % SHUFFLE_PRIME]
-        else:
-            values = [getattr(last, c.key) for c in columns]
-        next_cursor = cursors.encode(tag, values)
+        next_cursor = cursors.encode(tag, listing.cursor_values(sort, found[-1]))
     items = [submission_out(row, slug=challenge.slug,
-                            themes=sorted(row.theme_names.split(THEME_SEPARATOR))
+                            themes=sorted(row.theme_names.split(listing.THEME_SEPARATOR))
                             if row.theme_names else [],
                             author=UserPublic.model_construct(id=row.author_id,
                                                               display_name=row.author_name),

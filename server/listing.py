@@ -1,0 +1,129 @@
+"""The page query of ``GET /challenges/{slug}/submissions``, built once per shape.
+
+A page is one statement: the submissions, their authors' names, their themes and
+the viewer's vote. Building that statement in SQLAlchemy cost more CPU than the
+database spent running it, so each shape (sort, which filters, how a search is
+applied, whether there is a cursor or a viewer) is built once with bound
+parameters and reused; SQLAlchemy then also reuses its cache key and compiled form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Literal
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+    text,
+    tuple_,
+)
+
+from client.models import Sort
+from server.ranking import SHUFFLE_PRIME
+from server.search import fts5_rowid, join_fts5_unbound
+from server.tables import SubmissionRow, SubmissionThemeRow, UserRow, VoteRow
+
+S = SubmissionRow
+C = SubmissionRow.__table__.c  # plain columns: what the order and the cursor compare
+# Joins a submission's themes in one column; a control character, so never in a theme.
+THEME_SEPARATOR = "\x1f"
+
+#: How a search is applied: not at all, ids looked up by key, FTS5 walked newest
+#: first (SQLite), a text match (SQLite FTS5; PostgreSQL one word or several).
+SearchMode = Literal["", "few", "fts5-newest", "fts5", "pg-word", "pg-words"]
+
+
+@dataclass(frozen=True)
+class Shape:
+    sort: Sort
+    kind: bool
+    theme: bool
+    search: SearchMode
+    cursor: bool
+    viewer: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    statement: Select[Any]
+    cursor_types: tuple[type, ...]  # what a cursor for this shape must decode to
+
+
+def _keyset(sort: Sort) -> tuple[list[ColumnElement[Any]], tuple[type, ...], bool]:
+    """What the order and the cursor compare, the cursor's types, and whether descending."""
+    if sort == "top":
+        return [C.score, C.id], (float, int), True
+    if sort == "discussed":
+        return [C.comments, C.id], (int, int), True
+    if sort == "random":
+        # 64-bit arithmetic: id * a overflows PostgreSQL's 32-bit integer.
+        key = (cast(C.id, BigInteger) * bindparam("shuffle_a", type_=BigInteger)
+               + bindparam("shuffle_b", type_=BigInteger)) % literal(SHUFFLE_PRIME, BigInteger)
+        return [key], (int,), False
+    return [C.id], (int,), True
+
+
+def _search_clause(mode: SearchMode) -> ColumnElement[bool] | Any:
+    if mode == "few":
+        return S.id.in_(bindparam("few", expanding=True))
+    if mode == "fts5":
+        return S.id.in_(select(fts5_rowid()).where(text("submissions_fts MATCH :fts")))
+    if mode == "pg-word":
+        return text("submissions.search_vector @@ to_tsquery('english', :tail)")
+    return text("submissions.search_vector @@ (websearch_to_tsquery('english', :head) "
+                "&& to_tsquery('english', :tail))")
+
+
+@lru_cache(maxsize=512)
+def plan(shape: Shape) -> Plan:
+    keyset, types, descending = _keyset(shape.sort)
+    themes = (select(func.aggregate_strings(SubmissionThemeRow.theme, THEME_SEPARATOR))
+              .where(SubmissionThemeRow.submission_id == S.id).scalar_subquery())
+    my_vote: Any = literal(None, Integer)
+    if shape.viewer:
+        my_vote = (select(VoteRow.value).where(VoteRow.submission_id == S.id,
+                                               VoteRow.user_id == bindparam("viewer_id"))
+                   .scalar_subquery())
+    # Plain rows, not ORM objects: nothing here is changed or lazily loaded.
+    query = (select(S.__table__, UserRow.display_name.label("author_name"),
+                    themes.label("theme_names"), my_vote.label("my_vote"),
+                    *([keyset[0].label("shuffle_key")] if shape.sort == "random" else []))
+             .join(UserRow, UserRow.id == S.author_id)
+             .where(S.challenge_id == bindparam("challenge_id"), S.status == "published"))
+    if shape.kind:
+        query = query.where(S.kind == bindparam("kind", type_=String))
+    if shape.theme:
+        query = query.where(exists().where(SubmissionThemeRow.submission_id == S.id,
+                                           SubmissionThemeRow.theme == bindparam("theme")))
+    if shape.search == "fts5-newest":
+        query = join_fts5_unbound(query)
+        keyset = [fts5_rowid()]
+    elif shape.search:
+        query = query.where(_search_clause(shape.search))
+    if shape.cursor:
+        bound = tuple_(*[bindparam(f"after_{i}", type_=c.type) for i, c in enumerate(keyset)])
+        query = query.where(tuple_(*keyset) < bound if descending else tuple_(*keyset) > bound)
+    order = [c.desc() if descending else c.asc() for c in keyset]
+    return Plan(query.order_by(*order).limit(bindparam("page_limit")), types)
+
+
+def cursor_values(sort: Sort, row: Any) -> list[Any]:
+    """What a row's position in ``sort`` is, for the next page's cursor."""
+    if sort == "top":
+        return [row.score, row.id]
+    if sort == "discussed":
+        return [row.comments, row.id]
+    if sort == "random":
+        return [row.shuffle_key]
+    return [row.id]
