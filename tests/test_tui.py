@@ -377,6 +377,24 @@ async def test_a_token_that_no_longer_works_asks_to_sign_in(world: World) -> Non
         assert app.session is not None and app.session.user is None
 
 
+@pytest.mark.parametrize("signed_in", [True, False])
+async def test_start_up_turns_the_garbage_collector_back_on(world: World,
+                                                            signed_in: bool) -> None:
+    """tui.cli turns it off for start-up; the first screen, whichever, turns it on."""
+    import gc
+
+    gc.disable()
+    try:
+        app = make_app(world.url, sign_in=signed_in)
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, ChallengeScreen if signed_in else ConnectScreen)
+            assert gc.isenabled() and app.heap_frozen
+    finally:
+        gc.enable()
+        gc.unfreeze()
+
+
 async def test_back_from_a_lone_challenge_shows_the_challenges(world: World) -> None:
     from textual.widgets import OptionList
 

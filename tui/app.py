@@ -47,8 +47,7 @@ class ChallengeApp(App[None]):
         self.sign_in_as = sign_in_as
         self.session: Session | None = None
         self.status_info = StatusInfo(server=self.server or "")
-        # Set once the first screen is up; see ``browse``.
-        self.heap_frozen = False
+        self.heap_frozen = False  # see ``started``
         self.bad_theme = config.theme if config.theme and (
             config.theme not in self.available_themes) else None
         if config.theme and not self.bad_theme:
@@ -80,6 +79,21 @@ class ChallengeApp(App[None]):
         from tui.screens.connect import ConnectScreen
 
         self.push_screen(ConnectScreen(self.server or "", message))
+        self.call_after_refresh(self.started)
+
+    def started(self) -> None:
+        """The first screen is up: the garbage collector back on (``tui.cli`` turns it
+        off for start-up, which makes few cycles and many long-lived objects), and what
+        start-up made kept out of its full passes.
+
+        Those passes walked every module, style and wire-model validator and held a
+        cursor key's repaint for 40-60 ms; frozen, they take a few. Done once, O(1);
+        only cycles dropped before now (a few thousand small objects) are never freed.
+        """
+        if not self.heap_frozen:
+            self.heap_frozen = True
+            gc.freeze()
+            gc.enable()
 
     @work(exclusive=True, group="session")
     async def connect(self, server: str) -> None:
@@ -146,13 +160,7 @@ class ChallengeApp(App[None]):
             from tui.screens.challenges import ChallengesScreen
 
             self.switch_to(ChallengesScreen(page))
-        if not self.heap_frozen:
-            # What start-up made (modules, styles, the wire models' validators, the
-            # first screen) lives as long as the app: kept out of the collector's full
-            # passes, which walked all of it and held a key's repaint for 40-60 ms.
-            # Once, O(1); only cycles already dropped by then are never reclaimed.
-            self.heap_frozen = True
-            self.call_after_refresh(gc.freeze)
+        self.call_after_refresh(self.started)
 
     def switch_to(self, screen: Any) -> None:
         """Replace whatever stack is showing with ``screen``."""
