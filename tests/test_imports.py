@@ -47,8 +47,25 @@ def test_first_screen_loads_no_more_than_it_shows() -> None:
                            "print(' '.join(m for m in sys.modules if m.startswith('tui.')))")
     later = {"tui.screens.submission", "tui.screens.compose", "tui.screens.connect",
              "tui.screens.challenges", "tui.screens.stats", "tui.screens.drafts",
-             "tui.widgets.submission_detail", "tui.demo"}
+             "tui.widgets.submission_detail", "tui.demo", *MODERATION}
     assert not modules & later, sorted(modules & later)
+
+
+# The moderation screen and what only it uses: loaded when a moderator opens it.
+MODERATION = {"tui.screens.moderation", "tui.screens.moderation_forms",
+              "tui.screens.moderation_log", "tui.triage", "tui.widgets.queue_list",
+              "tui.widgets.queue_detail"}
+
+
+def test_moderation_is_loaded_only_when_opened() -> None:
+    modules = loaded_after("import tui.app, tui.screens.challenges, tui.screens.challenge, "
+                           "tui.screens.help; "
+                           "print(' '.join(m for m in sys.modules if m.startswith('tui.')))")
+    assert not modules & MODERATION, sorted(modules & MODERATION)
+    assert loaded_after(
+        "import tui.screens.moderation, tui.screens.moderation_forms, "
+        "tui.screens.moderation_log; "
+        "print(' '.join(m for m in sys.modules if m.startswith('tui.')))") >= MODERATION
 
 
 def test_server_commands_do_not_load_textual() -> None:

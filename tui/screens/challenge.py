@@ -53,6 +53,9 @@ class ChallengeScreen(AppScreen[None]):
         Binding("enter,l", "open", "Open", show=False, id="challenge.open"),
         Binding("s", "stats", "Stats", show=False, id="challenge.stats"),
         Binding("d", "drafts", "Drafts", show=False, id="challenge.drafts"),
+        # Moderators and admins only (check_action hides it from everyone else).
+        Binding("M", "moderate", "Moderate", show=False, tooltip="Moderation queue",
+                id="challenge.moderate"),
     ]
 
     def __init__(self, slug: str, challenge: Challenge | None = None) -> None:
@@ -357,3 +360,15 @@ class ChallengeScreen(AppScreen[None]):
                     items.remove_item(updated.id)  # withdrawn: gone from the list
 
         self.app.push_screen(SubmissionScreen(item, self.challenge), changed)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "moderate":  # not offered (key, palette) to participants
+            session = self.challenge_app.session
+            return session is not None and session.is_moderator
+        return True
+
+    def action_moderate(self) -> None:
+        from tui.screens.moderation import ModerationScreen
+        from tui.triage import Filters
+
+        self.app.push_screen(ModerationScreen(Filters(challenge=self.slug)))

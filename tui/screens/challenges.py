@@ -37,6 +37,9 @@ class ChallengesScreen(AppScreen[None]):
         Binding("j", "cursor_down", "Down", show=False, id="challenges.down"),
         Binding("k", "cursor_up", "Up", show=False, id="challenges.up"),
         Binding("l", "open", "Open", show=False, id="challenges.open"),
+        # Moderators and admins only (check_action hides it from everyone else).
+        Binding("M", "moderate", "Moderate", tooltip="Moderation queue",
+                id="challenges.moderate"),
     ]
 
     def __init__(self, page: Page[ChallengeSummary] | None = None) -> None:
@@ -98,3 +101,14 @@ class ChallengesScreen(AppScreen[None]):
         from tui.screens.challenge import ChallengeScreen
 
         self.app.push_screen(ChallengeScreen(challenge.slug))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "moderate":  # not offered (key, palette) to participants
+            session = self.challenge_app.session
+            return session is not None and session.is_moderator
+        return True
+
+    def action_moderate(self) -> None:
+        from tui.screens.moderation import ModerationScreen
+
+        self.app.push_screen(ModerationScreen())

@@ -25,6 +25,18 @@ ctrl+p          command palette (every action)
 ctrl+o          sign out        q          quit (ctrl+q anywhere)
 """
 
+MODERATOR_KEYS = """\
+M               moderation queue (from the challenges or a challenge)
+a               approve         h          hide
+x               reject: 1-5 picks a reason, or type one
+m               merge: 1-3 a likely duplicate, or / search
+d               dismiss flags   u          undo your last decision
+space           select for bulk: a, x, h, d or m then decide for all
+enter / tab     the item in full when narrow; esc the list again
+J / K           scroll the item f          filters
+l               the log (f action, o mine only, u undo)
+"""
+
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
@@ -38,6 +50,10 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll():
             yield Static(Content.styled("Keys", "bold"))
             yield Static(Content(KEYS))
+            session = getattr(self.app, "session", None)
+            if session is not None and session.is_moderator:
+                yield Static(Content.styled("Moderators", "bold"))
+                yield Static(Content(MODERATOR_KEYS))
             yield Static(Content.styled(
                 "Keys can be remapped in the config file's [keys] table.", "dim"))
 
