@@ -43,10 +43,13 @@ def demo_transport(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> httpx.ASG
     return httpx.ASGITransport(app=app)
 
 
-def demo_app(transport: httpx.ASGITransport, sign_in: bool = True) -> ChallengeApp:
+def demo_app(transport: httpx.ASGITransport, sign_in: bool = True,
+             who: tuple[str, str] = ("amara.okafor@nhs.net", "demo-amara")) -> ChallengeApp:
     return ChallengeApp(ClientConfig(server="http://demo.test", token_store="memory"),
-                        sign_in_as=("amara.okafor@nhs.net", "demo-amara") if sign_in else None,
-                        transport=transport)
+                        sign_in_as=who if sign_in else None, transport=transport)
+
+
+MODERATOR = ("rachel.dunmore@nhs.net", "demo-rachel")
 
 
 async def settle(pilot: Pilot[Any]) -> None:
@@ -86,3 +89,43 @@ def test_stats_screen(snap_compare: SnapCompare, demo_transport: httpx.ASGITrans
         await settle(pilot)
 
     assert snap_compare(demo_app(demo_transport), terminal_size=(80, 24), run_before=stats)
+
+
+@pytest.mark.parametrize("size, keys", [
+    ((80, 24), ()),  # the list
+    ((80, 24), ("j", "enter")),  # the post held for an NHS number, highlighted
+    ((120, 40), ("j",)),  # list and item side by side
+    ((120, 40), ("j", "j")),  # a post hidden by reports, and its likely duplicate
+], ids=["80x24-list", "80x24-item", "120x40-personal-data", "120x40-duplicate"])
+def test_moderation_screen(snap_compare: SnapCompare, demo_transport: httpx.ASGITransport,
+                           size: tuple[int, int], keys: tuple[str, ...]) -> None:
+    """The demo's queue as its moderator sees it."""
+    async def moderate(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        for key in ("M", *keys):
+            await pilot.press(key)
+            await settle(pilot)
+
+    assert snap_compare(demo_app(demo_transport, who=MODERATOR), terminal_size=size,
+                        run_before=moderate)
+
+
+async def test_demo_moderator_finds_things_to_triage(
+        demo_transport: httpx.ASGITransport) -> None:
+    """``demo --as moderator``: held posts (an NHS number caught), reports, a duplicate."""
+    from tui.screens.moderation import ModerationScreen
+
+    app = demo_app(demo_transport, who=MODERATOR)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("M")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ModerationScreen)
+        items = screen.triage.items
+        assert {i.type for i in items} == {"submission", "comment"}
+        assert {q for i in items for q in i.queued_for} == {"pending", "flagged"}
+        assert any(f.kind == "nhs_number" for i in items for f in i.personal_data)
+        assert any(d.score >= 0.3 for i in items for d in i.duplicates)
+        assert any(i.anonymous for i in items) and any(i.author_record.rejections
+                                                      for i in items)

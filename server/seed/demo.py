@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from client.models import ChallengeCreate, CommentCreate, SubmissionCreate
+from client.models import ChallengeCreate, CommentCreate, FlagCreate, SubmissionCreate
 from server.config import Settings
 from server.db import Database
 from server.migrate import upgrade
@@ -25,6 +26,7 @@ from server.security import Passwords
 from server.tables import (
     ChallengeRow,
     CommentRow,
+    FlagRow,
     PhaseRow,
     PromptRow,
     SubmissionRow,
@@ -37,6 +39,7 @@ from server.tables import (
 DATA = Path(__file__).with_name("demo_data.json")
 VOTES = 360
 DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
 
 
 def load() -> dict[str, Any]:
@@ -161,28 +164,90 @@ async def seed_demo(settings: Settings, *, replace: bool = False, quiet: bool = 
                 row.score = wilson_lower_bound(row.up, row.down)
 
             comments = 0
+            threads: list[list[CommentRow]] = []  # each thread: its comment, then replies
             for thread in data["comments"]:
                 row = rows[thread["submission"]]
                 when = row.created_at + (now - row.created_at) * rng.uniform(0.1, 0.6)
                 parent = _comment(row, users[thread["author"].lower()], thread["body"], when)
                 session.add(parent)
                 await session.flush()
+                threads.append([parent])
                 comments += 1
                 for reply in thread.get("replies", []):
                     when = when + (now - when) * rng.uniform(0.1, 0.7)
-                    session.add(_comment(row, users[reply["author"].lower()], reply["body"],
-                                         when, parent.id))
+                    threads[-1].append(_comment(row, users[reply["author"].lower()],
+                                                reply["body"], when, parent.id))
+                    session.add(threads[-1][-1])
                     comments += 1
             await session.flush()
             for row in rows:
                 row.comments = len((await session.execute(select(CommentRow.id).where(
                     CommentRow.submission_id == row.id))).all())
+            await _moderation(session, data.get("moderation", {}), challenge, users, rows,
+                              threads, now)
             await session.commit()
     finally:
         await db.dispose()
     if not quiet:
         _report(spec.slug, data, len(rows), len(chosen), comments)
     return 0
+
+
+async def _moderation(session: AsyncSession, data: dict[str, Any], challenge: ChallengeRow,
+                      users: dict[str, UserRow], rows: list[SubmissionRow],
+                      threads: list[list[CommentRow]], now: datetime) -> None:
+    """What waits for a moderator: posts held for personal data, posts hidden by
+    reports (a likely duplicate among them), an earlier rejection, open reports."""
+    from server.routes.submissions import held_for_personal_data
+
+    def user(email: str) -> UserRow:
+        return users[email.lower()]
+
+    def flag(kind: str, ident: int, spec: dict[str, Any], when: datetime) -> FlagRow:
+        checked = FlagCreate(reason=spec["reason"], note=spec.get("note", ""))
+        return FlagRow(reporter_id=user(spec["by"]).id, target_type=kind, target_id=ident,
+                       reason=checked.reason, note=checked.note, created_at=when)
+
+    for item in data.get("submissions", []):
+        checked = SubmissionCreate.model_validate(
+            {k: item[k] for k in ("kind", "title", "body", "themes", "anonymous")})
+        created = now - timedelta(hours=item["hours_ago"])
+        flags = item.get("flags", [])
+        status, reason = item["status"], item.get("reason")
+        if status == "pending":
+            reason = (held_for_personal_data(checked.title, checked.body)
+                      or "Waiting for a moderator to approve it.")
+        elif status == "hidden":
+            reason = f"Hidden after reports from {len(flags)} people; waiting for a moderator."
+        author = user(item["author"])
+        row = SubmissionRow(
+            challenge_id=challenge.id, kind=checked.kind, title=checked.title,
+            body=checked.body, author_id=author.id, anonymous=bool(checked.anonymous),
+            status=status, status_reason=reason, up=0, down=0, comments=0, score=0.0,
+            created_at=created, updated_at=created)
+        session.add(row)
+        await session.flush()
+        session.add_all([SubmissionThemeRow(submission_id=row.id, theme=t)
+                         for t in checked.themes])
+        session.add_all([flag("submission", row.id, spec, created + (i + 1) * HOUR)
+                         for i, spec in enumerate(flags)])
+        await mark_participant(session, challenge.id, author.id, created)
+    for item in data.get("comments", []):
+        checked_comment = CommentCreate(body=item["body"])
+        created = now - timedelta(hours=item["hours_ago"])
+        session.add(CommentRow(
+            submission_id=rows[item["submission"]].id, author_id=user(item["author"]).id,
+            body=checked_comment.body, status="pending",
+            status_reason=held_for_personal_data(checked_comment.body),
+            created_at=created, updated_at=created))
+    await session.flush()
+    for spec in data.get("flags", []):
+        when = now - timedelta(hours=spec["hours_ago"])
+        if "submission" in spec:
+            session.add(flag("submission", rows[spec["submission"]].id, spec, when))
+        else:
+            target = threads[spec["comment"]][spec.get("reply", -1) + 1]
+            session.add(flag("comment", target.id, spec, when))
 
 
 def _comment(row: SubmissionRow, author: UserRow, body: str, when: datetime,
