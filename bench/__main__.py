@@ -1,5 +1,5 @@
-"""``python -m bench [votes|national|moderation|client|tui|all] [--db sqlite|postgresql|both]
-[--quick]``."""
+"""``python -m bench [votes|national|moderation|moderation-tui|client|tui|all]
+[--db sqlite|postgresql|both] [--quick]``."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         prog="python -m bench",
         description="Benchmarks of the challenge server; figures go to bench/RESULTS.md.")
     parser.add_argument("benchmark", nargs="?", default="all",
-                        choices=["votes", "national", "moderation", "client", "tui", "all"])
+                        choices=["votes", "national", "moderation", "moderation-tui", "client",
+                                 "tui", "all"])
     parser.add_argument("--db", default="both", choices=["sqlite", "postgresql", "both"],
                         help="which database (default both)")
     parser.add_argument("--quick", action="store_true",
@@ -46,7 +47,7 @@ async def main(argv: Sequence[str]) -> int:
     args = parse(argv)
     kinds: tuple[Kind, ...] = KINDS if args.db == "both" else (args.db,)
     info = machine()
-    if "postgresql" in kinds and args.benchmark not in ("client", "tui"):
+    if "postgresql" in kinds and args.benchmark not in ("client", "tui", "moderation-tui"):
         try:
             info["postgresql"] = await postgres_version()
         except OSError as exc:
@@ -98,6 +99,12 @@ async def main(argv: Sequence[str]) -> int:
         met = await record_list(argv=argv, info=info, write=not args.no_record,
                                 quick=args.quick)
         results.append(("tui list memory", met))
+    if args.benchmark in ("moderation-tui", "all"):
+        from bench.moderation_tui import record_moderation_tui
+
+        met = await record_moderation_tui(argv=argv, info=info, write=not args.no_record,
+                                          quick=args.quick)
+        results.append(("moderation decision key", met))
     say("\nsummary:")
     for name, met in results:
         say(f"  {name:<28} goal {'met' if met else 'NOT met'}")

@@ -436,3 +436,20 @@ async def test_hostile_text_on_the_moderation_screens(desk: Desk) -> None:
 def text_of_any(widget: Static) -> str:
     content = widget.content
     return content.plain if isinstance(content, Content) else str(content)
+
+
+async def test_undo_with_nothing_decided_here_takes_my_latest_from_the_log(desk: Desk) -> None:
+    made = await post(desk, "Approved yesterday")
+    await post(desk, "Still waiting")
+    await desk.moderator.decide(DecisionCreate(action="approve", targets=[
+        DecisionTarget(type="submission", id=made.id)]))
+    app = moderator_app(desk)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await open_queue(pilot)
+        assert [i.title for i in screen.triage.items] == ["Still waiting"]
+        await pilot.press("u")
+        await settle(pilot)
+        assert [i.title for i in screen.triage.items] == ["Approved yesterday",
+                                                          "Still waiting"]
+        assert any("Undone: action" in m for m in messages(app)), messages(app)
+    assert (await desk.moderator.get_submission(made.id)).status == "pending"
