@@ -38,7 +38,9 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=65536, ge=64)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     idempotency_hours: float = Field(default=24, gt=0)
-    pool_size: int = Field(default=10, ge=1)
+    # Database connections per worker: requests beyond it wait for one. On PostgreSQL
+    # workers x pool_size must stay under the server's max_connections (default 100).
+    pool_size: int = Field(default=20, ge=1)
     # How long a worker may reuse a challenge's phases or a checked token before
     # reading them again; a change made through another worker shows within this.
     cache_seconds: float = Field(default=2.0, ge=0, le=60)

@@ -120,7 +120,9 @@ class Database:
                 heavy=_sqlite_engine(url, immediate=False, pool_size=2),
             )
         engine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=2 * pool_size, pool_timeout=120,
+            # No overflow: past pool_size requests wait their turn rather than open
+            # connections PostgreSQL may not have (workers x pool_size is the cap).
+            url, pool_size=pool_size, max_overflow=0, pool_timeout=120,
             pool_pre_ping=False, connect_args={"server_settings": {
                 "timezone": "UTC",
                 # asyncpg prepares every statement; after five runs PostgreSQL may

@@ -31,7 +31,10 @@ async def read_session(services: Svc) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-ReadDB = Annotated[AsyncSession, Depends(read_session)]
+# "function": the connection goes back to the pool when the route returns, not after
+# the response is sent; held longer, twenty requests queued for ten connections, and
+# the pool's queue let newcomers overtake the waiting (long latency tails).
+ReadDB = Annotated[AsyncSession, Depends(read_session, scope="function")]
 
 
 async def heavy_read_session(services: Svc) -> AsyncIterator[AsyncSession]:
@@ -40,7 +43,7 @@ async def heavy_read_session(services: Svc) -> AsyncIterator[AsyncSession]:
 
 
 # For aggregates over a whole challenge: off the event loop's thread on SQLite.
-HeavyReadDB = Annotated[AsyncSession, Depends(heavy_read_session)]
+HeavyReadDB = Annotated[AsyncSession, Depends(heavy_read_session, scope="function")]
 
 bearer = HTTPBearer(auto_error=False, description="A token from /api/v1/auth/login")
 
