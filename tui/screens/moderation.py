@@ -78,6 +78,7 @@ class ModerationScreen(AppScreen[None]):
         Binding("q", "app.quit", "Quit", show=False, id="moderation.quit"),
     ]
     DEFAULT_CSS = """
+    ModerationScreen #mod-heading { height: 1; }
     ModerationScreen #mod-panes { height: 1fr; }
     ModerationScreen QueueList { width: 1fr; }
     ModerationScreen #mod-detail { display: none; width: 1fr; padding: 0 1; }
@@ -178,7 +179,8 @@ class ModerationScreen(AppScreen[None]):
             parts.append(Content.styled(f" · saving {t.sending}", "dim"))
         if described := self.filters.describe():
             parts.append(Content.styled(f" · {described}", "dim"))
-        self.query_one("#mod-heading", Static).update(Content.assemble(*parts))
+        # One line, whatever it says: no layout for a new count.
+        self.query_one("#mod-heading", Static).update(Content.assemble(*parts), layout=False)
 
     @on(QueueList.Moved)
     def moved(self) -> None:
@@ -253,9 +255,11 @@ class ModerationScreen(AppScreen[None]):
             return None
         self._settled[decision.seq] = asyncio.Event()
         self.show_all()
-        # An app worker: leaving the screen does not cancel a decision on its way.
-        self.app.run_worker(self.send(decision), group="moderation-decisions",
-                            exit_on_error=False)
+        # Sent once the next item is on screen (building the request is not what the
+        # moderator waits for), from an app worker: leaving the screen does not cancel
+        # a decision on its way.
+        self.app.call_after_refresh(self.app.run_worker, self.send(decision),
+                                    group="moderation-decisions", exit_on_error=False)
         return decision
 
     async def send(self, decision: Decision) -> None:

@@ -25,6 +25,7 @@ from tui.text import ago, one_line
 from tui.triage import Triage, key_of
 
 BOLD = Style(bold=True)
+MAX_STRIPS = 1_000  # drawn rows kept (a few screens' worth)
 
 
 def fit(text: str, width: int) -> str:
@@ -68,7 +69,7 @@ class QueueList(ScrollView, can_focus=True):
         "queue-list--cursor", "queue-list--meta", "queue-list--selected",
         "queue-list--refused"}
     DEFAULT_CSS = """
-    QueueList { height: 1fr; scrollbar-size-vertical: 1; }
+    QueueList { height: 1fr; scrollbar-size-vertical: 0; }
     QueueList > .queue-list--cursor { background: $block-cursor-background;
                                       color: $block-cursor-foreground; }
     QueueList:blur > .queue-list--cursor { background: $block-cursor-blurred-background; }
@@ -84,6 +85,10 @@ class QueueList(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.triage = triage
         self.empty_text = "Loading…"
+        # Drawn rows by what they show: after a decision every row below moves up one,
+        # and is drawn from here rather than again.
+        self._strips: dict[tuple[object, ...], tuple[QueueItem, Strip]] = {}
+        self._strips_for: tuple[int, datetime] | None = None  # (width, minute) they suit
 
     # --- what the screen calls -------------------------------------------------------
 
@@ -157,7 +162,26 @@ class QueueList(ScrollView, can_focus=True):
                 style = self.get_visual_style("queue-list--meta").rich_style
                 return Strip([Segment(f" {text}", style)]).crop_extend(0, width, base)
             return Strip.blank(width, base)
-        return self._row(items[index], index == self.triage.cursor, width, clock.now())
+        item = items[index]
+        key = key_of(item)
+        now = clock.now()
+        suits = (width, now.replace(second=0, microsecond=0))  # ages change by the minute
+        if suits != self._strips_for or len(self._strips) > MAX_STRIPS:
+            self._strips.clear()
+            self._strips_for = suits
+        cursor = index == self.triage.cursor
+        drawn = (key, cursor and (2 if self.has_focus else 1), key in self.triage.selected,
+                 self.triage.notes.get(key))
+        found = self._strips.get(drawn)
+        if found is not None and found[0] is item:  # the same item, not a changed copy
+            return found[1]
+        strip = self._row(item, cursor, width, now)
+        self._strips[drawn] = (item, strip)
+        return strip
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()  # e.g. another theme
 
     def _row(self, item: QueueItem, cursor: bool, width: int, now: datetime) -> Strip:
         key = key_of(item)
