@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from textual.content import Content
 from textual.pilot import Pilot
@@ -452,4 +453,34 @@ async def test_undo_with_nothing_decided_here_takes_my_latest_from_the_log(desk:
         assert [i.title for i in screen.triage.items] == ["Approved yesterday",
                                                           "Still waiting"]
         assert any("Undone: action" in m for m in messages(app)), messages(app)
+    assert (await desk.moderator.get_submission(made.id)).status == "pending"
+
+
+class NoDecisions(httpx.AsyncBaseTransport):
+    """The network, except that decisions never reach the server."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/moderation/decisions"):
+            raise httpx.ConnectError("connection refused", request=request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_decision_lost_to_the_network_comes_back(desk: Desk) -> None:
+    made = await post(desk, "Stays pending")
+    app = ChallengeApp(ClientConfig(server=desk.url, token=desk.moderator_token, retries=0),
+                       transport=NoDecisions())
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        screen = await open_queue(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        assert [i.id for i in screen.triage.items] == [made.id]
+        assert "1 left" in text_of(screen, "#mod-heading")
+        assert text_of(screen, "#mod-item").startswith("Came back: ")
+        assert any("connect" in m.lower() for m in messages(app)), messages(app)
     assert (await desk.moderator.get_submission(made.id)).status == "pending"
