@@ -160,9 +160,7 @@ def report(f: ClientFigures) -> str:
 async def record_client(*, argv: Sequence[str], info: dict[str, str],
                         write: bool, quick: bool = False) -> bool:
     """Run, print, and record the client benchmark in RESULTS.md; True if goals met."""
-    from datetime import UTC, datetime
-
-    from bench.common import command_line, machine_line, record, say
+    from bench.common import bullets, record_run, say
 
     figures = await (run_client_bench(requests=50, rounds=2) if quick
                      else run_client_bench())
@@ -170,13 +168,8 @@ async def record_client(*, argv: Sequence[str], info: dict[str, str],
     say(text)
     met = figures.get_ratio <= 1.15 and figures.page_ratio <= 1.15 and not figures.heavy_modules
     if write:
-        body = "\n".join([
-            f"**client** — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  ",
-            f"command: `{command_line(list(argv))}`  ",
-            f"machine: {machine_line(info)}  ", "", *[f"- {line}" for line in
-                                                     text.splitlines()]])
-        record("client-quick" if quick else "client", body,
-               heading="Typed client overhead" + (" (quick)" if quick else ""))
+        record_run("client", "client", quick=quick, argv=argv, info=info,
+                   lines=bullets(text), heading="Typed client overhead")
     return met
 
 

@@ -315,6 +315,23 @@ def record(key: str, body: str, *, heading: str) -> None:
     RESULTS.write_text(text, encoding="utf-8")
 
 
+def record_run(key: str, title: str, *, quick: bool, argv: Sequence[str],
+               info: Mapping[str, str], lines: Sequence[str], heading: str) -> None:
+    """Record one run in RESULTS.md: ``title`` with the time, the command, the machine,
+    then ``lines``. A quick run goes to its own block (``key-quick``, ``heading (quick)``).
+    """
+    body = "\n".join([f"**{title}** — {now_text()}  ",
+                      f"command: `{command_line(argv)}`  ",
+                      f"machine: {machine_line(info)}  ", *lines])
+    record(f"{key}-quick" if quick else key, body,
+           heading=heading + (" (quick)" if quick else ""))
+
+
+def bullets(text: str) -> list[str]:
+    """``text``'s lines as a Markdown list, after a blank line."""
+    return ["", *[f"- {line}" for line in text.splitlines()]]
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |",
              "|" + "|".join(" --- " for _ in header) + "|"]

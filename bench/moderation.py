@@ -34,13 +34,10 @@ from bench.common import (
     HOST,
     Kind,
     Server,
-    command_line,
     describe_url,
     free_port,
-    machine_line,
-    now_text,
     prepare_database,
-    record,
+    record_run,
     say,
     server_env,
     table,
@@ -75,7 +72,7 @@ class Timings:
     approve_cpu: list[float] = field(default_factory=list)
 
 
-async def _seed(url: str, items: int) -> tuple[str, list[int]]:
+async def seed_queue(url: str, items: int) -> tuple[str, list[int]]:
     """A pre-moderated challenge with ``items`` pending submissions; a moderator's token."""
     db = Database.connect(url, pool_size=1)
     now = datetime.now(UTC)
@@ -184,7 +181,7 @@ async def run_moderation(kind: Kind, options: ModerationOptions, *, quick: bool,
         f"{options.rounds} rounds ==")
     name = "cc_bench_moderation" if kind == "postgresql" else "moderation"
     url = await prepare_database(kind, name, fresh=True)
-    token, ids = await _seed(url, options.items)
+    token, ids = await seed_queue(url, options.items)
     port = free_port()
     server = Server(f"moderation-{kind}",
                     [sys.executable, "-m", "bench.serve", "app", "--port", str(port)],
@@ -236,19 +233,11 @@ async def run_moderation(kind: Kind, options: ModerationOptions, *, quick: bool,
     say(figures)
     say(summary)
     if write:
-        body = "\n".join([
-            f"**{kind}{' (quick)' if quick else ''}** — {now_text()}  ",
-            f"command: `{command_line(argv)}`  ",
-            f"machine: {machine_line(info)}  ",
-            f"database: `{describe_url(url)}`, {options.items} pending submissions, one "
-            f"client on {HOST}, {options.rounds} rounds (after one warm-up), app and "
-            "baseline alternating first",
-            "",
-            figures,
-            "",
-            summary,
-        ])
-        record(f"moderation-{kind}{'-quick' if quick else ''}", body,
-               heading=f"Moderation: bulk approve of {options.items}, {kind}"
-                       f"{' (quick)' if quick else ''}")
+        record_run(f"moderation-{kind}", f"{kind}{' (quick)' if quick else ''}", quick=quick,
+                   argv=argv, info=info, lines=[
+                       f"database: `{describe_url(url)}`, {options.items} pending "
+                       f"submissions, one client on {HOST}, {options.rounds} rounds (after "
+                       "one warm-up), app and baseline alternating first",
+                       "", figures, "", summary],
+                   heading=f"Moderation: bulk approve of {options.items}, {kind}")
     return consistent

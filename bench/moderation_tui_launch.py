@@ -14,7 +14,7 @@ import os
 import sys
 from typing import ClassVar
 
-from bench.tui_keys_launch import instrument
+from bench.tui_keys_launch import launch
 
 ITEMS = int(os.environ.get("QUEUE_ITEMS", "500"))
 
@@ -72,13 +72,7 @@ def run_bare() -> None:
 
 
 def main(argv: list[str]) -> int:
-    instrument(os.environ["KEYS_LOG"])
-    if argv[:1] == ["bare"]:
-        run_bare()
-        return 0
-    from tui.cli import main as app_main
-
-    return app_main([])
+    return launch(argv, run_bare)
 
 
 if __name__ == "__main__":

@@ -130,19 +130,14 @@ def report(f: StartupFigures) -> str:
 
 async def record_startup(*, argv: Sequence[str], info: dict[str, str], write: bool,
                          quick: bool = False) -> bool:
-    from datetime import UTC, datetime
-
-    from bench.common import command_line, machine_line, record, say
+    from bench.common import record_run, say
 
     figures = await run_startup_bench(runs=3 if quick else 7)
     text = report(figures)
     say(text)
     if write:
-        record("tui-startup-quick" if quick else "tui-startup", "\n".join([
-            f"**tui start-up** — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  ",
-            f"command: `{command_line(list(argv))}`  ",
-            f"machine: {machine_line(info)}  ", "", f"- {text}"]),
-            heading="Terminal app start-up" + (" (quick)" if quick else ""))
+        record_run("tui-startup", "tui start-up", quick=quick, argv=argv, info=info,
+                   lines=["", f"- {text}"], heading="Terminal app start-up")
     return figures.ratio <= 1.5
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 BARE_ROWS = 10_000
@@ -72,7 +73,9 @@ def run_bare() -> None:
     Bare().run()
 
 
-def main(argv: list[str]) -> int:
+def launch(argv: list[str], run_bare: Callable[[], None]) -> int:
+    """With the driver timed into ``KEYS_LOG``: ``run_bare`` if ``argv`` says ``bare``,
+    else the app."""
     instrument(os.environ["KEYS_LOG"])
     if argv[:1] == ["bare"]:
         run_bare()
@@ -80,6 +83,10 @@ def main(argv: list[str]) -> int:
     from tui.cli import main as app_main
 
     return app_main([])
+
+
+def main(argv: list[str]) -> int:
+    return launch(argv, run_bare)
 
 
 if __name__ == "__main__":

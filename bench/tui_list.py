@@ -112,20 +112,14 @@ def report(f: ListFigures) -> str:
 
 async def record_list(*, argv: Sequence[str], info: dict[str, str], write: bool,
                       quick: bool = False) -> bool:
-    from datetime import UTC, datetime
-
-    from bench.common import command_line, machine_line, record, say
+    from bench.common import bullets, record_run, say
 
     figures = await (run_list_bench(large=5_000) if quick else run_list_bench())
     text = report(figures)
     say(text)
     if write:
-        record("tui-list-quick" if quick else "tui-list", "\n".join([
-            f"**tui list** — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  ",
-            f"command: `{command_line(list(argv))}`  ",
-            f"machine: {machine_line(info)}  ", "", *[f"- {line}" for line in
-                                                     text.splitlines()]]),
-            heading="Terminal app list: memory" + (" (quick)" if quick else ""))
+        record_run("tui-list", "tui list", quick=quick, argv=argv, info=info,
+                   lines=bullets(text), heading="Terminal app list: memory")
     return figures.growth <= 28.6
 
 

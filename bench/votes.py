@@ -29,15 +29,12 @@ from bench.common import (
     HOST,
     Kind,
     Server,
-    command_line,
     cpu_share,
     describe_url,
     free_port,
-    machine_line,
-    now_text,
     percentile,
     prepare_database,
-    record,
+    record_run,
     say,
     server_env,
     table,
@@ -245,18 +242,11 @@ async def run_votes(kind: Kind, options: VoteOptions, *, quick: bool, argv: Sequ
     say(figures)
     say(summary)
     if write:
-        body = "\n".join([
-            f"**{kind}{' (quick)' if quick else ''}** — {now_text()}  ",
-            f"command: `{command_line(argv)}`  ",
-            f"machine: {machine_line(info)}  ",
-            f"database: `{describe_url(url)}`, {len(ids):,} submissions, "
-            f"{options.clients} clients on {HOST}, {options.rounds} rounds x "
-            f"{options.seconds:g} s per target, alternating",
-            "",
-            figures,
-            "",
-            summary,
-        ])
-        record(f"votes-{kind}{'-quick' if quick else ''}", body,
-               heading=f"Vote throughput, {kind}{' (quick)' if quick else ''}")
+        record_run(f"votes-{kind}", f"{kind}{' (quick)' if quick else ''}", quick=quick,
+                   argv=argv, info=info, lines=[
+                       f"database: `{describe_url(url)}`, {len(ids):,} submissions, "
+                       f"{options.clients} clients on {HOST}, {options.rounds} rounds x "
+                       f"{options.seconds:g} s per target, alternating",
+                       "", figures, "", summary],
+                   heading=f"Vote throughput, {kind}")
     return met
