@@ -158,12 +158,13 @@ class ChallengeClient:
     async def list_submissions(self, slug: str, *, kind: Kind | None = None,
                                sort: Sort = "new", q: str | None = None,
                                theme: str | None = None, cursor: str | None = None,
-                               limit: int = 20) -> Page[Submission]:
-        """One page; pass ``next_cursor`` back as ``cursor`` for the next."""
+                               limit: int = 20, mine: bool = False) -> Page[Submission]:
+        """One page; pass ``next_cursor`` back as ``cursor`` for the next. ``mine``: only
+        the signed-in user's own, in every status, with a moderator's reason."""
         return await self._t.call(
             "GET", f"/challenges/{_slug(slug)}/submissions", Page[Submission],
             params={"kind": kind, "sort": sort, "q": q, "theme": theme, "cursor": cursor,
-                    "limit": limit})
+                    "limit": limit, "mine": "true" if mine else None})
 
     async def iter_submissions(self, slug: str, *, kind: Kind | None = None,
                                sort: Sort = "new", q: str | None = None,

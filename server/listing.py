@@ -52,6 +52,7 @@ class Shape:
     search: SearchMode
     cursor: bool
     viewer: bool
+    mine: bool = False  # the viewer's own, in every status
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,11 @@ def plan(shape: Shape) -> Plan:
                     themes.label("theme_names"), my_vote.label("my_vote"),
                     *([keyset[0].label("shuffle_key")] if shape.sort == "random" else []))
              .join(UserRow, UserRow.id == S.author_id)
-             .where(S.challenge_id == bindparam("challenge_id"), S.status == "published"))
+             .where(S.challenge_id == bindparam("challenge_id")))
+    if shape.mine:
+        query = query.where(S.author_id == bindparam("viewer_id"))
+    else:
+        query = query.where(S.status == "published")
     if shape.kind:
         query = query.where(S.kind == bindparam("kind", type_=String))
     if shape.theme:

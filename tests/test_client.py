@@ -97,6 +97,20 @@ async def test_iter_submissions_walks_every_page(live: LiveServer, database_url:
             assert sorted(seen) == sorted(s.id for s in made), sort
 
 
+async def test_mine_includes_what_is_held(live: LiveServer, database_url: str) -> None:
+    async with await admin_client(live, database_url) as admin:
+        await admin.create_challenge(ChallengeCreate.model_validate(challenge_spec()))
+        held = await admin.create_submission("change", SubmissionCreate(
+            kind="idea", title="Ring 07700 900123", body="b"))
+        shown = await admin.create_submission("change", SubmissionCreate(
+            kind="idea", title="Fine", body="b"))
+        assert [s.id for s in (await admin.list_submissions("change")).items] == [shown.id]
+        mine = (await admin.list_submissions("change", mine=True)).items
+        assert [(s.id, s.status) for s in mine] == [(shown.id, "published"),
+                                                    (held.id, "pending")]
+        assert mine[1].status_reason and "phone number" in mine[1].status_reason
+
+
 async def test_errors_are_typed(live: LiveServer, database_url: str) -> None:
     async with await admin_client(live, database_url) as admin, \
             ChallengeClient(live.url) as anon:

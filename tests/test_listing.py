@@ -10,6 +10,7 @@ import pytest
 
 from server import search
 from server.ranking import wilson_lower_bound
+from tests.moderation_support import decided
 from tests.support import Person, TestApi, open_phase, people, problem
 
 LIST = "/challenges/change/submissions"
@@ -309,3 +310,32 @@ async def test_search_finds_the_same_whether_its_word_is_rare_or_common(
     assert by_walking == by_key
     if sort == "new":
         assert by_key == sorted(made, reverse=True)
+
+
+async def test_mine_lists_my_own_in_every_status_with_the_reason(api: TestApi) -> None:
+    await api.challenge()
+    author, other, mod = await api.person(), await api.person(), await api.person("moderator")
+    published = (await api.submit(author, title="Published"))["id"]
+    held = await api.submit(author, title="Held", body="Call me on 07700 900123.")
+    assert held["status"] == "pending"
+    rejected = (await api.submit(author, title="Rejected"))["id"]
+    withdrawn = (await api.submit(author, title="Withdrawn"))["id"]
+    theirs = (await api.submit(other, title="Someone else's"))["id"]
+    await decided(api, mod, "reject", ("submission", rejected), reason="Off topic here.")
+    assert (await api.http.delete(f"/submissions/{withdrawn}", headers=author.headers)
+            ).status_code == 204
+    mine = {s["id"]: s for s in (await page(api, author, mine="true"))["items"]}
+    assert sorted(mine) == sorted([published, held["id"], rejected, withdrawn])
+    assert mine[rejected]["status"] == "rejected"
+    assert mine[rejected]["status_reason"] == "Off topic here."
+    assert "phone number" in mine[held["id"]]["status_reason"]
+    assert mine[withdrawn]["status"] == "withdrawn"
+    assert all(s["is_mine"] for s in mine.values())
+    assert await walk(api, author, mine="true") == sorted(mine, reverse=True)
+    assert await ids(api, other, mine="true") == [theirs]
+    assert sorted(await ids(api, author)) == sorted([published, theirs])  # others' view
+    body = problem(await api.http.get(LIST, params={"mine": "true"}), 401)
+    assert "Sign in" in body["detail"]
+    cursor = (await page(api, author, limit=1))["next_cursor"]
+    problem(await api.http.get(LIST, params={"mine": "true", "cursor": cursor},
+                               headers=author.headers), 422)  # a cursor of another list

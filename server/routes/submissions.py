@@ -99,7 +99,12 @@ async def list_submissions(
     theme: Annotated[str | None, Query(max_length=60)] = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    mine: Annotated[bool, Query(description="only your own submissions, in every status "
+                                            "(pending, rejected, ...), with the reason")] = False,
 ) -> Page[Submission]:
+    if mine and viewer is None:
+        raise ProblemError(401, "Sign in to see your own submissions.",
+                           headers={"WWW-Authenticate": "Bearer"})
     challenge, phases = await services.challenges.by_slug(session, slug)
     counts = counts_visible(phases, services.now(), viewer.role if viewer else None)
     if sort == "top" and not counts:
@@ -118,8 +123,8 @@ async def list_submissions(
         params["shuffle_a"], params["shuffle_b"] = shuffle_params(viewer_key, challenge.id)
     plan = listing.plan(listing.Shape(sort=sort, kind=kind is not None, theme=bool(theme),
                                       search=mode, cursor=bool(cursor),
-                                      viewer=viewer is not None))
-    tag = cursors.query_tag(challenge.id, kind, sort, q, theme, viewer_key)
+                                      viewer=viewer is not None, mine=mine))
+    tag = cursors.query_tag(challenge.id, kind, sort, q, theme, viewer_key, mine)
     if cursor:
         for i, value in enumerate(cursors.decode(cursor, tag, plan.cursor_types)):
             params[f"after_{i}"] = value
