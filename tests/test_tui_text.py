@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tui.text import ago, one_line, plain, plural, safe, time_left
-from tui.widgets.submission_list import fit
+from tui.widgets.rows import fit
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 

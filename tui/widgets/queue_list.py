@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -23,16 +23,10 @@ from client.models import QueueItem
 from tui import clock
 from tui.text import ago, one_line
 from tui.triage import Triage, key_of
+from tui.widgets.rows import CURSOR_BINDINGS, LineCache, fit, message_line
 
 BOLD = Style(bold=True)
 MAX_STRIPS = 1_000  # drawn rows kept (a few screens' worth)
-
-
-def fit(text: str, width: int) -> str:
-    """``text`` cut to ``width`` cells, with an ellipsis when something was cut."""
-    if cell_len(text) <= width:
-        return text
-    return set_cell_size(text, max(width - 1, 0)).rstrip() + "…" if width > 0 else ""
 
 
 def badge(item: QueueItem, refused: bool) -> str:
@@ -57,14 +51,7 @@ def row_kind(item: QueueItem) -> str:
 
 
 class QueueList(ScrollView, can_focus=True):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "cursor_down", show=False),
-        Binding("up", "cursor_up", show=False),
-        Binding("home", "first", show=False),
-        Binding("end", "last", show=False),
-        Binding("pagedown", "page_down", show=False),
-        Binding("pageup", "page_up", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = CURSOR_BINDINGS
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "queue-list--cursor", "queue-list--meta", "queue-list--selected",
         "queue-list--refused"}
@@ -87,8 +74,8 @@ class QueueList(ScrollView, can_focus=True):
         self.empty_text = "Loading…"
         # Drawn rows by what they show: after a decision every row below moves up one,
         # and is drawn from here rather than again.
-        self._strips: dict[tuple[object, ...], tuple[QueueItem, Strip]] = {}
-        self._strips_for: tuple[int, datetime] | None = None  # (width, minute) they suit
+        self._strips: LineCache[tuple[object, ...], tuple[QueueItem, Strip]] = LineCache(
+            MAX_STRIPS)
 
     # --- what the screen calls -------------------------------------------------------
 
@@ -160,15 +147,12 @@ class QueueList(ScrollView, can_focus=True):
             if index == 0 and not items:
                 text = self.empty_text if not self.triage.loaded else "Nothing to moderate."
                 style = self.get_visual_style("queue-list--meta").rich_style
-                return Strip([Segment(f" {text}", style)]).crop_extend(0, width, base)
+                return message_line(text, style, width, base)
             return Strip.blank(width, base)
         item = items[index]
         key = key_of(item)
         now = clock.now()
-        suits = (width, now.replace(second=0, microsecond=0))  # ages change by the minute
-        if suits != self._strips_for or len(self._strips) > MAX_STRIPS:
-            self._strips.clear()
-            self._strips_for = suits
+        self._strips.keep_for(width, now)
         cursor = index == self.triage.cursor
         drawn = (key, cursor and (2 if self.has_focus else 1), key in self.triage.selected,
                  self.triage.notes.get(key))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
@@ -28,19 +28,13 @@ from client.models import Kind, Sort, Submission, UserPublic
 from tui import clock
 from tui.session import describe
 from tui.text import ago, one_line, plural
+from tui.widgets.rows import CURSOR_BINDINGS, LineCache, fit, message_line
 
 PAGE = 50
 PREFETCH = 10  # rows from the end at which the next page is asked for
 ROW_HEIGHT = 2
 BOLD = Style(bold=True)
 MAX_LINES = 1_000  # drawn lines kept (a few screens' worth)
-
-
-def fit(text: str, width: int) -> str:
-    """``text`` cut to ``width`` cells, with an ellipsis when something was cut."""
-    if cell_len(text) <= width:
-        return text
-    return set_cell_size(text, max(width - 1, 0)).rstrip() + "…" if width > 0 else ""
 
 
 @dataclass(slots=True)
@@ -101,14 +95,7 @@ class SubmissionList(ScrollView, can_focus=True):
     """``items`` holds the rows in order; ``highlighted`` is the cursor's index."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "cursor_down", show=False),
-        Binding("up", "cursor_up", show=False),
-        Binding("home", "first", show=False),
-        Binding("end", "last", show=False),
-        Binding("pagedown", "page_down", show=False),
-        Binding("pageup", "page_up", show=False),
-        Binding("enter", "select", show=False),
-    ]
+        *CURSOR_BINDINGS, Binding("enter", "select", show=False)]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "submission-list--cursor", "submission-list--meta", "submission-list--empty"}
     # No scrollbar: the list grows a page at a time as the cursor nears its end, so a
@@ -154,8 +141,7 @@ class SubmissionList(ScrollView, can_focus=True):
         self.empty_text = ""
         # Drawn lines, by (row, line of the row, 0 / 1 blurred / 2 focused cursor): a key that
         # scrolls the list draws every visible line again, most of them unchanged.
-        self._lines: dict[tuple[int, int, int], Strip] = {}
-        self._lines_for: tuple[int, datetime] | None = None  # (width, minute) they suit
+        self._lines: LineCache[tuple[int, int, int], Strip] = LineCache(MAX_LINES)
 
     def on_mount(self) -> None:
         self.reload()
@@ -304,10 +290,7 @@ class SubmissionList(ScrollView, can_focus=True):
         index, part = divmod(y + self.scroll_offset.y, ROW_HEIGHT)
         if not self.items or index >= len(self.items):
             return self._render_empty(index, part, width)
-        suits = (width, clock.now().replace(second=0, microsecond=0))  # ages change by the minute
-        if suits != self._lines_for or len(self._lines) > MAX_LINES:
-            self._lines.clear()
-            self._lines_for = suits
+        self._lines.keep_for(width, clock.now())
         cursor = index == self.highlighted
         key = (index, part, (2 if self.has_focus else 1) if cursor else 0)
         if (strip := self._lines.get(key)) is None:
@@ -319,7 +302,7 @@ class SubmissionList(ScrollView, can_focus=True):
         text = "" if self.items else self.empty_text or ("Loading…" if self.fetching else "")
         if index == 0 and part == 0 and text:
             style = self.get_visual_style("submission-list--empty").rich_style
-            return Strip([Segment(f" {text}", style)]).crop_extend(0, width, base)
+            return message_line(text, style, width, base)
         return Strip.blank(width, base)
 
     def _render_row(self, index: int, part: int, width: int) -> Strip:
