@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
-from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TabbedContent, TextArea
-from textual.worker import WorkerCancelled
 
 from client import ChallengeClient
 from client.config import ClientConfig
 from client.models import ChallengeCreate, ChallengeUpdate, SubmissionCreate
 from client.text import clean_text
+from tests import tui_support
 from tests.support import DAY, LiveServer, add_users, challenge_spec, open_phase, phase
+from tests.tui_support import settle, text_of
 from tui.app import ChallengeApp
 from tui.drafts import DraftStore
 from tui.screens.challenge import ChallengeScreen
@@ -29,21 +27,13 @@ from tui.screens.connect import ConnectScreen
 from tui.screens.submission import SubmissionScreen
 from tui.widgets.submission_list import SubmissionList
 
+# The fixtures, by name, for pytest: SQLite only, a private home.
+database_url = tui_support.database_url
+private_dirs = tui_support.private_dirs
+
 HOSTILE = "[/] [@click=app.quit]x[/] \x1b[31mred\x1b]0;title\x07 \u202eevil 看护 🧑‍⚕️"
 STORED = clean_text(HOSTILE)  # what the server keeps: minus controls and bidi overrides
 PASSWORD = "a long password"
-
-
-@pytest.fixture
-def database_url(sqlite_url: str) -> str:
-    return sqlite_url
-
-
-@pytest.fixture(autouse=True)
-def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Drafts and config go to a temporary home, never the developer's."""
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
 
 
 @dataclass
@@ -72,20 +62,6 @@ async def world(live: LiveServer, database_url: str) -> AsyncIterator[World]:
 def make_app(url: str, sign_in: bool = True) -> ChallengeApp:
     config = ClientConfig(server=url, token_store="memory")
     return ChallengeApp(config, sign_in_as=("ada@example.org", PASSWORD) if sign_in else None)
-
-
-def text_of(widget: Static) -> str:
-    content = widget.content
-    return content.plain if isinstance(content, Content) else str(content)
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Wait until every worker is done and the screen has caught up."""
-    for _ in range(5):
-        # A newer exclusive worker cancelling an older one is normal, not a failure.
-        with contextlib.suppress(WorkerCancelled):
-            await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def challenge_screen(pilot: Pilot[None]) -> ChallengeScreen:

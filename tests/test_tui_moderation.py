@@ -6,14 +6,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
-from textual.worker import WorkerCancelled
 
 from client import ChallengeClient, Forbidden
 from client.config import ClientConfig
@@ -25,27 +23,23 @@ from client.models import (
     SubmissionCreate,
 )
 from client.text import clean_text
+from tests import tui_support
 from tests.support import LiveServer, add_users, challenge_spec
+from tests.tui_support import settle
+from tests.tui_support import text_of as plain
 from tui.app import ChallengeApp
 from tui.screens.moderation import ModerationScreen
 from tui.screens.moderation_forms import REASONS, MergeScreen, RejectScreen
 from tui.text import one_line
 
+# The fixtures, by name, for pytest: SQLite only, a private home.
+database_url = tui_support.database_url
+private_dirs = tui_support.private_dirs
+
 PASSWORD = "a long password"
 HOSTILE = "[/] [@click=app.quit]x[/] \x1b[31mred\x1b]0;title\x07 \u202eevil 看护 🧑‍⚕️"
 # What the server keeps (no controls, no bidi overrides), then shown on one line.
 SHOWN = one_line(clean_text(HOSTILE)).plain
-
-
-@pytest.fixture
-def database_url(sqlite_url: str) -> str:
-    return sqlite_url
-
-
-@pytest.fixture(autouse=True)
-def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
 
 
 @dataclass
@@ -87,14 +81,6 @@ def moderator_app(desk: Desk, token: str | None = None) -> ChallengeApp:
     return ChallengeApp(ClientConfig(server=desk.url, token=token or desk.moderator_token))
 
 
-async def settle(pilot: Pilot[None]) -> None:
-    """Wait until every worker (decisions included) is done and the screen caught up."""
-    for _ in range(5):
-        with contextlib.suppress(WorkerCancelled):
-            await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
 async def open_queue(pilot: Pilot[None]) -> ModerationScreen:
     await settle(pilot)
     await pilot.press("M")
@@ -105,8 +91,7 @@ async def open_queue(pilot: Pilot[None]) -> ModerationScreen:
 
 
 def text_of(screen: ModerationScreen, selector: str) -> str:
-    content = screen.query_one(selector, Static).content
-    return content.plain if isinstance(content, Content) else str(content)
+    return plain(screen.query_one(selector, Static))
 
 
 def current_title(screen: ModerationScreen) -> str | None:
@@ -349,7 +334,7 @@ async def test_participants_are_not_offered_the_queue(desk: Desk) -> None:
         assert isinstance(app.screen, CommandPalette)
         await pilot.press("escape", "question_mark")
         await settle(pilot)
-        shown = " ".join(text_of_any(s) for s in app.screen.query(Static))
+        shown = " ".join(plain(s) for s in app.screen.query(Static))
         assert "Keys" in shown and "Moderators" not in shown
     async with ChallengeClient(desk.url, token=token) as participant:
         with pytest.raises(Forbidden):
@@ -368,7 +353,7 @@ async def test_moderators_find_it_in_the_palette_help_and_keymap(desk: Desk) -> 
         assert "Moderation queue" in commands
         await pilot.press("question_mark")
         await settle(pilot)
-        assert "moderation queue" in " ".join(text_of_any(s) for s in app.screen.query(Static))
+        assert "moderation queue" in " ".join(plain(s) for s in app.screen.query(Static))
         await pilot.press("escape", "M")  # remapped: M no longer opens it
         await settle(pilot)
         assert app.screen is challenge
@@ -432,11 +417,6 @@ async def test_hostile_text_on_the_moderation_screens(desk: Desk) -> None:
         assert app.is_running
     assert (await desk.moderator.get_submission(made.id)).status_reason == (
         "[/] [@click=app.quit]y")
-
-
-def text_of_any(widget: Static) -> str:
-    content = widget.content
-    return content.plain if isinstance(content, Content) else str(content)
 
 
 async def test_undo_with_nothing_decided_here_takes_my_latest_from_the_log(desk: Desk) -> None:
