@@ -68,9 +68,12 @@ def _keyset(sort: Sort) -> tuple[list[ColumnElement[Any]], tuple[type, ...], boo
     if sort == "discussed":
         return [C.comments, C.id], (int, int), True
     if sort == "random":
-        # 64-bit arithmetic: id * a overflows PostgreSQL's 32-bit integer.
-        key = (cast(C.id, BigInteger) * bindparam("shuffle_a", type_=BigInteger)
-               + bindparam("shuffle_b", type_=BigInteger)) % literal(SHUFFLE_PRIME, BigInteger)
+        # ranking.shuffle_key in SQL, in 64-bit arithmetic (PostgreSQL's integer is 32).
+        p = literal(SHUFFLE_PRIME, BigInteger)
+        x = (cast(C.id, BigInteger) * bindparam("shuffle_a", type_=BigInteger)
+             + bindparam("shuffle_b", type_=BigInteger)) % p
+        x2 = x * x % p
+        key = x2 * x2 % p * x % p
         return [key], (int,), False
     return [C.id], (int,), True
 

@@ -7,9 +7,11 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from server import search
-from server.ranking import wilson_lower_bound
+from server.ranking import SHUFFLE_PRIME, shuffle_key, shuffle_params, wilson_lower_bound
+from server.tables import ChallengeRow
 from tests.moderation_support import decided
 from tests.support import Person, TestApi, open_phase, people, problem
 
@@ -114,7 +116,24 @@ async def test_sort_random_is_a_stable_per_user_shuffle(api: TestApi) -> None:
     other = await ids(api, two, sort="random")
     assert sorted(other) == sorted(made)
     assert other != first
-    assert first not in (made, made[::-1])
+    async with api.db.read() as session:
+        cid = (await session.execute(select(ChallengeRow.id))).scalar_one()
+    for who, order in ((one, first), (two, other)):
+        a, b = shuffle_params(f"user:{who.id}", cid)
+        assert order == sorted(made, key=lambda sid: shuffle_key(sid, a, b))  # SQL = Python
+        assert order not in (sorted(made), sorted(made, reverse=True))
+
+
+def test_shuffle_key_is_a_bijection_that_scatters_neighbours() -> None:
+    for viewer in ("user:1", "user:2", "anonymous"):
+        a, b = shuffle_params(viewer, 7)
+        keys = [shuffle_key(i, a, b) for i in range(1, 20_001)]
+        assert len(set(keys)) == len(keys)
+        assert all(0 <= k < SHUFFLE_PRIME for k in keys)
+    # A small multiplier only rotated a run of ids; the key must not keep their order.
+    run = [shuffle_key(i, 3, 0) for i in range(100, 120)]
+    assert run != sorted(run) and run != sorted(run, reverse=True)
+    assert shuffle_key(2**31 - 2, 2**31 - 2, 2**31 - 2) < SHUFFLE_PRIME  # no overflow
 
 
 async def test_keyset_paging_for_every_sort(api: TestApi) -> None:
