@@ -14,7 +14,13 @@ from textual.widgets import Input, Static, TabbedContent, TextArea
 
 from client import ChallengeClient
 from client.config import ClientConfig
-from client.models import ChallengeCreate, ChallengeUpdate, SubmissionCreate
+from client.models import (
+    ChallengeCreate,
+    ChallengeUpdate,
+    DecisionCreate,
+    DecisionTarget,
+    SubmissionCreate,
+)
 from client.text import clean_text
 from tests import tui_support
 from tests.support import DAY, LiveServer, add_users, challenge_spec, open_phase, phase
@@ -451,6 +457,38 @@ async def test_withdrawn_submission_leaves_the_list(world: World) -> None:
         assert isinstance(app.screen, ChallengeScreen)
         assert "Mine to withdraw" not in titles(screen)
         assert (await world.admin.get_submission(mine.id)).status == "withdrawn"
+
+
+async def test_mine_shows_my_held_and_rejected_posts_with_the_reason(world: World) -> None:
+    async with ChallengeClient(world.url) as ada:
+        await ada.login("ada@example.org", PASSWORD)
+        held = await ada.create_submission("change", SubmissionCreate(
+            kind="story", title="Ring 07700 900123", body="About the rota."))
+        rejected = await ada.create_submission("change", SubmissionCreate(
+            kind="story", title="Off topic", body="Parking."))
+    await world.admin.decide(DecisionCreate(
+        targets=[DecisionTarget(type="submission", id=rejected.id)], action="reject",
+        reason="Not about this [b]question[/b]."))
+    app = make_app(world.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await challenge_screen(pilot)
+        assert held.status == "pending"
+        assert "Off topic" not in titles(screen) and held.title not in titles(screen)
+        await pilot.press("o")
+        await settle(pilot)
+        assert titles(screen) == ["Off topic", held.title]  # mine only, newest first
+        assert "only mine" in text_of(screen.query_one("#heading", Static))
+        items = screen.current_list
+        assert items is not None
+        assert "[rejected]" in "".join(s.text for s in items.render_line(0))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SubmissionScreen)
+        shown = " ".join(text_of(w) for w in app.screen.query(Static))
+        assert "Status: rejected: Not about this [b]question[/b]." in shown  # literally
+        await pilot.press("escape", "o")
+        await settle(pilot)
+        assert "Off topic" not in titles(screen)
 
 
 async def test_compose_warns_about_patient_details(world: World) -> None:

@@ -37,6 +37,8 @@ class ChallengeScreen(AppScreen[None]):
                 id="challenge.sort_random"),
         Binding("slash", "search", "Search", id="challenge.search"),
         Binding("t", "theme", "Theme", tooltip="Filter by theme", id="challenge.theme"),
+        Binding("o", "mine", "Mine", show=False, id="challenge.mine",
+                tooltip="Only my own posts, in every status (pending, rejected...)"),
         Binding("n", "compose", "Write", tooltip="New submission", id="challenge.new"),
         Binding("plus", "vote(1)", "Support", show=False, id="challenge.support"),
         Binding("minus", "vote(-1)", "Oppose", show=False, id="challenge.oppose"),
@@ -66,6 +68,7 @@ class ChallengeScreen(AppScreen[None]):
         self.sort: Sort = "new"
         self.q: str | None = None
         self.theme: str | None = None
+        self.mine = False
 
     def compose(self) -> ComposeResult:
         if self.challenge is not None:
@@ -132,7 +135,8 @@ class ChallengeScreen(AppScreen[None]):
         self.shown()
 
     def query_for(self, kind: str) -> Query:
-        return Query(self.slug, kind, self.sort, self.q, self.theme)  # type: ignore[arg-type]
+        return Query(self.slug, kind, self.sort, self.q, self.theme,  # type: ignore[arg-type]
+                     self.mine)
 
     def update_heading(self) -> None:
         if self.challenge is None:
@@ -143,6 +147,8 @@ class ChallengeScreen(AppScreen[None]):
             parts.append(Content.styled("  search: ", "dim") + one_line(self.q))
         if self.theme:
             parts.append(Content.styled("  theme: ", "dim") + one_line(self.theme))
+        if self.mine:
+            parts.append(Content.styled("  only mine", "dim"))
         self.query_one("#heading", Static).update(Content.assemble(*parts))
 
     @property
@@ -221,6 +227,15 @@ class ChallengeScreen(AppScreen[None]):
 
         options = [("", "All themes"), *((t, t) for t in self.challenge.themes)]
         self.app.push_screen(PickScreen("Theme", options), chosen)
+
+    def action_mine(self) -> None:
+        if self.session.user is None:
+            self.notify("Sign in to see your own posts.", severity="warning")
+            return
+        self.mine = not self.mine
+        self.reload_lists()
+        self.notify("Your own posts, in every status: open one to see a moderator's reason."
+                    if self.mine else "Everyone's published posts.")
 
     def action_back(self) -> None:
         if (search := self.search_box) is not None and search.has_class("visible"):

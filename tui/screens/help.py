@@ -21,6 +21,7 @@ c               comment; tab to the comments, then c replies, f flags
 f               flag            n          new submission
 d               drafts          e / w      edit / withdraw your own
 s               statistics      r          refresh
+o               only my own posts, in every status (pending, rejected...)
 ctrl+p          command palette (every action)
 ctrl+o          sign out        q          quit (ctrl+q anywhere)
 """

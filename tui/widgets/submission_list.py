@@ -88,6 +88,7 @@ class Query:
     sort: Sort = "new"
     q: str | None = None
     theme: str | None = None
+    mine: bool = False  # only my own, in every status
     cursor: str | None = field(default=None, compare=False)
 
 
@@ -180,7 +181,7 @@ class SubmissionList(ScrollView, can_focus=True):
         try:
             page = await self.client.list_submissions(
                 q.slug, kind=q.kind, sort=q.sort, q=q.q, theme=q.theme, cursor=q.cursor,
-                limit=PAGE)
+                limit=PAGE, mine=q.mine)
         except ChallengeError as error:
             self.app.notify(describe(error), title="Could not load", severity="error",
                             markup=False)
@@ -316,10 +317,12 @@ class SubmissionList(ScrollView, can_focus=True):
             segments = [Segment(" ", row_style)]
             mark = {1: "+ ", -1: "- "}.get(row.my_vote or 0, "")
             votes = f"▲{row.up} ▼{row.down} " if row.up is not None else ""
+            # In "mine", what a moderator did to it (the reason is on its page).
+            status = "" if row.status == "published" else f"[{row.status}] "
             bold = row_style + BOLD
-            if mark or votes:
-                segments.append(Segment(mark + votes, bold))
-            used = 1 + cell_len(mark + votes)
+            if mark or votes or status:
+                segments.append(Segment(status + mark + votes, bold))
+            used = 1 + cell_len(status + mark + votes)
             segments.append(Segment(fit(row.title, width - used), bold))
         else:
             meta = " · ".join(p for p in (
