@@ -29,3 +29,9 @@ class AppScreen(Screen[R], Generic[R]):
     @property
     def client(self) -> ChallengeClient:
         return self.session.client
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "moderate":  # not offered (key, palette, help) to participants
+            session = self.challenge_app.session
+            return session is not None and session.is_moderator
+        return True

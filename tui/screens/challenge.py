@@ -376,12 +376,6 @@ class ChallengeScreen(AppScreen[None]):
 
         self.app.push_screen(SubmissionScreen(item, self.challenge), changed)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "moderate":  # not offered (key, palette) to participants
-            session = self.challenge_app.session
-            return session is not None and session.is_moderator
-        return True
-
     def action_moderate(self) -> None:
         from tui.screens.moderation import ModerationScreen
         from tui.triage import Filters

@@ -102,12 +102,6 @@ class ChallengesScreen(AppScreen[None]):
 
         self.app.push_screen(ChallengeScreen(challenge.slug))
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "moderate":  # not offered (key, palette) to participants
-            session = self.challenge_app.session
-            return session is not None and session.is_moderator
-        return True
-
     def action_moderate(self) -> None:
         from tui.screens.moderation import ModerationScreen
 
