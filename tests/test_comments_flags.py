@@ -123,9 +123,19 @@ async def test_pre_moderation_comments_wait(api: TestApi) -> None:
     assert r.status_code == 200, r.text
     held = await comment(api, me, sid, "Please check this first.")
     assert held["status"] == "pending"
-    for who in (None, me, author):
+    for who in (None, author):
         assert await listed(api, sid, who) == []
+    assert await listed(api, sid, me) == [held["id"]]  # its author sees it, as pending
     assert await counter(api, sid) == 0
+    mod = await api.person("moderator")
+    r = await api.http.post("/moderation/decisions", headers=mod.headers, json={
+        "targets": [{"type": "comment", "id": held["id"]}], "action": "reject",
+        "reason": "Names a patient."})
+    assert r.status_code == 201, r.text
+    mine = (await api.http.get(f"/submissions/{sid}/comments", headers=me.headers)).json()
+    assert [(c["status"], c["status_reason"]) for c in mine["items"]] == [
+        ("rejected", "Names a patient.")]
+    assert await listed(api, sid, author) == []
 
 
 async def test_comment_body_limits(api: TestApi) -> None:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Static, TabbedContent, TextArea
+from textual.widgets import Input, OptionList, Static, TabbedContent, TextArea
 
 from client import ChallengeClient
 from client.config import ClientConfig
@@ -489,6 +489,22 @@ async def test_mine_shows_my_held_and_rejected_posts_with_the_reason(world: Worl
         await pilot.press("escape", "o")
         await settle(pilot)
         assert "Off topic" not in titles(screen)
+
+
+async def test_my_held_comment_shows_with_its_reason(world: World) -> None:
+    app = make_app(world.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        submission = await open_submission(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press(*"Ring me on 07700 900123", "ctrl+s")
+        await settle(pilot)
+        options = submission.query_one("#comments", OptionList)
+        shown = [str(options.get_option_at_index(i).prompt) for i in
+                 range(options.option_count)]
+        assert any("pending" in line and "phone number" in line for line in shown), shown
+        others = await world.admin.list_comments(submission.item.id)
+        assert others.items == []  # held: only its author is sent it
 
 
 async def test_compose_warns_about_patient_details(world: World) -> None:

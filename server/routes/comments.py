@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from client.models import Comment, CommentCreate, FieldError, Page
 from server import cursors
@@ -28,12 +28,16 @@ async def list_comments(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> Page[Comment]:
-    """Oldest first; replies carry ``parent_id`` and the client nests them."""
+    """Oldest first; replies carry ``parent_id`` and the client nests them. A signed-in
+    viewer also gets their own comments that are not published (held, rejected...),
+    with the moderator's reason: nobody else sees those."""
     await visible_submission(session, submission_id, viewer)
-    tag = cursors.query_tag("comments", submission_id)
+    tag = cursors.query_tag("comments", submission_id, viewer.id if viewer else None)
+    shown = CommentRow.status == "published"
+    if viewer is not None:
+        shown = or_(shown, CommentRow.author_id == viewer.id)
     query = (select(CommentRow, UserRow).join(UserRow, UserRow.id == CommentRow.author_id)
-             .where(CommentRow.submission_id == submission_id,
-                    CommentRow.status == "published")
+             .where(CommentRow.submission_id == submission_id, shown)
              .order_by(CommentRow.id).limit(limit + 1))
     if cursor:
         (last_id,) = cursors.decode(cursor, tag, (int,))

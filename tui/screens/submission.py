@@ -31,9 +31,15 @@ REASONS: list[tuple[str, str]] = [
 
 def comment_line(comment: Comment, now: datetime) -> Content:
     indent = "    " if comment.parent_id else ""
+    # Only its author is sent a comment that is not published: say what happened.
+    held: list[Content | str] = []
+    if comment.status != "published":
+        held = [Content.styled(f" · {comment.status}", "bold")]
+        if comment.status_reason:
+            held += ["\n", Content(indent), one_line(comment.status_reason, "italic")]
     return Content.assemble(
         Content(indent), one_line(comment.author.display_name, "bold"),
-        Content.styled(f" · {ago(comment.created_at, now)}", "dim"), "\n",
+        Content.styled(f" · {ago(comment.created_at, now)}", "dim"), *held, "\n",
         Content(indent), safe(comment.body))
 
 
@@ -166,6 +172,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
                 self.notify(plain(posted[-1].status_reason or "Waiting for a moderator."),
                             title="Posted, not yet public", severity="warning", timeout=12,
                             markup=False)
+                self.load_comments()  # it is listed for its author, marked as held
                 return
             self.item = self.item.model_copy(update={"comments": self.item.comments + 1})
             self.render_item()
