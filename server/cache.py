@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.problems import not_found
+from server.queries import phases_of
 from server.tables import ChallengeRow, PhaseRow, UserRow
 
 K = TypeVar("K", bound=Hashable)
@@ -91,10 +92,7 @@ class Challenges:
             select(ChallengeRow).where(where))).scalar_one_or_none()
         if challenge is None:
             raise not_found("challenge")
-        phases = (await session.execute(
-            select(PhaseRow).where(PhaseRow.challenge_id == challenge.id)
-            .order_by(PhaseRow.position))).scalars().all()
-        info = ChallengeInfo(challenge, tuple(phases))
+        info = ChallengeInfo(challenge, tuple(await phases_of(session, challenge.id)))
         self._by_slug.put(challenge.slug, info)
         self._by_id.put(challenge.id, info)
         return info

@@ -25,11 +25,11 @@ from sqlalchemy import (
     func,
     literal,
     select,
-    text,
     tuple_,
 )
 
 from client.models import Sort
+from server import search
 from server.ranking import SHUFFLE_PRIME
 from server.search import fts5_rowid, join_fts5_unbound
 from server.tables import SubmissionRow, SubmissionThemeRow, UserRow, VoteRow
@@ -40,7 +40,7 @@ C = SubmissionRow.__table__.c  # plain columns: what the order and the cursor co
 THEME_SEPARATOR = "\x1f"
 
 #: How a search is applied: not at all, ids looked up by key, FTS5 walked newest
-#: first (SQLite), a text match (SQLite FTS5; PostgreSQL one word or several).
+#: first (SQLite), or a text match (search.Match).
 SearchMode = Literal["", "few", "fts5-newest", "fts5", "pg-word", "pg-words"]
 
 
@@ -78,17 +78,6 @@ def _keyset(sort: Sort) -> tuple[list[ColumnElement[Any]], tuple[type, ...], boo
     return [C.id], (int,), True
 
 
-def _search_clause(mode: SearchMode) -> ColumnElement[bool] | Any:
-    if mode == "few":
-        return S.id.in_(bindparam("few", expanding=True))
-    if mode == "fts5":
-        return S.id.in_(select(fts5_rowid()).where(text("submissions_fts MATCH :fts")))
-    if mode == "pg-word":
-        return text("submissions.search_vector @@ to_tsquery('english', :tail)")
-    return text("submissions.search_vector @@ (websearch_to_tsquery('english', :head) "
-                "&& to_tsquery('english', :tail))")
-
-
 @lru_cache(maxsize=512)
 def plan(shape: Shape) -> Plan:
     keyset, types, descending = _keyset(shape.sort)
@@ -117,8 +106,10 @@ def plan(shape: Shape) -> Plan:
     if shape.search == "fts5-newest":
         query = join_fts5_unbound(query)
         keyset = [fts5_rowid()]
+    elif shape.search == "few":
+        query = query.where(S.id.in_(bindparam("few", expanding=True)))
     elif shape.search:
-        query = query.where(_search_clause(shape.search))
+        query = query.where(search.clause(shape.search))
     if shape.cursor:
         bound = tuple_(*[bindparam(f"after_{i}", type_=c.type) for i, c in enumerate(keyset)])
         query = query.where(tuple_(*keyset) < bound if descending else tuple_(*keyset) > bound)

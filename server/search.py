@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
     TextClause,
-    bindparam,
     column,
-    false,
-    literal_column,
     select,
     table,
     text,
@@ -52,53 +49,19 @@ def postgres_query(q: str) -> tuple[str, str]:
     return q[:last.start()], f"{last.group()}:*"
 
 
-def matches(session: AsyncSession, q: str) -> ColumnElement[bool] | TextClause:
-    if session.get_bind().dialect.name == "postgresql":
-        head, tail = postgres_query(q)
-        if not tail:
-            return false()
-        if not head.strip():  # one word: no empty websearch query (PostgreSQL NOTICEs it)
-            return text("submissions.search_vector @@ to_tsquery('english', :tail)"
-                        ).bindparams(bindparam("tail", tail))
-        return text("submissions.search_vector @@ (websearch_to_tsquery('english', :head) "
-                    "&& to_tsquery('english', :tail))").bindparams(
-            bindparam("head", head), bindparam("tail", tail))
-    query = fts5_query(q)
-    if query is None:
-        return false()
-    return SubmissionRow.id.in_(
-        select(literal_column("rowid")).select_from(text("submissions_fts"))
-        .where(text("submissions_fts MATCH :fts").bindparams(bindparam("fts", query))))
-
-
-#: Up to this many matches, a search looks its submissions up by key.
-FEW = 200
-
-
-async def few_matches(session: AsyncSession, q: str) -> list[int] | None:
-    """Every submission id matching ``q`` if there are at most ``FEW``, else None.
-
-    A rare word is best found through the text index and its few rows sorted; a
-    common one by walking the sort order and stopping at a page. Each database
-    guesses which it has, and PostgreSQL guessed wrong for a rare word at 50,000
-    submissions (7,500 rows read for 21: 6.7 ms instead of 0.6). Asking costs one
-    indexed statement that stops after ``FEW + 1`` rows.
-    """
-    condition = matches(session, q)
-    if session.get_bind().dialect.name == "postgresql":
-        found = select(SubmissionRow.id).where(condition)
-    else:
-        query = fts5_query(q)
-        if query is None:
-            return []
-        found = select(literal_column("rowid")).select_from(text("submissions_fts")).where(
-            text("submissions_fts MATCH :fts").bindparams(bindparam("fts", query)))
-    ids = list((await session.execute(found.limit(FEW + 1))).scalars())
-    return ids if len(ids) <= FEW else None
-
-
 # SQLite's FTS5 index (made by the first migration), as far as a join needs it.
 _fts5 = table("submissions_fts", column("rowid", Integer))
+
+
+#: How a search matches: SQLite's FTS5, or PostgreSQL with one word or several.
+Match = Literal["fts5", "pg-word", "pg-words"]
+
+_FTS5_MATCH = text("submissions_fts MATCH :fts")
+_PG_MATCH: dict[Match, TextClause] = {
+    "pg-word": text("submissions.search_vector @@ to_tsquery('english', :tail)"),
+    "pg-words": text("submissions.search_vector @@ (websearch_to_tsquery('english', :head) "
+                     "&& to_tsquery('english', :tail))"),
+}
 
 
 def fts5_rowid() -> ColumnElement[int]:
@@ -110,5 +73,45 @@ def join_fts5_unbound(query: Select[Any]) -> Select[Any]:
     page, instead of listing every match first (2.9 -> 0.6 ms for a word in a third
     of 50,000 submissions). Order and page by ``fts5_rowid()``; bind ``fts`` to an
     ``fts5_query``."""
-    return query.join(_fts5, _fts5.c.rowid == SubmissionRow.id).where(
-        text("submissions_fts MATCH :fts"))
+    return query.join(_fts5, _fts5.c.rowid == SubmissionRow.id).where(_FTS5_MATCH)
+
+
+def prepare(dialect: str, q: str) -> tuple[Match, dict[str, str]] | None:
+    """How to match ``q`` on this database and the values to bind; None when ``q`` has
+    no word to look for."""
+    if dialect == "postgresql":
+        head, tail = postgres_query(q)
+        if not tail:
+            return None
+        if not head.strip():  # one word: no empty websearch query (PostgreSQL NOTICEs it)
+            return "pg-word", {"tail": tail}
+        return "pg-words", {"head": head, "tail": tail}
+    fts = fts5_query(q)
+    return None if fts is None else ("fts5", {"fts": fts})
+
+
+def clause(match: Match) -> ColumnElement[bool] | TextClause:
+    """The condition on ``submissions`` for ``match``, its values left to bind."""
+    if match == "fts5":
+        return SubmissionRow.id.in_(select(_fts5.c.rowid).where(_FTS5_MATCH))
+    return _PG_MATCH[match]
+
+
+#: Up to this many matches, a search looks its submissions up by key.
+FEW = 200
+
+
+async def few_matches(session: AsyncSession, match: Match,
+                      values: dict[str, str]) -> list[int] | None:
+    """Every submission id matching if there are at most ``FEW``, else None.
+
+    A rare word is best found through the text index and its few rows sorted; a
+    common one by walking the sort order and stopping at a page. Each database
+    guesses which it has, and PostgreSQL guessed wrong for a rare word at 50,000
+    submissions (7,500 rows read for 21: 6.7 ms instead of 0.6). Asking costs one
+    indexed statement that stops after ``FEW + 1`` rows.
+    """
+    found = (select(_fts5.c.rowid).where(_FTS5_MATCH) if match == "fts5"
+             else select(SubmissionRow.id).where(clause(match)))
+    ids = list((await session.execute(found.limit(FEW + 1), values)).scalars())
+    return ids if len(ids) <= FEW else None

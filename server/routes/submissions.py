@@ -50,18 +50,13 @@ def held_for_personal_data(*texts: str) -> str | None:
             "Edit it to remove details that identify a patient or colleague, or wait for "
             "a moderator to check it.")
 
-S = SubmissionRow
-
-
 async def render_many(session: AsyncSession, rows: Sequence[SubmissionRow], slug: str,
-                      viewer: UserRow | None, counts: bool,
-                      authors: dict[int, UserRow] | None = None) -> list[Submission]:
+                      viewer: UserRow | None, counts: bool) -> list[Submission]:
     ids = [r.id for r in rows]
     themes = await themes_of(session, ids)
-    if authors is None:
-        authors = {u.id: u for u in (await session.execute(
-            select(UserRow).where(UserRow.id.in_({r.author_id for r in rows})))).scalars()
-                   } if rows else {}
+    authors = {u.id: u for u in (await session.execute(
+        select(UserRow).where(UserRow.id.in_({r.author_id for r in rows})))).scalars()
+               } if rows else {}
     votes: dict[int, int] = {}
     if viewer is not None and rows:
         votes = dict((await session.execute(
@@ -76,18 +71,17 @@ async def render_many(session: AsyncSession, rows: Sequence[SubmissionRow], slug
 async def _search(session: AsyncSession, services: Services, q: str, sort: Sort,
                   params: dict[str, Any]) -> listing.SearchMode:
     """How to apply a search to the page query; binds what it needs into ``params``."""
-    few = await search.few_matches(session, q)
+    prepared = search.prepare(services.db.dialect, q)
+    if prepared is None:  # no word to look for: nothing matches
+        params["few"] = []
+        return "few"
+    match, values = prepared
+    few = await search.few_matches(session, match, values)
     if few is not None:
         params["few"] = few
         return "few"
-    if services.db.dialect == "sqlite":
-        params["fts"] = search.fts5_query(q)
-        return "fts5-newest" if sort == "new" else "fts5"
-    head, params["tail"] = search.postgres_query(q)
-    if not head.strip():  # one word: no empty websearch query (PostgreSQL NOTICEs it)
-        return "pg-word"
-    params["head"] = head
-    return "pg-words"
+    params.update(values)
+    return "fts5-newest" if match == "fts5" and sort == "new" else match
 
 
 @router.get("/challenges/{slug}/submissions")
