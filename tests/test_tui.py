@@ -87,6 +87,14 @@ async def open_submission(pilot: Pilot[None], *keys: str) -> SubmissionScreen:
     return screen
 
 
+async def write_comment(pilot: Pilot[None], text: str) -> None:
+    """On a submission: c, type ``text``, send it."""
+    await pilot.press("c")
+    await settle(pilot)
+    await pilot.press(*text, "ctrl+s")
+    await settle(pilot)
+
+
 def titles(screen: ChallengeScreen) -> list[str]:
     items = screen.current_list
     assert items is not None
@@ -152,10 +160,7 @@ async def test_comment_posts(world: World) -> None:
     app = make_app(world.url)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         submission = await open_submission(pilot)
-        await pilot.press("c")
-        await settle(pilot)
-        await pilot.press(*"Tried this [/] too", "ctrl+s")
-        await settle(pilot)
+        await write_comment(pilot, "Tried this [/] too")
         page = await world.admin.list_comments(submission.item.id)
         assert [c.body for c in page.items] == ["Tried this [/] too"]
         assert app.screen is submission
@@ -495,10 +500,7 @@ async def test_my_held_comment_shows_with_its_reason(world: World) -> None:
     app = make_app(world.url)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         submission = await open_submission(pilot)
-        await pilot.press("c")
-        await settle(pilot)
-        await pilot.press(*"Ring me on 07700 900123", "ctrl+s")
-        await settle(pilot)
+        await write_comment(pilot, "Ring me on 07700 900123")
         options = submission.query_one("#comments", OptionList)
         shown = [str(options.get_option_at_index(i).prompt) for i in
                  range(options.option_count)]
