@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from client.models import FieldError, Problem
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # not at run time: the app reads errors before pydantic is loaded
+    from client.models import FieldError, Problem
 
 PHASE_CLOSED = "/problems/phase-closed"
 

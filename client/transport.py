@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import platform
 import random
 import ssl
-import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -24,7 +22,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from client._version import __version__
+from client.connection import API_PREFIX, CA_HINT, USER_AGENT, plain_http_context, ssl_context
 from client.errors import (
     CertificateError,
     ChallengeError,
@@ -42,32 +40,6 @@ RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
-API_PREFIX = "/api/v1"
-
-USER_AGENT = (f"change-challenge/{__version__} (Python {platform.python_version()}; "
-              f"{platform.system() or sys.platform})")
-
-CA_HINT = ("Set CHALLENGE_CA_BUNDLE (or ca_bundle in the config file) to your "
-           "organisation's CA certificate file, or add it to the system trust store.")
-
-
-def ssl_context(ca_bundle: Path | None) -> ssl.SSLContext:
-    """Verification through the OS trust store, or an explicit bundle; never off."""
-    if ca_bundle is not None:
-        return ssl.create_default_context(cafile=str(ca_bundle))
-    import truststore  # imported here: plain-HTTP users never pay for it
-
-    return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-
-
-def plain_http_context() -> ssl.SSLContext:
-    """For an ``http://`` server, where no TLS is spoken (redirects are not followed).
-
-    httpx builds a context at start even so, and its default loads a CA bundle (about
-    30 ms); this one is free to make and trusts nothing, so it could never be used to
-    accept a certificate.
-    """
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
 def _is_certificate_problem(exc: BaseException) -> bool:

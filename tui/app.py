@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import httpx
 
     from client.models import ChallengeSummary, Page, Phase
+    from tui.first_look import Early, FirstLook
 
 T = TypeVar("T")
 
@@ -39,9 +40,13 @@ class ChallengeApp(App[None]):
 
     def __init__(self, config: ClientConfig, *, server: str | None = None,
                  sign_in_as: tuple[str, str] | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 early: Early | None = None) -> None:
+        """``early``: ``tui.first_look.prefetch``'s answer for ``config.server``, which
+        the command line starts before it imports the app."""
         super().__init__()
         self.transport = transport  # tests hand in an in-process server
+        self.early = early
         self.config = config
         self.server = server or config.server
         self.sign_in_as = sign_in_as
@@ -97,15 +102,32 @@ class ChallengeApp(App[None]):
 
     @work(exclusive=True, group="session")
     async def connect(self, server: str) -> None:
-        """Open a session (keyring probe in a thread), resume or sign in, then browse."""
+        """Open a session (keyring probe and httpx in a thread), resume or sign in, then
+        browse. With a kept token the challenge is on screen first (``first_look``)."""
+        from client.credentials import choose_store
+
         self.server = server
         self.update_status(server=server)
-        session = await asyncio.to_thread(Session.open, self.config, server, self.transport)
+        look = None
+        if self.early is not None and server == self.config.server:
+            store, look = await asyncio.wrap_future(self.early)
+        else:
+            store = await asyncio.to_thread(choose_store, self.config)
+        self.early = None  # for the first connection only
+        self.update_status(store=store.store.kind)
+        if look is not None and (look := self.show_first_look(look)) is not None:
+            # Loading the client takes the GIL for ~150 ms: not before the first frame.
+            drawn = asyncio.Event()
+            self.call_after_refresh(drawn.set)
+            await drawn.wait()
+        session = await asyncio.to_thread(Session.open, self.config, server, self.transport,
+                                          store)
         self.session = session
-        self.update_status(store=session.store.store.kind)
         for notice in session.notices:
             self.notify(notice, title="Sign-in not kept", severity="warning", timeout=10,
                         markup=False)
+        if look is not None and self.leave_first_look(look):
+            return
         listing: asyncio.Task[Page[ChallengeSummary]] | None = None
         if session.use_kept_token():
             # The challenges are asked for while the token is checked: start-up waits for
@@ -130,6 +152,48 @@ class ChallengeApp(App[None]):
             return
         self.update_status(user=user)
         await self.browse(listing)
+
+    def show_first_look(self, look: FirstLook) -> FirstLook | None:
+        from tui.screens.first_look import FirstLookScreen
+
+        try:
+            rows = look.rows()
+        except (KeyError, TypeError, ValueError):
+            return None  # not what the API promises: the usual way says so
+        self.update_status(user=look.who, phase=look.phase)
+        self.switch_to(FirstLookScreen(look, rows))
+        return look
+
+    def leave_first_look(self, look: FirstLook) -> bool:
+        """Put the real challenge screen in the first look's place, at the same row, and
+        do the keys pressed meanwhile. False when the answers do not pass the wire
+        models: the caller then starts again the usual way and says what is wrong."""
+        from pydantic import ValidationError
+
+        from tui.first_look import typed
+        from tui.screens.challenge import ChallengeScreen
+        from tui.screens.first_look import FirstLookScreen
+
+        assert self.session is not None
+        try:
+            user, challenge, rows, cursor = typed(look)
+        except ValidationError:
+            return False
+        self.session.use_kept_token()
+        self.session.user = user
+        self.update_status(user=user)
+        first = self.screen if isinstance(self.screen, FirstLookScreen) else None
+        screen = ChallengeScreen(look.slug, challenge,
+                                 first_page=(rows, cursor, first.highlighted if first else 0))
+        self.switch_to(screen)
+        if first is not None and first.pending:
+            self.call_after_refresh(self.run_actions, screen, first.pending)
+        self.call_after_refresh(self.started)
+        return True
+
+    async def run_actions(self, screen: Screen[Any], actions: list[str]) -> None:
+        for action in actions:
+            await self.run_action(action, screen)
 
     def signed_in(self) -> None:
         """After the sign-in screen: show the challenges."""

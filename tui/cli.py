@@ -57,6 +57,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"change-challenge: {error}", file=sys.stderr)
         return 2
+    early = None
+    if options.command != "demo" and config.server:
+        # The first screen's requests go out now, while the app is imported.
+        from tui.first_look import prefetch
+
+        early = prefetch(config)
     from tui.app import ChallengeApp
 
     if options.command == "demo":
@@ -68,11 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                   file=sys.stderr)
             return 2
         with demo_server(options.fresh) as url:
-            ChallengeApp(config.model_copy(update={"server": url, "token": None,
-                                                    "token_store": "memory"}),
+            ChallengeApp(config.replace(server=url, token=None,
+                                        token_store="memory"),  # noqa: S106 (a store's name)
                          **demo_options(options.role)).run()
         return 0
-    ChallengeApp(config).run()
+    ChallengeApp(config, early=early).run()
     return 0
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from client.api import ChallengeClient
 from client.config import ClientConfig
 from client.credentials import StoreChoice, choose_store
 from client.errors import ApiError, ChallengeError, Unauthorized
-from client.models import User
 
 if TYPE_CHECKING:
     import httpx
+
+    from client.api import ChallengeClient
+    from client.models import User
 
 
 @dataclass
@@ -25,10 +26,15 @@ class Session:
 
     @classmethod
     def open(cls, config: ClientConfig, server: str,
-             transport: httpx.AsyncBaseTransport | None = None) -> Session:
-        """Blocking (it may probe the keyring): run it in a thread."""
-        store = choose_store(config)
-        client = ChallengeClient.from_config(config.model_copy(update={"server": server}),
+             transport: httpx.AsyncBaseTransport | None = None,
+             store: StoreChoice | None = None) -> Session:
+        """Blocking (it may probe the keyring, and imports httpx): run it in a thread.
+
+        ``store``: the token store, when it has been chosen already."""
+        from client.api import ChallengeClient
+
+        store = store or choose_store(config)
+        client = ChallengeClient.from_config(config.replace(server=server),
                                              transport=transport)
         session = cls(server=server, client=client, store=store)
         if store.notice:

@@ -6,9 +6,8 @@ from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from textual.screen import Screen
 
-from client.api import ChallengeClient
-
 if TYPE_CHECKING:
+    from client.api import ChallengeClient
     from tui.app import ChallengeApp
     from tui.session import Session
 

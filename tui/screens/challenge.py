@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,13 +13,15 @@ from textual.events import Resize
 from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from client.errors import ChallengeError
-from client.models import Challenge, Sort, Submission
 from tui.screens.base import AppScreen
 from tui.session import describe
 from tui.text import one_line
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
-from tui.widgets.submission_list import Query, SubmissionList
+from tui.widgets.submission_list import Query, Row, SubmissionList
+
+if TYPE_CHECKING:
+    from client.models import Challenge, Sort, Submission
 
 WIDE = 120
 SORTS: dict[str, Sort] = {"1": "top", "2": "new", "3": "discussed", "4": "random"}
@@ -60,11 +64,15 @@ class ChallengeScreen(AppScreen[None]):
                 id="challenge.moderate"),
     ]
 
-    def __init__(self, slug: str, challenge: Challenge | None = None) -> None:
-        """``challenge``: the challenge when the app has it already, else it is loaded."""
+    def __init__(self, slug: str, challenge: Challenge | None = None, *,
+                 first_page: tuple[list[Row], str | None, int] | None = None) -> None:
+        """``challenge``: the challenge when the app has it already, else it is loaded.
+        ``first_page``: the front tab's first page (rows, next cursor, highlighted row),
+        when the app has that too."""
         super().__init__()
         self.slug = slug
         self.challenge = challenge
+        self.first_page = first_page
         self.sort: Sort = "new"
         self.q: str | None = None
         self.theme: str | None = None
@@ -109,9 +117,11 @@ class ChallengeScreen(AppScreen[None]):
         """A tab per prompt; only the tab in front loads at once, the others when shown."""
         if self.challenge is None:
             return []
+        first_page, self.first_page = self.first_page, None
         return [TabPane(one_line(prompt.question),
                         SubmissionList(self.client, self.query_for(prompt.kind),
-                                       lazy=index > 0, id=f"list-{prompt.kind}"),
+                                       lazy=index > 0, id=f"list-{prompt.kind}",
+                                       first_page=first_page if index == 0 else None),
                         id=f"tab-{prompt.kind}")
                 for index, prompt in enumerate(self.challenge.prompts)]
 

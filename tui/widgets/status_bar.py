@@ -4,20 +4,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from textual.content import Content
 from textual.widgets import Static
 
-from client.models import Phase, User
 from tui import clock
 from tui.text import plain, time_left
+
+
+class PhaseShown(Protocol):
+    """What the bar shows of a phase: ``client.models.Phase``, or the app's first look."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def ends_at(self) -> datetime: ...
+
+
+class UserShown(Protocol):
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def role(self) -> str: ...
 
 
 @dataclass
 class StatusInfo:
     server: str = ""
-    user: User | None = None
-    phase: Phase | None = None
+    user: UserShown | None = None
+    phase: PhaseShown | None = None
     store: str = ""  # where the token is kept: environment, keyring, memory or file
 
     def render(self, now: datetime) -> Content:

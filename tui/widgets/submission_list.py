@@ -10,27 +10,30 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
+from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from client.api import ChallengeClient
 from client.errors import ChallengeError
-from client.models import Kind, Sort, Submission, UserPublic
 from tui import clock
+from tui.first_look import PAGE
 from tui.session import describe
 from tui.text import ago, one_line, plural
 from tui.widgets.rows import CURSOR_BINDINGS, LineCache, fit, message_line
 
-PAGE = 50
+if TYPE_CHECKING:  # at run time only when needed: the first screen is drawn without them
+    from client.api import ChallengeClient
+    from client.models import Kind, Sort, Submission
+
 PREFETCH = 10  # rows from the end at which the next page is asked for
 ROW_HEIGHT = 2
 BOLD = Style(bold=True)
@@ -68,8 +71,27 @@ class Row:
                    s.comments, s.created_at, s.up, s.down, s.score, s.my_vote, s.is_mine,
                    s.status)
 
+    @classmethod
+    def of_json(cls, s: dict[str, Any]) -> Row:
+        """From the API's JSON, unchecked (``client.peek``): the same fields as ``of``.
+
+        A missing or mistyped field raises KeyError, TypeError or ValueError.
+        """
+        author = s["author"]
+        return cls(int(s["id"]), str(s["challenge"]), cast("Kind", str(s["kind"])),
+                   one_line(str(s["title"])).plain,
+                   int(author["id"]) if author else None,
+                   sys.intern(one_line(str(author["display_name"])).plain) if author else None,
+                   bool(s["anonymous"]),
+                   tuple(sys.intern(one_line(str(t)).plain) for t in s["themes"]),
+                   int(s["comments"]), datetime.fromisoformat(s["created_at"]),
+                   s.get("up"), s.get("down"), s.get("score"), s.get("my_vote"),
+                   bool(s.get("is_mine", False)), str(s["status"]))
+
     def submission(self) -> Submission:
         """As a Submission without its body (enough to show a header, or to vote)."""
+        from client.models import Submission, UserPublic
+
         author = (UserPublic(id=self.author_id, display_name=self.author)
                   if self.author_id is not None and self.author is not None else None)
         return Submission(id=self.id, challenge=self.challenge, kind=self.kind,
@@ -112,28 +134,36 @@ class SubmissionList(ScrollView, can_focus=True):
     """
 
     class Highlighted(Message):
-        def __init__(self, control: SubmissionList, item: Submission) -> None:
+        def __init__(self, control: SubmissionList, row: Row) -> None:
             super().__init__()
             self.list = control
-            self.item = item
+            self.row = row
 
         @property
         def control(self) -> SubmissionList:
             return self.list
+
+        @property
+        def item(self) -> Submission:
+            return self.row.submission()
 
     class Chosen(Message):
         def __init__(self, item: Submission) -> None:
             super().__init__()
             self.item = item
 
-    def __init__(self, client: ChallengeClient, query: Query, *, lazy: bool = False,
+    def __init__(self, client: ChallengeClient | None, query: Query, *, lazy: bool = False,
+                 first_page: tuple[list[Row], str | None, int] | None = None,
                  id: str | None = None) -> None:
         """``lazy``: load the first page when the list is first shown (a tab not in
-        front), rather than when it is mounted."""
+        front), rather than when it is mounted. ``first_page``: its rows, next cursor
+        and the row to highlight, already fetched. Without a client (the app's first
+        look) the list shows what it was given and fetches nothing."""
         super().__init__(id=id)
         self.client = client
         self.query_ = query
         self.lazy = lazy
+        self.first_page = first_page
         self.items: list[Row] = []
         self.highlighted: int | None = None
         self.exhausted = False
@@ -145,7 +175,12 @@ class SubmissionList(ScrollView, can_focus=True):
         self._lines: LineCache[tuple[int, int, int], Strip] = LineCache(MAX_LINES)
 
     def on_mount(self) -> None:
-        self.reload()
+        if self.first_page is None:
+            self.reload()
+            return
+        self.items, self.query_.cursor, highlight = self.first_page
+        self.first_page = None
+        self.shown_page(highlight)
 
     def on_show(self) -> None:
         if self.lazy:
@@ -176,6 +211,8 @@ class SubmissionList(ScrollView, can_focus=True):
 
     @work(exclusive=True, group="page")
     async def fetch(self, replace: bool = False) -> None:
+        if self.client is None:
+            return
         self.fetching = True
         q = self.query_
         try:
@@ -193,13 +230,19 @@ class SubmissionList(ScrollView, can_focus=True):
             self._lines.clear()
         self.items.extend(Row.of(s) for s in page.items)
         q.cursor = page.next_cursor
-        self.exhausted = page.next_cursor is None
+        self.shown_page(0 if replace else None)
+
+    def shown_page(self, highlight: int | None) -> None:
+        """A page has been added to ``items``: draw it, and put the cursor on
+        ``highlight`` (None: leave it)."""
+        q = self.query_
+        self.exhausted = q.cursor is None
         if not self.items:
             self.empty_text = ("No matches." if q.q or q.theme
                                else "Nothing here yet: n writes the first one.")
         self._resize()
-        if replace and self.items:
-            self.move_to(0)
+        if highlight is not None and self.items:
+            self.move_to(highlight)
         if self.screen.focused is None and self.display:
             self.focus()
 
@@ -239,7 +282,7 @@ class SubmissionList(ScrollView, can_focus=True):
             self.refresh_lines(before * ROW_HEIGHT, ROW_HEIGHT)
             self.refresh_lines(index * ROW_HEIGHT, ROW_HEIGHT)
         if changed:
-            self.post_message(self.Highlighted(self, self.items[index].submission()))
+            self.post_message(self.Highlighted(self, self.items[index]))
         if (not self.exhausted and not self.fetching
                 and index >= len(self.items) - PREFETCH):
             self.fetch()
@@ -265,6 +308,8 @@ class SubmissionList(ScrollView, can_focus=True):
         self.move_to((self.highlighted or 0) - step)
 
     def action_select(self) -> None:
+        if self.client is None:
+            raise SkipAction  # the app's first look: its screen keeps the key for later
         if (item := self.current) is not None:
             self.post_message(self.Chosen(item))
 
