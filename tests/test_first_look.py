@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from textual.widgets import OptionList, Static
 
 from client import ChallengeClient
 from client.config import ClientConfig
@@ -20,9 +21,10 @@ from tests import tui_support
 from tests.support import LiveServer, add_users, challenge_spec
 from tests.tui_support import settle, text_of
 from tui.app import ChallengeApp
-from tui.first_look import FirstLook, prefetch, take, typed
+from tui.first_look import FirstLook, prefetch, take, typed_challenge, typed_challenges, typed_user
 from tui.screens.challenge import ChallengeScreen
-from tui.screens.first_look import FirstLookScreen
+from tui.screens.challenges import ChallengesScreen
+from tui.screens.first_look import FirstChallengeScreen, FirstChallengesScreen
 from tui.screens.submission import SubmissionScreen
 from tui.session import Session
 from tui.widgets.status_bar import StatusBar
@@ -131,16 +133,32 @@ def test_peek_does_not_apply_through_a_proxy() -> None:
 
 async def test_the_first_look_is_what_the_typed_client_would_show(site: Site) -> None:
     look = await look_at(site)
-    assert (look.slug, look.title, look.sort) == ("change", "Bottom-up change", "new")
-    assert [kind for kind, _ in look.prompts] == ["story", "idea"]
-    assert look.who.role == "admin" and look.phase is not None
+    one = look.one
+    assert one is not None
+    assert (one.slug, one.title, one.sort) == ("change", "Bottom-up change", "new")
+    assert [kind for kind, _ in one.prompts] == ["story", "idea"]
+    assert look.who.role == "admin" and one.phase is not None
     page = await site.admin.list_submissions("change", kind="story", sort="new", limit=50)
-    rows = look.rows()
+    rows = one.rows()
     assert rows == [Row.of(s) for s in page.items]  # every field, hostile title included
     assert rows[0].title.startswith("[/] [@click=app.quit]x[/]")
-    user, challenge, checked, cursor = typed(look)
+    challenge, checked, cursor = typed_challenge(one)
     assert checked == rows and cursor == page.next_cursor is not None
-    assert challenge.slug == "change" and user.role == "admin"
+    assert challenge.slug == "change" and typed_user(look).role == "admin"
+
+
+async def test_with_several_challenges_the_first_look_is_their_list(site: Site) -> None:
+    await site.admin.create_challenge(ChallengeCreate.model_validate(
+        challenge_spec("second", title=HOSTILE)))
+    look = await look_at(site)
+    assert look.one is None
+    summaries = look.summaries()
+    listed = (await site.admin.list_challenges(limit=100)).items
+    assert [(s.slug, s.title, s.submissions) for s in summaries] == [
+        (c.slug, c.title, c.submissions) for c in listed]
+    assert [s.current_phase.name if s.current_phase else None for s in summaries] == [
+        c.current_phase.name if c.current_phase else None for c in listed]
+    assert typed_challenges(look).items == listed
 
 
 async def test_no_first_look_when_it_would_not_be_the_same(site: Site,
@@ -150,9 +168,19 @@ async def test_no_first_look_when_it_would_not_be_the_same(site: Site,
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
     assert await take(config_for(site), site.url, site.token) is None
     monkeypatch.delenv("HTTP_PROXY")
-    await site.admin.create_challenge(ChallengeCreate.model_validate(
-        challenge_spec("second")))
-    assert await take(config_for(site), site.url, site.token) is None  # choose one first
+
+
+async def test_no_first_look_from_answers_not_as_the_api_promises() -> None:
+    async def reply(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n{"items": "oops"}')
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(reply, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    async with server:
+        assert await take(ClientConfig(server=url), url, "t") is None
 
 
 # --- the app -----------------------------------------------------------------------------
@@ -182,11 +210,11 @@ async def test_the_app_shows_the_first_look_then_the_real_screen_at_the_same_row
         await asyncio.wrap_future(early)
         await pilot.pause()
         first = app.screen
-        assert isinstance(first, FirstLookScreen), first
+        assert isinstance(first, FirstChallengeScreen), first
         items = first.query_one(SubmissionList)
         assert [row.title for row in items.items[:2]] == [r.title for r in first.rows[:2]]
         assert "admin" in text_of(first.query_one(StatusBar))
-        assert "Bottom-up change" in text_of(first.query_one("#heading"))  # type: ignore[arg-type]
+        assert "Bottom-up change" in text_of(first.query_one("#heading", Static))
         await pilot.press("down", "j", "enter")  # moved now; the opening kept for later
         assert items.highlighted == 2 and first.pending == ["open"]
         gate.set()
@@ -211,5 +239,33 @@ async def test_a_kept_token_that_stopped_working_goes_the_usual_way(
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await asyncio.wrap_future(early)
         await settle(pilot)
-        assert not isinstance(app.screen, FirstLookScreen | ChallengeScreen), app.screen
+        assert not isinstance(app.screen, FirstChallengeScreen | ChallengeScreen), app.screen
         assert app.session is not None and app.session.user is None
+
+
+async def test_the_challenges_list_first_look_hands_over_the_same_way(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    await site.admin.create_challenge(ChallengeCreate.model_validate(
+        challenge_spec("second", title=HOSTILE)))
+    gate = held_open(monkeypatch)
+    config = config_for(site)
+    early = prefetch(config)
+    app = ChallengeApp(config, early=early)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await asyncio.wrap_future(early)
+        await pilot.pause()
+        first = app.screen
+        assert isinstance(first, FirstChallengesScreen), first
+        lines = first.query_one(OptionList)
+        assert lines.option_count == 2
+        shown = [str(lines.get_option_at_index(i).prompt) for i in range(2)]
+        assert any(line.startswith("[/] [@click=app.quit]x[/]") for line in shown), shown
+        await pilot.press("j", "enter")
+        assert first.pending == ["open"] and lines.highlighted == 1
+        gate.set()
+        await settle(pilot)
+        opened = app.screen
+        assert isinstance(opened, ChallengeScreen), opened
+        listed = (await site.admin.list_challenges(limit=100)).items
+        assert opened.slug == listed[1].slug
+        assert isinstance(app.screen_stack[-2], ChallengesScreen)

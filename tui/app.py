@@ -154,37 +154,45 @@ class ChallengeApp(App[None]):
         await self.browse(listing)
 
     def show_first_look(self, look: FirstLook) -> FirstLook | None:
-        from tui.screens.first_look import FirstLookScreen
+        from tui.screens.first_look import FirstChallengeScreen, FirstChallengesScreen
 
         try:
-            rows = look.rows()
+            screen = (FirstChallengeScreen(look.one, look.one.rows()) if look.one
+                      else FirstChallengesScreen(look.summaries()))
         except (KeyError, TypeError, ValueError):
             return None  # not what the API promises: the usual way says so
-        self.update_status(user=look.who, phase=look.phase)
-        self.switch_to(FirstLookScreen(look, rows))
+        self.update_status(user=look.who, phase=look.one.phase if look.one else None)
+        self.switch_to(screen)
         return look
 
     def leave_first_look(self, look: FirstLook) -> bool:
-        """Put the real challenge screen in the first look's place, at the same row, and
-        do the keys pressed meanwhile. False when the answers do not pass the wire
-        models: the caller then starts again the usual way and says what is wrong."""
+        """Put the real screen in the first look's place, at the same row, and do the
+        keys pressed meanwhile. False when the answers do not pass the wire models:
+        the caller then starts again the usual way and says what is wrong."""
         from pydantic import ValidationError
 
-        from tui.first_look import typed
+        from tui.first_look import typed_challenge, typed_challenges, typed_user
         from tui.screens.challenge import ChallengeScreen
-        from tui.screens.first_look import FirstLookScreen
+        from tui.screens.challenges import ChallengesScreen
+        from tui.screens.first_look import FirstLookBase
 
         assert self.session is not None
+        first = self.screen if isinstance(self.screen, FirstLookBase) else None
+        row = first.highlighted if first else 0
+        screen: Screen[None]
         try:
-            user, challenge, rows, cursor = typed(look)
+            user = typed_user(look)
+            if look.one is not None:
+                challenge, rows, cursor = typed_challenge(look.one)
+                screen = ChallengeScreen(look.one.slug, challenge,
+                                         first_page=(rows, cursor, row))
+            else:
+                screen = ChallengesScreen(typed_challenges(look), highlighted=row)
         except ValidationError:
             return False
         self.session.use_kept_token()
         self.session.user = user
         self.update_status(user=user)
-        first = self.screen if isinstance(self.screen, FirstLookScreen) else None
-        screen = ChallengeScreen(look.slug, challenge,
-                                 first_page=(rows, cursor, first.highlighted if first else 0))
         self.switch_to(screen)
         if first is not None and first.pending:
             self.call_after_refresh(self.run_actions, screen, first.pending)

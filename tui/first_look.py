@@ -1,12 +1,13 @@
-"""The app's first look: the one challenge and its first page, before the client loads.
+"""The app's first look: the challenges, or the only one and its first page, before the
+typed client has loaded.
 
 The command line starts ``prefetch`` before it imports Textual: in a thread, it
-chooses the token store and, with a kept token, fetches what the challenge screen shows
-first with ``client.peek`` (no httpx, no pydantic), while the main thread imports the
-app. The app shows that at once, loads the typed client meanwhile, checks the same
-answers against the wire models (``typed``) and puts the real screen in its place.
-Anything unusual (several challenges, a token the server refuses, a proxy, a bad
-answer) gives no first look, and the app goes the full client's way.
+chooses the token store and, with a kept token, fetches what the first screen shows
+with ``client.peek`` (no httpx, no pydantic), while the main thread imports the app.
+The app shows that at once, loads the typed client meanwhile, checks the same answers
+against the wire models (``typed_*``) and puts the real screen in its place. Anything
+unusual (a token the server refuses, a proxy, a challenge without prompts, an answer
+not as the API promises) gives no first look, and the app goes the full client's way.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from client.credentials import StoreChoice, choose_store
 from client.peek import Peek, Unavailable
 
 if TYPE_CHECKING:
-    from client.models import Challenge, User
+    from client.models import Challenge, ChallengeSummary, Page, User
     from tui.widgets.submission_list import Row
 
 PAGE = 50  # the list's page size (``tui.widgets.submission_list`` uses this one)
@@ -38,6 +39,12 @@ class PhaseTime:
     name: str
     ends_at: datetime
 
+    @classmethod
+    def of_json(cls, phase: dict[str, Any] | None) -> PhaseTime | None:
+        if phase is None:
+            return None
+        return cls(str(phase["name"]), datetime.fromisoformat(phase["ends_at"]))
+
 
 @dataclass(frozen=True)
 class Who:
@@ -45,14 +52,23 @@ class Who:
     role: str
 
 
-@dataclass
-class FirstLook:
-    """The answers as received, and what the first screen draws from them."""
+@dataclass(frozen=True)
+class Summary:
+    """What the challenges list shows of a challenge."""
 
-    me: dict[str, Any]
+    slug: str
+    title: str
+    current_phase: PhaseTime | None
+    submissions: int
+    participants: int
+
+
+@dataclass
+class OneChallenge:
+    """The only challenge: as received, and what its screen draws first."""
+
     challenge: dict[str, Any]
-    page: dict[str, Any]
-    who: Who
+    page: dict[str, Any]  # the front tab's first page
     phase: PhaseTime | None
     slug: str
     title: str
@@ -65,6 +81,22 @@ class FirstLook:
         from tui.widgets.submission_list import Row
 
         return [Row.of_json(item) for item in self.page["items"]]
+
+
+@dataclass
+class FirstLook:
+    """The answers as received: who is signed in, the challenges, and the challenge
+    itself when there is only one (the app goes straight in)."""
+
+    me: dict[str, Any]
+    who: Who
+    challenges: dict[str, Any]
+    one: OneChallenge | None
+
+    def summaries(self) -> list[Summary]:
+        return [Summary(str(c["slug"]), str(c["title"]), PhaseTime.of_json(c["current_phase"]),
+                        int(c["submissions"]), int(c["participants"]))
+                for c in self.challenges["items"]]
 
 
 Early = Future[tuple[StoreChoice, "FirstLook | None"]]
@@ -102,35 +134,45 @@ async def take(config: ClientConfig, server: str, token: str) -> FirstLook | Non
     try:
         me, challenges = await asyncio.gather(peek.get("/me"),
                                               peek.get("/challenges", limit=100))
-        if len(challenges["items"]) != 1:
-            return None  # the challenges screen: the full client's way
-        slug = str(challenges["items"][0]["slug"])
-        challenge = await peek.get(f"/challenges/{quote(slug, safe='')}")
-        if not challenge["prompts"]:
-            return None
         who = Who(str(me["display_name"]), str(me["role"]))
-        current = challenge["current_phase"]
-        # As the challenge screen decides: no 'top' while counts are hidden.
-        sort = ("random" if current is not None and not current["show_counts"]
-                and who.role not in MODERATORS else "new")
-        prompts = [(str(p["kind"]), str(p["question"])) for p in challenge["prompts"]]
-        page = await peek.get(f"/challenges/{quote(slug, safe='')}/submissions",
-                              kind=prompts[0][0], sort=sort, limit=PAGE)
-        return FirstLook(
-            me=me, challenge=challenge, page=page, who=who,
-            phase=(PhaseTime(str(current["name"]), datetime.fromisoformat(current["ends_at"]))
-                   if current is not None else None),
-            slug=slug, title=str(challenge["title"]), prompts=prompts, sort=sort)
+        one = (await _one(peek, str(challenges["items"][0]["slug"]), who)
+               if len(challenges["items"]) == 1 else None)
+        return FirstLook(me=me, who=who, challenges=challenges, one=one)
     except (Unavailable, KeyError, TypeError, ValueError, IndexError):
         return None
 
 
-def typed(look: FirstLook) -> tuple[User, Challenge, list[Row], str | None]:
-    """The same answers checked against the wire models (raises pydantic's
-    ValidationError when they do not match)."""
-    from client.models import Challenge, Page, Submission, User
+async def _one(peek: Peek, slug: str, who: Who) -> OneChallenge:
+    path = f"/challenges/{quote(slug, safe='')}"
+    challenge = await peek.get(path)
+    current = challenge["current_phase"]
+    # As the challenge screen decides: no 'top' while counts are hidden.
+    sort = ("random" if current is not None and not current["show_counts"]
+            and who.role not in MODERATORS else "new")
+    prompts = [(str(p["kind"]), str(p["question"])) for p in challenge["prompts"]]
+    page = await peek.get(f"{path}/submissions", kind=prompts[0][0], sort=sort, limit=PAGE)
+    return OneChallenge(challenge=challenge, page=page, phase=PhaseTime.of_json(current),
+                        slug=slug, title=str(challenge["title"]), prompts=prompts, sort=sort)
+
+
+def typed_user(look: FirstLook) -> User:
+    """``me`` checked against the wire model (pydantic's ValidationError if it fails)."""
+    from client.models import User
+
+    return User.model_validate(look.me)
+
+
+def typed_challenges(look: FirstLook) -> Page[ChallengeSummary]:
+    from client.models import ChallengeSummary, Page
+
+    return Page[ChallengeSummary].model_validate(look.challenges)
+
+
+def typed_challenge(one: OneChallenge) -> tuple[Challenge, list[Row], str | None]:
+    """The challenge and its first page, checked: the rows as the list makes them."""
+    from client.models import Challenge, Page, Submission
     from tui.widgets.submission_list import Row
 
-    page = Page[Submission].model_validate(look.page)
-    return (User.model_validate(look.me), Challenge.model_validate(look.challenge),
-            [Row.of(s) for s in page.items], page.next_cursor)
+    page = Page[Submission].model_validate(one.page)
+    return (Challenge.model_validate(one.challenge), [Row.of(s) for s in page.items],
+            page.next_cursor)

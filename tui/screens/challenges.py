@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -11,15 +13,30 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from client.models import ChallengeSummary, Page
 from tui import clock
 from tui.screens.base import AppScreen
 from tui.text import one_line, time_left
 from tui.widgets.key_bar import KeyBar
-from tui.widgets.status_bar import StatusBar
+from tui.widgets.status_bar import PhaseShown, StatusBar
+
+if TYPE_CHECKING:
+    from client.models import ChallengeSummary, Page
 
 
-def challenge_line(challenge: ChallengeSummary, now: datetime) -> Content:
+class ChallengeShown(Protocol):
+    """What a line shows of a challenge: a ``ChallengeSummary``, or the first look's."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def current_phase(self) -> PhaseShown | None: ...
+    @property
+    def submissions(self) -> int: ...
+    @property
+    def participants(self) -> int: ...
+
+
+def challenge_line(challenge: ChallengeShown, now: datetime) -> Content:
     phase = challenge.current_phase
     when = (f"{phase.name}: {time_left(phase.ends_at, now)}" if phase
             else "no phase open")
@@ -27,6 +44,18 @@ def challenge_line(challenge: ChallengeSummary, now: datetime) -> Content:
         one_line(challenge.title, "bold"), "\n",
         Content.styled(f"  {one_line(when).plain} · {challenge.submissions} submissions · "
                        f"{challenge.participants} people", "dim"))
+
+
+def show_lines(options: OptionList, challenges: Sequence[ChallengeShown],
+               highlighted: int = 0) -> None:
+    now = clock.now()
+    options.clear_options()
+    options.add_options([Option(challenge_line(c, now)) for c in challenges])
+    if challenges:
+        options.highlighted = min(highlighted, len(challenges) - 1)
+    else:
+        options.add_option(Option("No challenges yet.", disabled=True))
+    options.focus()
 
 
 class ChallengesScreen(AppScreen[None]):
@@ -42,11 +71,14 @@ class ChallengesScreen(AppScreen[None]):
                 id="challenges.moderate"),
     ]
 
-    def __init__(self, page: Page[ChallengeSummary] | None = None) -> None:
-        """``page``: the challenges when the app has them already, else they are loaded."""
+    def __init__(self, page: Page[ChallengeSummary] | None = None,
+                 highlighted: int = 0) -> None:
+        """``page``: the challenges when the app has them already, else they are loaded;
+        ``highlighted``: the one to put the cursor on."""
         super().__init__()
         self.challenges: list[ChallengeSummary] = []
         self.first_page = page
+        self.start_at = highlighted
 
     def compose(self) -> ComposeResult:
         yield Static("Challenges", classes="title", markup=False)
@@ -56,7 +88,7 @@ class ChallengesScreen(AppScreen[None]):
 
     def on_mount(self) -> None:
         if self.first_page is not None:
-            self.show_challenges(self.first_page)
+            self.show_challenges(self.first_page, self.start_at)
             self.first_page = None
         else:
             self.load()
@@ -81,17 +113,9 @@ class ChallengesScreen(AppScreen[None]):
         if page is not None:
             self.show_challenges(page)
 
-    def show_challenges(self, page: Page[ChallengeSummary]) -> None:
+    def show_challenges(self, page: Page[ChallengeSummary], highlighted: int = 0) -> None:
         self.challenges = page.items
-        now = clock.now()
-        options = self.query_one(OptionList)
-        options.clear_options()
-        options.add_options([Option(challenge_line(c, now), id=c.slug) for c in page.items])
-        if page.items:
-            options.highlighted = 0
-        else:
-            options.add_option(Option("No challenges yet.", disabled=True))
-        options.focus()
+        show_lines(self.query_one(OptionList), page.items, highlighted)
 
     @on(OptionList.OptionSelected)
     def selected(self, event: OptionList.OptionSelected) -> None:
