@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,6 +138,8 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     if path.is_file():
+        import tomllib  # only with a file to read: the app's start-up counts every ms
+
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
