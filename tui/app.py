@@ -108,14 +108,19 @@ class ChallengeApp(App[None]):
 
         self.server = server
         self.update_status(server=server)
-        look = None
-        if self.early is not None and server == self.config.server:
-            store, look = await asyncio.wrap_future(self.early)
-        else:
+        look, store = None, None
+        early, self.early = self.early, None  # for the first connection only
+        if early is not None and server == self.config.server:
+            try:
+                store, look = await asyncio.wrap_future(early)
+            except Exception:  # no first look, then: the usual way reports any error
+                store = None
+        if store is None:
             store = await asyncio.to_thread(choose_store, self.config)
-        self.early = None  # for the first connection only
         self.update_status(store=store.store.kind)
-        if look is not None and (look := self.show_first_look(look)) is not None:
+        if look is not None:
+            look = self.show_first_look(look)
+        if look is not None:
             # Loading the client takes the GIL for ~150 ms: not before the first frame.
             drawn = asyncio.Event()
             self.call_after_refresh(drawn.set)
