@@ -35,6 +35,9 @@ class TTLCache(Generic[K, V]):
         self._clock = clock
         self._entries: dict[K, tuple[float, V]] = {}
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
     def get(self, key: K) -> V | None:
         entry = self._entries.get(key)
         if entry is None:
@@ -47,13 +50,24 @@ class TTLCache(Generic[K, V]):
     def put(self, key: K, value: V) -> None:
         if self.ttl <= 0:
             return
-        if len(self._entries) >= self.max_entries:
-            # dicts keep insertion order, so the first key is the oldest entry
-            self._entries.pop(next(iter(self._entries)))
-        self._entries[key] = (self._clock() + self.ttl, value)
+        now = self._clock()
+        # Re-inserted at the end, so entries stay in the order they expire (dicts keep
+        # insertion order): expired entries are dropped from the front, and when full,
+        # the oldest goes. Memory then holds what was asked for within ``ttl``.
+        self._entries.pop(key, None)
+        while self._entries:
+            oldest = next(iter(self._entries))
+            if self._entries[oldest][0] > now and len(self._entries) < self.max_entries:
+                break
+            del self._entries[oldest]
+        self._entries[key] = (now + self.ttl, value)
 
     def drop(self, key: K) -> None:
         self._entries.pop(key, None)
+
+    def drop_keys(self, test: Callable[[K], bool]) -> None:
+        for key in [k for k in self._entries if test(k)]:
+            del self._entries[key]
 
     def drop_where(self, test: Callable[[V], bool]) -> None:
         for key in [k for k, (_, v) in self._entries.items() if test(v)]:

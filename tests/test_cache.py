@@ -44,6 +44,21 @@ def test_full_cache_drops_the_oldest_entry() -> None:
     assert [cache.get(k) for k in range(4)] == [None, "1", "2", "3"]
 
 
+def test_expired_entries_leave_memory_when_another_is_put() -> None:
+    ticks = Ticks()
+    cache: TTLCache[str, int] = TTLCache(1.0, max_entries=3, clock=ticks)
+    cache.put("a", 1)
+    ticks.now = 0.5
+    cache.put("b", 2)
+    cache.put("a", 3)  # put again: it now expires last, so "b" is the oldest
+    cache.put("c", 4)
+    cache.put("d", 5)
+    assert [cache.get(k) for k in "abcd"] == [3, None, 4, 5]
+    ticks.now = 1.6  # every entry has expired
+    cache.put("e", 6)
+    assert len(cache) == 1
+
+
 def test_drop_where_and_clear() -> None:
     cache: TTLCache[int, int] = TTLCache(60)
     for key in range(6):
