@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     # How long a worker may reuse a challenge's phases or a checked token before
     # reading them again; a change made through another worker shows within this.
     cache_seconds: float = Field(default=2.0, ge=0, le=60)
+    # How long a worker may serve a page of a challenge's submissions from memory
+    # (server/pages.py); the worker that handles a change drops that challenge's pages
+    # at once, other workers show it within this. 0 turns it off.
+    page_cache_seconds: float = Field(default=1.0, ge=0, le=60)
 
     @field_validator("database_url")
     @classmethod

@@ -5,6 +5,8 @@ the viewer's vote. Building that statement in SQLAlchemy cost more CPU than the
 database spent running it, so each shape (sort, which filters, how a search is
 applied, whether there is a cursor or a viewer) is built once with bound
 parameters and reused; SQLAlchemy then also reuses its cache key and compiled form.
+A page kept for every viewer (server/pages.py) is read without a viewer, and their
+votes are looked up with ``MY_VOTES``.
 """
 
 from __future__ import annotations
@@ -55,18 +57,17 @@ class Shape:
     mine: bool = False  # the viewer's own, in every status
 
 
-@dataclass(frozen=True)
-class Plan:
-    statement: Select[Any]
-    cursor_types: tuple[type, ...]  # what a cursor for this shape must decode to
+#: What a cursor of each sort must decode to: the types of its keyset.
+CURSOR_TYPES: dict[Sort, tuple[type, ...]] = {
+    "top": (float, int), "discussed": (int, int), "random": (int,), "new": (int,)}
 
 
-def _keyset(sort: Sort) -> tuple[list[ColumnElement[Any]], tuple[type, ...], bool]:
-    """What the order and the cursor compare, the cursor's types, and whether descending."""
+def _keyset(sort: Sort) -> tuple[list[ColumnElement[Any]], bool]:
+    """What the order and the cursor compare, and whether descending."""
     if sort == "top":
-        return [C.score, C.id], (float, int), True
+        return [C.score, C.id], True
     if sort == "discussed":
-        return [C.comments, C.id], (int, int), True
+        return [C.comments, C.id], True
     if sort == "random":
         # ranking.shuffle_key in SQL, in 64-bit arithmetic (PostgreSQL's integer is 32).
         p = literal(SHUFFLE_PRIME, BigInteger)
@@ -74,13 +75,13 @@ def _keyset(sort: Sort) -> tuple[list[ColumnElement[Any]], tuple[type, ...], boo
              + bindparam("shuffle_b", type_=BigInteger)) % p
         x2 = x * x % p
         key = x2 * x2 % p * x % p
-        return [key], (int,), False
-    return [C.id], (int,), True
+        return [key], False
+    return [C.id], True
 
 
 @lru_cache(maxsize=512)
-def plan(shape: Shape) -> Plan:
-    keyset, types, descending = _keyset(shape.sort)
+def plan(shape: Shape) -> Select[Any]:
+    keyset, descending = _keyset(shape.sort)
     themes = (select(func.aggregate_strings(SubmissionThemeRow.theme, THEME_SEPARATOR))
               .where(SubmissionThemeRow.submission_id == S.id).scalar_subquery())
     my_vote: Any = literal(None, Integer)
@@ -114,7 +115,14 @@ def plan(shape: Shape) -> Plan:
         bound = tuple_(*[bindparam(f"after_{i}", type_=c.type) for i, c in enumerate(keyset)])
         query = query.where(tuple_(*keyset) < bound if descending else tuple_(*keyset) > bound)
     order = [c.desc() if descending else c.asc() for c in keyset]
-    return Plan(query.order_by(*order).limit(bindparam("page_limit")), types)
+    return query.order_by(*order).limit(bindparam("page_limit"))
+
+
+#: The viewer's votes among a page's submissions (bind ``viewer_id`` and ``ids``).
+_V = VoteRow.__table__.c
+MY_VOTES = (select(_V.submission_id, _V.value)
+            .where(_V.user_id == bindparam("viewer_id"),
+                   _V.submission_id.in_(bindparam("ids", expanding=True))))
 
 
 def cursor_values(sort: Sort, row: Any) -> list[Any]:

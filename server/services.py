@@ -9,6 +9,7 @@ from datetime import datetime
 from server.cache import Challenges, Tokens
 from server.config import Settings
 from server.db import Database
+from server.pages import Pages
 from server.ratelimit import SlidingWindow
 from server.security import Passwords
 from server.tables import utcnow
@@ -24,6 +25,7 @@ class Services:
     auth_attempts: SlidingWindow = field(init=False)
     challenges: Challenges = field(init=False)
     tokens: Tokens = field(init=False)
+    pages: Pages = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -31,6 +33,7 @@ class Services:
         self.auth_attempts = SlidingWindow(s.auth_attempts_per_ip, s.auth_window_seconds)
         self.challenges = Challenges(s.cache_seconds)
         self.tokens = Tokens(s.cache_seconds)
+        self.pages = Pages(s.page_cache_seconds)
 
     def now(self) -> datetime:
         return self.clock()

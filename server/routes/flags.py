@@ -64,6 +64,7 @@ async def flag_submission(submission_id: SubmissionId, body: FlagCreate, user: C
             submission.status_reason = _hidden_reason(count)
         idem.remember(201, result)
         await session.commit()
+    services.pages.changed(submission.challenge_id)  # reports may have hidden it
     return result
 
 
@@ -78,7 +79,7 @@ async def flag_comment(comment_id: CommentId, body: FlagCreate, user: CurrentUse
         if comment is None or (comment.status != "published" and comment.author_id != user.id
                                and user.role not in ("moderator", "admin")):
             raise not_found("comment")
-        await visible_submission(session, comment.submission_id, user)
+        submission = await visible_submission(session, comment.submission_id, user)
         result = await _file(session, services, user, "comment", comment.id, body,
                              comment.author_id)
         count = await _reporters(session, "comment", comment.id)
@@ -90,4 +91,5 @@ async def flag_comment(comment_id: CommentId, body: FlagCreate, user: CurrentUse
                 .values(comments=SubmissionRow.comments - 1))
         idem.remember(201, result)
         await session.commit()
+    services.pages.changed(submission.challenge_id)  # a hidden comment leaves its count
     return result

@@ -118,6 +118,7 @@ async def decide(body: DecisionCreate, moderator: Moderator, services: Svc,
         result, blocked = await moderation.decide(session, moderator, body, services.now())
         idem.remember(201, result)
         await session.commit()
+    services.pages.clear()  # a decision may reach several challenges; they are rare
     _forget_sign_ins(services, blocked)
     return result
 
@@ -137,6 +138,7 @@ async def undo_action(action_id: Id, moderator: Moderator, services: Svc,
         result, unblocked = await undo.undo(session, moderator, action_id, services.now())
         idem.remember(200, result)
         await session.commit()
+    services.pages.clear()
     _forget_sign_ins(services, unblocked)
     return result
 

@@ -17,10 +17,9 @@ from client.models import (
     Submission,
     SubmissionCreate,
     SubmissionUpdate,
-    UserPublic,
 )
 from client.privacy import describe_findings, find_personal_data
-from server import cursors, listing, search
+from server import cursors, listing, pages, search
 from server.deps import CurrentUser, MaybeUser, ReadDB, SubmissionId, Svc, is_moderator
 from server.idempotency import Idem
 from server.phases import counts_visible, require
@@ -84,6 +83,30 @@ async def _search(session: AsyncSession, services: Services, q: str, sort: Sort,
     return "fts5-newest" if match == "fts5" and sort == "new" else match
 
 
+async def _page(session: AsyncSession, services: Services, challenge_id: int, *,
+                kind: Kind | None, sort: Sort, q: str | None, theme: str | None,
+                after: list[Any], limit: int, viewer: UserRow | None, viewer_key: str,
+                mine: bool = False) -> tuple[list[Any], list[Any] | None]:
+    """The page's rows (with ``viewer``'s votes if given) and the next page's keyset."""
+    params: dict[str, Any] = {"challenge_id": challenge_id, "page_limit": limit + 1,
+                              "kind": kind, "theme": theme}
+    mode: listing.SearchMode = ""
+    if q and q.strip():
+        mode = await _search(session, services, q, sort, params)
+    if viewer is not None:
+        params["viewer_id"] = viewer.id
+    if sort == "random":
+        params["shuffle_a"], params["shuffle_b"] = shuffle_params(viewer_key, challenge_id)
+    params.update((f"after_{i}", value) for i, value in enumerate(after))
+    statement = listing.plan(listing.Shape(sort=sort, kind=kind is not None, theme=bool(theme),
+                                           search=mode, cursor=bool(after),
+                                           viewer=viewer is not None, mine=mine))
+    found = list((await session.execute(statement, params)).all())
+    if len(found) <= limit:
+        return found, None
+    return found[:limit], listing.cursor_values(sort, found[limit - 1])
+
+
 @router.get("/challenges/{slug}/submissions")
 async def list_submissions(
     slug: str, session: ReadDB, services: Svc, viewer: MaybeUser,
@@ -96,6 +119,9 @@ async def list_submissions(
     mine: Annotated[bool, Query(description="only your own submissions, in every status "
                                             "(pending, rejected, ...), with the reason")] = False,
 ) -> Page[Submission]:
+    # Before any statement: a page read from here on is kept only if this process
+    # commits no change meanwhile (it might have been read before the change).
+    epoch = services.pages.epoch
     if mine and viewer is None:
         raise ProblemError(401, "Sign in to see your own submissions.",
                            headers={"WWW-Authenticate": "Bearer"})
@@ -106,35 +132,31 @@ async def list_submissions(
                                 "available; try 'random' or 'new'.", type=COUNTS_HIDDEN,
                            title="Counts hidden")
     viewer_key = f"user:{viewer.id}" if viewer else "anonymous"
-    params: dict[str, Any] = {"challenge_id": challenge.id, "page_limit": limit + 1,
-                              "kind": kind, "theme": theme}
-    mode: listing.SearchMode = ""
-    if q and q.strip():
-        mode = await _search(session, services, q, sort, params)
-    if viewer is not None:
-        params["viewer_id"] = viewer.id
-    if sort == "random":
-        params["shuffle_a"], params["shuffle_b"] = shuffle_params(viewer_key, challenge.id)
-    plan = listing.plan(listing.Shape(sort=sort, kind=kind is not None, theme=bool(theme),
-                                      search=mode, cursor=bool(cursor),
-                                      viewer=viewer is not None, mine=mine))
     tag = cursors.query_tag(challenge.id, kind, sort, q, theme, viewer_key, mine)
-    if cursor:
-        for i, value in enumerate(cursors.decode(cursor, tag, plan.cursor_types)):
-            params[f"after_{i}"] = value
-    found = (await session.execute(plan.statement, params)).all()
-    next_cursor = None
-    if len(found) > limit:
-        found = found[:limit]
-        next_cursor = cursors.encode(tag, listing.cursor_values(sort, found[-1]))
-    items = [submission_out(row, slug=challenge.slug,
-                            themes=sorted(row.theme_names.split(listing.THEME_SEPARATOR))
-                            if row.theme_names else [],
-                            author=UserPublic.model_construct(id=row.author_id,
-                                                              display_name=row.author_name),
-                            viewer=viewer, counts=counts, my_vote=row.my_vote)
-             for row in found]
-    return Page[Submission](items=items, next_cursor=next_cursor)
+    after = cursors.decode(cursor, tag, listing.CURSOR_TYPES[sort]) if cursor else []
+
+    async def fetch(who: UserRow | None) -> tuple[list[Any], list[Any] | None]:
+        return await _page(session, services, challenge.id, kind=kind, sort=sort, q=q,
+                           theme=theme, after=after, limit=limit, viewer=who,
+                           viewer_key=viewer_key, mine=mine)
+
+    next_key: Sequence[Any] | None
+    if services.pages.enabled and not mine and sort != "random" and not is_moderator(viewer):
+        key = pages.PageKey(challenge.id, kind, sort, theme, q, tuple(after), limit, counts)
+        shared = services.pages.get(key)
+        if shared is None:
+            found, next_key = await fetch(None)
+            shared = pages.share(found, challenge.slug, counts, next_key)
+            services.pages.put(key, shared, epoch)
+        votes = await pages.my_votes(session, viewer, shared)
+        items = pages.for_viewer(shared, challenge.slug, viewer, counts, votes)
+        next_key = shared.next_key
+    else:
+        found, next_key = await fetch(viewer)
+        items = [pages.render(row, challenge.slug, viewer, counts, row.my_vote)
+                 for row in found]
+    return Page[Submission](items=items, next_cursor=None if next_key is None
+                            else cursors.encode(tag, list(next_key)))
 
 
 def _check_themes(challenge: ChallengeRow, themes: list[str]) -> list[str]:
@@ -197,6 +219,7 @@ async def create_submission(slug: str, body: SubmissionCreate, user: CurrentUser
         result = await render_one(session, services, row, user)
         idem.remember(201, result)
         await session.commit()
+    services.pages.changed(challenge.id)
     return result
 
 
@@ -255,6 +278,7 @@ async def update_submission(submission_id: SubmissionId, body: SubmissionUpdate,
         await session.flush()
         result = await render_one(session, services, row, user)
         await session.commit()
+    services.pages.changed(row.challenge_id)
     return result
 
 
@@ -269,6 +293,7 @@ async def withdraw_submission(submission_id: SubmissionId, user: CurrentUser,
             row.status_reason = "Withdrawn by its author."
             row.updated_at = services.now()
             await session.commit()
+            services.pages.changed(row.challenge_id)
         elif row.status != "withdrawn":
             raise ProblemError(409, f"A {row.status} submission cannot be withdrawn.")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

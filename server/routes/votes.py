@@ -92,6 +92,7 @@ async def vote(submission_id: SubmissionId, body: VoteRequest, user: CurrentUser
         if existing is None:
             await mark_participant(session, row.challenge_id, user.id, now)
         await session.commit()
+    services.pages.changed(row.challenge_id)
     return _result(row, body.value, counts)
 
 
@@ -104,4 +105,5 @@ async def unvote(submission_id: SubmissionId, user: CurrentUser, services: Svc) 
             _apply(row, existing.value, None)
             await session.delete(existing)
             await session.commit()
+            services.pages.changed(row.challenge_id)
     return _result(row, None, counts)
