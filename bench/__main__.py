@@ -40,6 +40,9 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
                         help="national: timed requests per kind of request")
     parser.add_argument("--workers", type=int,
                         help="national: server worker processes (default 1)")
+    parser.add_argument("--page-cache-seconds", type=float, metavar="SECONDS",
+                        help="national: the server's CHALLENGE_PAGE_CACHE_SECONDS (default: "
+                             "its own, 1); 0 measures pages with the cache off")
     return parser.parse_args(argv)
 
 
@@ -63,6 +66,8 @@ async def main(argv: Sequence[str]) -> int:
                        **{k: v for k, v in (("clients", args.clients),
                                             ("requests", args.requests),
                                             ("workers", args.workers)) if v})
+    if args.page_cache_seconds is not None:  # 0 is a value here, not "unset"
+        national = replace(national, page_cache_seconds=args.page_cache_seconds)
     say("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
     results: list[tuple[str, bool]] = []
     for kind in kinds:

@@ -78,6 +78,13 @@ class NationalOptions:
     deep_pages: int = 50
     reseed: bool = False
     workers: int = 1  # change-challenge serve --workers
+    # CHALLENGE_PAGE_CACHE_SECONDS for the server (None: its default); 0 measures cold pages.
+    page_cache_seconds: float | None = None
+
+    def server_settings(self) -> dict[str, str]:
+        if self.page_cache_seconds is None:
+            return {}
+        return {"CHALLENGE_PAGE_CACHE_SECONDS": f"{self.page_cache_seconds:g}"}
 
 
 QUICK = NationalOptions(scale=SMALL, requests=200, warmup=20, unloaded=30, max_seconds=30.0)
@@ -289,12 +296,16 @@ class Statement:
     ms: float
 
 
-async def profile(url: str, scenario: Scenario, token: str, repeat: int = 15
-                  ) -> tuple[float, list[Statement]]:
-    """One request in-process (ASGI, no socket): its time and its SQL, each timed."""
+async def profile(url: str, scenario: Scenario, token: str, options: NationalOptions,
+                  repeat: int = 15) -> tuple[float, list[Statement]]:
+    """One request in-process (ASGI, no socket): its time and its SQL, each timed (the
+    best of ``repeat``: with the page cache on, a page served from it)."""
     from server.app import create_app
 
-    app = create_app(Settings(database_url=url))
+    settings = Settings(database_url=url)
+    if options.page_cache_seconds is not None:
+        settings = settings.model_copy(update={"page_cache_seconds": options.page_cache_seconds})
+    app = create_app(settings)
     captured: list[Statement] = []
     began_at: dict[int, float] = {}
     best = float("inf")
@@ -398,7 +409,7 @@ async def run_national(kind: Kind, options: NationalOptions, *, quick: bool,
     server = Server(f"national-{kind}",
                     [str(script), "serve", "--host", HOST, "--port", str(port),
                      "--workers", str(options.workers)],
-                    server_env(url), port)
+                    {**server_env(url), **options.server_settings()}, port)
     results: dict[str, Measured] = {}
     clients: list[RawClient] = []
     try:
@@ -426,7 +437,7 @@ async def run_national(kind: Kind, options: NationalOptions, *, quick: bool,
     profiles: dict[str, tuple[float, list[Statement]]] = {}
     plans: dict[str, str] = {}
     for scenario in scenarios:
-        profiles[scenario.name] = await profile(url, scenario, tokens[0])
+        profiles[scenario.name] = await profile(url, scenario, tokens[0], options)
         listing = [s for s in profiles[scenario.name][1] if _is_listing(s.sql)]
         with contextlib.suppress(Exception):  # a plan is a diagnosis aid, not a result
             plans[scenario.name] = await explain(url, listing[0])
@@ -460,6 +471,7 @@ async def run_national(kind: Kind, options: NationalOptions, *, quick: bool,
                        else "reused (seeded by an earlier run)")
         words_text = ", ".join(f"`{w}` in {n:,} submissions ({100 * n / scale.submissions:.1f}%)"
                                for w, n in words.items())
+        env = "".join(f"{k}={v} " for k, v in options.server_settings().items())
         details = []
         for scenario in scenarios:
             statements = profiles[scenario.name][1]
@@ -481,7 +493,7 @@ async def run_national(kind: Kind, options: NationalOptions, *, quick: bool,
             "(bench/loadgen.py, a lean HTTP/1.1 client), "
             f"{options.requests} timed requests per row after {options.warmup} warm-up; "
             f"\"alone\" is one client, one request at a time  ",
-            f"server: `change-challenge serve --workers {options.workers}`, peak RSS (VmHWM"
+            f"server: `{env}change-challenge serve --workers {options.workers}`, peak RSS (VmHWM"
             f"{', all processes' if options.workers > 1 else ''}) **{peak:.0f} MiB**",
             "",
             figures,
@@ -494,9 +506,12 @@ async def run_national(kind: Kind, options: NationalOptions, *, quick: bool,
             *details,
             "</details>",
         ])
-        suffix = ("-quick" if quick else "") + (f"-workers{options.workers}"
-                                                 if options.workers > 1 else "")
+        cache = options.page_cache_seconds
+        suffix = (("-quick" if quick else "")
+                  + (f"-workers{options.workers}" if options.workers > 1 else "")
+                  + (f"-page-cache-{cache:g}s" if cache is not None else ""))
         record(f"national-{kind}{suffix}", body,
                heading=f"National scale, {kind}{' (quick)' if quick else ''}"
-                       f"{f', {options.workers} workers' if options.workers > 1 else ''}")
+                       f"{f', {options.workers} workers' if options.workers > 1 else ''}"
+                       f"{f', page cache {cache:g} s' if cache is not None else ''}")
     return met
