@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ from bench.loadgen import RawClient
 from server.config import Settings
 from server.db import Database
 from server.security import hash_token
-from server.seed.scale import COMMON_WORD, RARE_WORD, seed_scale
+from server.seed.scale import COMMON_WORD, RARE_WORD, content_words, seed_scale
 from server.tables import ChallengeRow, CommentRow, SessionRow, SubmissionRow, UserRow, VoteRow
 
 SLUG = "national-scale"
@@ -97,13 +98,18 @@ class Scenario:
     params: dict[str, str]
     # Per client: a cursor is bound to the viewer who was given it.
     cursors: tuple[str, ...] = ()
+    # A different search per request, in turn: what a page cache cannot serve.
+    queries: tuple[str, ...] = ()
 
     @property
     def path(self) -> str:
         return "/api/v1/health" if self.kind == "calibration" else \
             f"/api/v1/challenges/{SLUG}/submissions"
 
-    def params_for(self, client: int) -> dict[str, str]:
+    def params_for(self, client: int, n: int) -> dict[str, str]:
+        """The ``n``-th request's parameters, from ``client``."""
+        if self.queries:
+            return {**self.params, "q": self.queries[n % len(self.queries)]}
         return {**self.params, "cursor": self.cursors[client]} if self.cursors else self.params
 
     @property
@@ -247,12 +253,17 @@ async def _measure(scenario: Scenario, clients: Sequence[RawClient], server: Ser
                    options: NationalOptions) -> Measured:
     out = Measured()
 
+    sent = 0
+    found = b'"items":[' if scenario.queries else b'"items":[{'  # two words may match none
+
     async def once(i: int, into: list[float]) -> None:
+        nonlocal sent
+        sent += 1
         began = time.perf_counter()
-        status, body = await clients[i].get(scenario.path, scenario.params_for(i))
+        status, body = await clients[i].get(scenario.path, scenario.params_for(i, sent))
         into.append(time.perf_counter() - began)
         # A page with items, or a healthy health check; no JSON parsing under load.
-        if status != 200 or (b'"items":[{' not in body and b'"status":"ok"' not in body):
+        if status != 200 or (found not in body and b'"status":"ok"' not in body):
             out.errors += 1
             out.first_error = out.first_error or f"{status} {body[:200]!r}"
         elif not out.items:
@@ -334,7 +345,7 @@ async def profile(url: str, scenario: Scenario, token: str, options: NationalOpt
                     break
                 captured.clear()
                 began = time.perf_counter()
-                response = await http.get(scenario.path, params=scenario.params_for(0),
+                response = await http.get(scenario.path, params=scenario.params_for(0, 0),
                                           headers={"Authorization": f"Bearer {token}"})
                 elapsed = 1000 * (time.perf_counter() - began)
                 response.raise_for_status()
@@ -378,10 +389,21 @@ def _scenarios(deep_cursors: Sequence[str]) -> list[Scenario]:
                  tuple(deep_cursors)),
         Scenario(f"search q={COMMON_WORD}", "search", {"q": COMMON_WORD, "limit": "20"}),
         Scenario(f"search q={RARE_WORD}", "search", {"q": RARE_WORD, "limit": "20"}),
+        Scenario("search, two words, different each request", "search", {"limit": "20"},
+                 queries=_word_pairs()),
         # Not a goal: the cheapest request the app serves (one trivial query), to show
         # what 20 concurrent clients cost on this machine whatever the query.
         Scenario("calibration: GET /health", "calibration", {}),
     ]
+
+
+def _word_pairs(count: int = 80) -> tuple[str, ...]:
+    """Pairs of the seed's ``count`` most frequent content words, in a fixed shuffle:
+    6,320 searches, so a page cache of a second's requests has nothing to give back."""
+    words = content_words()[:count]
+    pairs = [f"{a} {b}" for a in words for b in words if a != b]
+    random.Random(7).shuffle(pairs)
+    return tuple(pairs)
 
 
 def _is_listing(sql: str) -> bool:

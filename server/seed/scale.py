@@ -142,6 +142,11 @@ def _vocabulary() -> tuple[list[str], list[float]]:
     return words, cumulative
 
 
+def content_words() -> list[str]:
+    """The vocabulary's words after the filler, most frequent first."""
+    return _vocabulary()[0][len(_FILLER):]
+
+
 class _Text:
     """Sentences of words from the vocabulary, deterministic for a given generator."""
 
