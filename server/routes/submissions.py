@@ -75,12 +75,17 @@ async def _search(session: AsyncSession, services: Services, q: str, sort: Sort,
         params["few"] = []
         return "few"
     match, values = prepared
+    if match == "fts5" and sort == "new":
+        # FTS5 hands over matches newest first and stops at a page, however many or
+        # few there are: asking how many first would only search twice.
+        params.update(values)
+        return "fts5-newest"
     few = await search.few_matches(session, match, values)
     if few is not None:
         params["few"] = few
         return "few"
     params.update(values)
-    return "fts5-newest" if match == "fts5" and sort == "new" else match
+    return match
 
 
 async def _page(session: AsyncSession, services: Services, challenge_id: int, *,
