@@ -5,12 +5,14 @@ meanwhile done there. Against a live server on loopback."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
 from client import ChallengeClient
@@ -200,15 +202,26 @@ def held_open(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     return gate
 
 
-async def test_the_app_shows_the_first_look_then_the_real_screen_at_the_same_row(
-        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+@contextlib.asynccontextmanager
+async def first_look(site: Site, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int],
+                     ) -> AsyncIterator[tuple[Pilot[None], threading.Event]]:
+    """The app as the command line starts it, showing its first look; the session is
+    held back until the test sets the event it is given."""
     gate = held_open(monkeypatch)
     config = config_for(site)
     early = prefetch(config)
     app = ChallengeApp(config, early=early)
-    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+    async with app.run_test(size=size, notifications=True) as pilot:
         await asyncio.wrap_future(early)
         await pilot.pause()
+        yield pilot, gate
+
+
+async def test_the_app_shows_the_first_look_then_the_real_screen_at_the_same_row(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with first_look(site, monkeypatch, (100, 30)) as (pilot, gate):
+        app = pilot.app
+        assert isinstance(app, ChallengeApp)
         first = app.screen
         assert isinstance(first, FirstChallengeScreen), first
         items = first.query_one(SubmissionList)
@@ -247,13 +260,8 @@ async def test_the_challenges_list_first_look_hands_over_the_same_way(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     await site.admin.create_challenge(ChallengeCreate.model_validate(
         challenge_spec("second", title=HOSTILE)))
-    gate = held_open(monkeypatch)
-    config = config_for(site)
-    early = prefetch(config)
-    app = ChallengeApp(config, early=early)
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await asyncio.wrap_future(early)
-        await pilot.pause()
+    async with first_look(site, monkeypatch, (80, 24)) as (pilot, gate):
+        app = pilot.app
         first = app.screen
         assert isinstance(first, FirstChallengesScreen), first
         lines = first.query_one(OptionList)

@@ -46,6 +46,14 @@ def challenge_line(challenge: ChallengeShown, now: datetime) -> Content:
                        f"{challenge.participants} people", "dim"))
 
 
+def layout() -> ComposeResult:
+    """The challenges screen's widgets (the app's first look draws the same)."""
+    yield Static("Challenges", classes="title", markup=False)
+    yield OptionList(id="challenges")
+    yield StatusBar()
+    yield KeyBar()
+
+
 def show_lines(options: OptionList, challenges: Sequence[ChallengeShown],
                highlighted: int = 0) -> None:
     now = clock.now()
@@ -81,10 +89,7 @@ class ChallengesScreen(AppScreen[None]):
         self.start_at = highlighted
 
     def compose(self) -> ComposeResult:
-        yield Static("Challenges", classes="title", markup=False)
-        yield OptionList(id="challenges")
-        yield StatusBar()
-        yield KeyBar()
+        yield from layout()
 
     def on_mount(self) -> None:
         if self.first_page is not None:

@@ -20,7 +20,7 @@ from textual.widgets import OptionList, Static, TabbedContent, TabPane
 
 from tui.first_look import OneChallenge, Summary
 from tui.screens.challenge import WIDE, ChallengeScreen
-from tui.screens.challenges import ChallengesScreen, show_lines
+from tui.screens.challenges import ChallengesScreen, layout, show_lines
 from tui.text import one_line
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
@@ -115,10 +115,7 @@ class FirstChallengesScreen(FirstLookBase):
         self.summaries = summaries
 
     def compose(self) -> ComposeResult:
-        yield Static("Challenges", classes="title", markup=False)
-        yield OptionList(id="challenges")
-        yield StatusBar()
-        yield KeyBar()
+        yield from layout()
 
     def on_mount(self) -> None:
         show_lines(self.query_one(OptionList), self.summaries)
