@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
@@ -228,8 +229,8 @@ async def test_the_app_shows_the_first_look_then_the_real_screen_at_the_same_row
         assert [row.title for row in items.items[:2]] == [r.title for r in first.rows[:2]]
         assert "admin" in text_of(first.query_one(StatusBar))
         assert "Bottom-up change" in text_of(first.query_one("#heading", Static))
-        await pilot.press("down", "j", "enter")  # moved now; the opening kept for later
-        assert items.highlighted == 2 and first.pending == ["open"]
+        await pilot.press("down", "j", "enter")  # moved now; enter held for the real screen
+        assert items.highlighted == 2 and [key.key for key in first.held] == ["enter"]
         gate.set()
         await settle(pilot)
         opened = app.screen
@@ -242,6 +243,46 @@ async def test_the_app_shows_the_first_look_then_the_real_screen_at_the_same_row
         assert real.current_list.highlighted == 2
         assert len(real.current_list.items) == 50  # the page that was shown, checked
         assert app.session is not None and app.session.user is not None
+
+
+async def test_typing_on_the_first_look_reaches_the_real_screen_in_order(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search typed at once is a search on the real screen, not four commands (w
+    would withdraw, d open the drafts); the list scrolled on the first look stays
+    scrolled."""
+    async with first_look(site, monkeypatch, (80, 24)) as (pilot, gate):
+        app = pilot.app
+        first = app.screen
+        assert isinstance(first, FirstChallengeScreen), first
+        await pilot.press(*["down"] * 14, "slash", "w", "a", "r", "d", "j")
+        assert first.front_list.highlighted == 14  # the cursor keys acted at once
+        assert [key.key for key in first.held] == ["slash", "w", "a", "r", "d", "j"]
+        gate.set()
+        await settle(pilot)
+        real = app.screen
+        assert isinstance(real, ChallengeScreen), real
+        assert real.search_box is not None and real.search_box.value == "wardj"
+        items = real.current_list
+        assert items is not None and items.highlighted == 14
+        top, height = items.scroll_offset.y, items.scrollable_content_region.height
+        assert top <= 14 * 2 and top + height >= 14 * 2 + 2, (top, height)
+
+
+async def test_the_palette_asked_for_on_the_first_look_opens_after_it(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with first_look(site, monkeypatch, (80, 24)) as (pilot, gate):
+        app = pilot.app
+        first = app.screen
+        assert isinstance(first, FirstChallengeScreen), first
+        await pilot.press("ctrl+p")
+        assert [key.key for key in first.held] == ["ctrl+p"]
+        assert app.screen is first  # not over the first look, which is about to go
+        gate.set()
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette), app.screen
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ChallengeScreen), app.screen
 
 
 async def test_a_kept_token_that_stopped_working_goes_the_usual_way(
@@ -269,7 +310,7 @@ async def test_the_challenges_list_first_look_hands_over_the_same_way(
         shown = [str(lines.get_option_at_index(i).prompt) for i in range(2)]
         assert any(line.startswith("[/] [@click=app.quit]x[/]") for line in shown), shown
         await pilot.press("j", "enter")
-        assert first.pending == ["open"] and lines.highlighted == 1
+        assert [key.key for key in first.held] == ["enter"] and lines.highlighted == 1
         gate.set()
         await settle(pilot)
         opened = app.screen

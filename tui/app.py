@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -159,11 +159,14 @@ class ChallengeApp(App[None]):
         await self.browse(listing)
 
     def show_first_look(self, look: FirstLook) -> FirstLook | None:
+        from tui.first_look import MODERATORS
         from tui.screens.first_look import FirstChallengeScreen, FirstChallengesScreen
 
         try:
-            screen = (FirstChallengeScreen(look.one, look.one.rows()) if look.one
-                      else FirstChallengesScreen(look.summaries()))
+            can_moderate = look.who.role in MODERATORS
+            screen = (FirstChallengeScreen(look.one, look.one.rows(), can_moderate=can_moderate)
+                      if look.one else FirstChallengesScreen(look.summaries(),
+                                                              can_moderate=can_moderate))
         except (KeyError, TypeError, ValueError):
             return None  # not what the API promises: the usual way says so
         self.update_status(user=look.who, phase=look.one.phase if look.one else None)
@@ -199,14 +202,46 @@ class ChallengeApp(App[None]):
         self.session.user = user
         self.update_status(user=user)
         self.switch_to(screen)
-        if first is not None and first.pending:
-            self.call_after_refresh(self.run_actions, screen, first.pending)
+        if first is not None and first.held:
+            self.call_after_refresh(self.replay, first.held)
         self.call_after_refresh(self.started)
         return True
 
-    async def run_actions(self, screen: Screen[Any], actions: list[str]) -> None:
-        for action in actions:
-            await self.run_action(action, screen)
+    def replay(self, keys: list[events.Key]) -> None:
+        """Keys typed on the first look, to the real screen, as Textual would have
+        handled them there, one after the other.
+
+        Posted all at once, they would race: ``/`` opens the search box and focuses it
+        through the app's queue, while the letters after it were already on their way
+        to the list as commands. So each key is handled only once what the one before
+        it set going on the app's queue (a focus change, a mount) is done.
+        """
+        if keys:
+            self.call_later(self.replay_one, keys, 0)
+
+    async def replay_one(self, keys: list[events.Key], index: int) -> None:
+        from textual.widgets import Input, TextArea
+
+        key, focused = keys[index], self.focused
+        active = self.screen.active_bindings.get(key.key)
+        if key.is_printable and key.character and isinstance(focused, Input):
+            focused.insert_text_at_cursor(key.character)
+        elif key.is_printable and key.character and isinstance(focused, TextArea):
+            focused.insert(key.character)
+        elif active is not None and active.enabled:
+            await self.run_action(active.binding.action, active.node)
+        else:
+            (focused or self.screen).post_message(events.Key(key.key, key.character))
+        if index + 1 < len(keys):
+            self.call_later(self.replay_one, keys, index + 1)
+
+    def action_command_palette(self) -> None:
+        from tui.screens.first_look import FirstLookBase
+
+        if isinstance(self.screen, FirstLookBase):  # its actions are the real screen's
+            self.screen.held.append(events.Key(self.COMMAND_PALETTE_BINDING, None))
+            return
+        super().action_command_palette()
 
     def signed_in(self) -> None:
         """After the sign-in screen: show the challenges."""

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from client.models import Challenge, ChallengeSummary, Page, User
     from tui.widgets.submission_list import Row
 
+# A server slower than this gets no first look: the usual way then says what is wrong,
+# and a person is not kept waiting twice for it.
+FIRST_LOOK_SECONDS = 1.5
 PAGE = 50  # the list's page size (``tui.widgets.submission_list`` uses this one)
 
 MODERATORS = ("moderator", "admin")
@@ -130,16 +133,20 @@ async def take(config: ClientConfig, server: str, token: str) -> FirstLook | Non
     """The first look, or None when it does not apply (see the module's docstring)."""
     if not Peek.applies(server):
         return None
-    peek = Peek(server, token, config.ca_bundle, config.connect_timeout)
+    peek = Peek(server, token, config.ca_bundle, FIRST_LOOK_SECONDS)
     try:
-        me, challenges = await asyncio.gather(peek.get("/me"),
-                                              peek.get("/challenges", limit=100))
-        who = Who(str(me["display_name"]), str(me["role"]))
-        one = (await _one(peek, str(challenges["items"][0]["slug"]), who)
-               if len(challenges["items"]) == 1 else None)
-        return FirstLook(me=me, who=who, challenges=challenges, one=one)
-    except (Unavailable, KeyError, TypeError, ValueError, IndexError):
+        async with asyncio.timeout(FIRST_LOOK_SECONDS):
+            return await _take(peek)
+    except (Unavailable, KeyError, TypeError, ValueError, IndexError, TimeoutError):
         return None
+
+
+async def _take(peek: Peek) -> FirstLook:
+    me, challenges = await asyncio.gather(peek.get("/me"), peek.get("/challenges", limit=100))
+    who = Who(str(me["display_name"]), str(me["role"]))
+    one = (await _one(peek, str(challenges["items"][0]["slug"]), who)
+           if len(challenges["items"]) == 1 else None)
+    return FirstLook(me=me, who=who, challenges=challenges, one=one)
 
 
 async def _one(peek: Peek, slug: str, who: Who) -> OneChallenge:

@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from tui import clock
 from tui.screens.base import AppScreen
-from tui.text import one_line, time_left
+from tui.text import one_line, plural, time_left
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import PhaseShown, StatusBar
 
@@ -42,8 +42,9 @@ def challenge_line(challenge: ChallengeShown, now: datetime) -> Content:
             else "no phase open")
     return Content.assemble(
         one_line(challenge.title, "bold"), "\n",
-        Content.styled(f"  {one_line(when).plain} · {challenge.submissions} submissions · "
-                       f"{challenge.participants} people", "dim"))
+        Content.styled(f"  {one_line(when).plain} · {plural(challenge.submissions, 'submission')}"
+                       f" · {challenge.participants} "
+                       f"{'person' if challenge.participants == 1 else 'people'}", "dim"))
 
 
 def layout() -> ComposeResult:

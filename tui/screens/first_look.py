@@ -2,17 +2,13 @@
 client loads; the app puts the real screen in its place moments later.
 
 Each looks the same as the screen it stands in for and its cursor moves; any other key
-is kept and done on the real screen once it is there.
+is held and given to the real screen once it is there, as if typed then.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterable
-
-from textual import on
+from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.content import Content
 from textual.screen import Screen
@@ -26,24 +22,33 @@ from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.submission_list import Query, Row, SubmissionList
 
-
-def deferred(bindings: Iterable[BindingType], now: set[str]) -> list[BindingType]:
-    """A screen's bindings, each action kept for later unless it is in ``now``."""
-    kept: list[BindingType] = []
-    for binding in bindings:
-        assert isinstance(binding, Binding)
-        kept.append(binding if binding.action in now else dataclasses.replace(
-            binding, action=f"later({binding.action!r})"))
-    return kept
+# What acts at once on a first look: moving the cursor, and quitting.
+NOW = frozenset({"cursor_down", "cursor_up", "first", "last", "page_down", "page_up",
+                 "down", "up", "app.quit"})
 
 
 class FirstLookBase(Screen[None]):
-    def __init__(self) -> None:
-        super().__init__()
-        self.pending: list[str] = []  # actions to do on the real screen, in order
+    """Holds every key but those in ``NOW`` (and all keys after the first it holds, so
+    their order is kept) for the real screen: ``/`` then ``ward`` must search, not run
+    four commands."""
 
-    def action_later(self, action: str) -> None:
-        self.pending.append(action)
+    def __init__(self, can_moderate: bool) -> None:
+        super().__init__()
+        self.can_moderate = can_moderate
+        self.held: list[events.Key] = []
+
+    def on_key(self, event: events.Key) -> None:
+        if not self.held:
+            active = self.active_bindings.get(event.key)
+            if active is not None and active.binding.action in NOW:
+                return  # the bindings act on it
+        self.held.append(event)
+        event.stop()
+        event.prevent_default()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # As the real screens: the moderation key is not offered to participants.
+        return self.can_moderate if action == "moderate" else True
 
     @property
     def highlighted(self) -> int:
@@ -54,10 +59,10 @@ class FirstChallengeScreen(FirstLookBase):
     """Stands in for ``ChallengeScreen``."""
 
     AUTO_FOCUS = "SubmissionList"
-    BINDINGS = deferred(ChallengeScreen.BINDINGS, {"down", "up", "first", "last", "app.quit"})
+    BINDINGS = ChallengeScreen.BINDINGS  # shown in the key bar; held keys do not reach them
 
-    def __init__(self, one: OneChallenge, rows: list[Row]) -> None:
-        super().__init__()
+    def __init__(self, one: OneChallenge, rows: list[Row], *, can_moderate: bool) -> None:
+        super().__init__(can_moderate)
         self.one = one
         self.rows = rows
 
@@ -108,10 +113,10 @@ class FirstChallengesScreen(FirstLookBase):
     """Stands in for ``ChallengesScreen``."""
 
     AUTO_FOCUS = "OptionList"
-    BINDINGS = deferred(ChallengesScreen.BINDINGS, {"cursor_down", "cursor_up", "app.quit"})
+    BINDINGS = ChallengesScreen.BINDINGS
 
-    def __init__(self, summaries: list[Summary]) -> None:
-        super().__init__()
+    def __init__(self, summaries: list[Summary], *, can_moderate: bool) -> None:
+        super().__init__(can_moderate)
         self.summaries = summaries
 
     def compose(self) -> ComposeResult:
@@ -129,7 +134,3 @@ class FirstChallengesScreen(FirstLookBase):
 
     def action_cursor_up(self) -> None:
         self.query_one(OptionList).action_cursor_up()
-
-    @on(OptionList.OptionSelected)
-    def selected(self) -> None:
-        self.pending.append("open")  # the highlighted one, on the real screen

@@ -16,7 +16,6 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
-from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -181,6 +180,13 @@ class SubmissionList(ScrollView, can_focus=True):
         self.items, self.query_.cursor, highlight = self.first_page
         self.first_page = None
         self.shown_page(highlight)
+        if highlight:  # scrolling needs the list's size, known once it is laid out
+            self.call_after_refresh(self.scroll_to_cursor)
+
+    def scroll_to_cursor(self) -> None:
+        if self.highlighted is not None:
+            self.scroll_to_region(Region(0, self.highlighted * ROW_HEIGHT, 1, ROW_HEIGHT),
+                                  animate=False, immediate=True)
 
     def on_show(self) -> None:
         if self.lazy:
@@ -309,7 +315,7 @@ class SubmissionList(ScrollView, can_focus=True):
 
     def action_select(self) -> None:
         if self.client is None:
-            raise SkipAction  # the app's first look: its screen keeps the key for later
+            return  # the app's first look (a double click): nothing to open yet
         if (item := self.current) is not None:
             self.post_message(self.Chosen(item))
 
@@ -380,3 +386,5 @@ class SubmissionList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         self._resize()
+        # e.g. the search box opening above the list: the cursor's row stays in view
+        self.call_after_refresh(self.scroll_to_cursor)
