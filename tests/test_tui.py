@@ -362,6 +362,7 @@ async def test_a_token_that_no_longer_works_asks_to_sign_in(world: World) -> Non
         await settle(pilot)
         assert isinstance(app.screen, ConnectScreen)
         assert app.session is not None and app.session.user is None
+        assert "no longer works" in text_of(app.screen.query_one("#message", Static))
 
 
 @pytest.mark.parametrize("signed_in", [True, False])

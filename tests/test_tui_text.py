@@ -59,3 +59,23 @@ def test_plural() -> None:
 ])
 def test_rows_fit_with_an_ellipsis(text: str, width: int, fitted: str) -> None:
     assert fit(text, width) == fitted
+
+
+def test_the_status_bar_drops_whole_parts_that_do_not_fit() -> None:
+    from dataclasses import dataclass
+
+    from tui.widgets.status_bar import StatusInfo
+
+    @dataclass
+    class Who:
+        display_name: str
+        role: str
+
+    info = StatusInfo(server="https://challenge.example.org", user=Who("Ada [b]", "moderator"),
+                      store="environment")
+    now = datetime.now(UTC)
+    full = info.render(now).plain
+    assert full == ("Ada [b] (moderator) │ token: environment │ challenge.example.org")
+    assert info.render(now, len(full)).plain == full
+    assert info.render(now, len(full) - 1).plain == "Ada [b] (moderator) │ token: environment"
+    assert info.render(now, 10).plain == "Ada [b] (moderator)"  # the first part always stays

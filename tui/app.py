@@ -9,9 +9,11 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import events, work
-from textual.app import App, SystemCommand
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
 from textual.screen import Screen
+from textual.widgets import Static
 
 from client.config import ClientConfig
 from client.errors import ChallengeError
@@ -57,6 +59,12 @@ class ChallengeApp(App[None]):
             config.theme not in self.available_themes) else None
         if config.theme and not self.bad_theme:
             self.theme = config.theme
+
+    def compose(self) -> ComposeResult:
+        # What the base screen says while a slow or silent server keeps the first
+        # screen waiting (the server's address is text from the config: no markup).
+        if self.server:
+            yield Static(Content(f"Connecting to {self.server}…"), id="connecting")
 
     def on_mount(self) -> None:
         if self.bad_theme:
@@ -134,7 +142,8 @@ class ChallengeApp(App[None]):
         if look is not None and self.leave_first_look(look):
             return
         listing: asyncio.Task[Page[ChallengeSummary]] | None = None
-        if session.use_kept_token():
+        kept = session.use_kept_token()
+        if kept:
             # The challenges are asked for while the token is checked: start-up waits for
             # one round trip, not two.
             listing = asyncio.create_task(session.client.list_challenges(limit=100))
@@ -153,7 +162,8 @@ class ChallengeApp(App[None]):
             self.show_connect(describe(error))
             return
         if user is None:
-            self.show_connect()
+            self.show_connect("Your kept sign-in no longer works (it expired, or you signed "
+                              "out elsewhere): please sign in again." if kept else "")
             return
         self.update_status(user=user)
         await self.browse(listing)

@@ -36,7 +36,7 @@ class StatusInfo:
     phase: PhaseShown | None = None
     store: str = ""  # where the token is kept: environment, keyring, memory or file
 
-    def render(self, now: datetime) -> Content:
+    def render(self, now: datetime, width: int | None = None) -> Content:
         # Most useful first: a narrow terminal cuts the end of the line.
         parts: list[Content] = []
         if self.phase is not None:
@@ -51,7 +51,11 @@ class StatusInfo:
             parts.append(Content(f"token: {self.store}"))
         server = plain(self.server).removeprefix("https://").removeprefix("http://")
         parts.append(Content(server or "not connected"))
-        return Content(" │ ").join(parts)
+        line = Content(" │ ").join(parts)
+        while width is not None and line.cell_length > width and len(parts) > 1:
+            parts.pop()  # a whole part goes rather than half of one and a dangling bar
+            line = Content(" │ ").join(parts)
+        return line
 
 
 class StatusBar(Static):
@@ -69,4 +73,7 @@ class StatusBar(Static):
     def refresh_text(self) -> None:
         info: StatusInfo | None = getattr(self.app, "status_info", None)
         if info is not None:
-            self.update(info.render(clock.now()))
+            self.update(info.render(clock.now(), self.content_size.width or None))
+
+    def on_resize(self) -> None:
+        self.refresh_text()
