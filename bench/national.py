@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import delete, event, func, select, text
+from sqlalchemy import delete, func, select, text
 
 from bench.common import (
     HOST,
@@ -45,6 +45,7 @@ from bench.common import (
     table,
 )
 from bench.loadgen import RawClient
+from bench.sql_profile import Statement, explain, is_listing, profile, short
 from server.config import Settings
 from server.db import Database
 from server.security import hash_token
@@ -300,86 +301,6 @@ async def _measure(scenario: Scenario, clients: Sequence[RawClient], server: Ser
     return out
 
 
-@dataclass
-class Statement:
-    sql: str
-    params: Any
-    ms: float
-
-
-async def profile(url: str, scenario: Scenario, token: str, options: NationalOptions,
-                  repeat: int = 15) -> tuple[float, list[Statement]]:
-    """One request in-process (ASGI, no socket): its time and its SQL, each timed (the
-    best of ``repeat``: with the page cache on, a page served from it)."""
-    from server.app import create_app
-
-    settings = Settings(database_url=url)
-    if options.page_cache_seconds is not None:
-        settings = settings.model_copy(update={"page_cache_seconds": options.page_cache_seconds})
-    app = create_app(settings)
-    captured: list[Statement] = []
-    began_at: dict[int, float] = {}
-    best = float("inf")
-    async with app.router.lifespan_context(app):
-        db: Database = app.state.services.db
-        engines = {id(db.reader): db.reader, id(db.writer): db.writer}.values()
-
-        def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
-                   executemany: bool) -> None:
-            began_at[id(cursor)] = time.perf_counter()
-
-        def after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
-                  executemany: bool) -> None:
-            ms = 1000 * (time.perf_counter() - began_at.pop(id(cursor), time.perf_counter()))
-            captured.append(Statement(statement, parameters, ms))
-
-        for engine in engines:
-            event.listen(engine.sync_engine, "before_cursor_execute", before)
-            event.listen(engine.sync_engine, "after_cursor_execute", after)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-            last: list[Statement] = []
-            deadline = time.perf_counter() + 60
-            for _ in range(repeat):
-                if time.perf_counter() > deadline and last:
-                    break
-                captured.clear()
-                began = time.perf_counter()
-                response = await http.get(scenario.path, params=scenario.params_for(0, 0),
-                                          headers={"Authorization": f"Bearer {token}"})
-                elapsed = 1000 * (time.perf_counter() - began)
-                response.raise_for_status()
-                if elapsed < best:
-                    best, last = elapsed, list(captured)
-    return best, last
-
-
-async def explain(url: str, statement: Statement) -> str:
-    """The database's plan for ``statement`` (PostgreSQL: with ANALYZE and BUFFERS)."""
-    db = Database.connect(url, pool_size=1)
-    try:
-        async with db.reader.connect() as conn:
-            if db.dialect == "postgresql":
-                rows = (await conn.exec_driver_sql(
-                    "EXPLAIN (ANALYZE, BUFFERS) " + statement.sql, statement.params)).all()
-                return "\n".join(str(r[0]) for r in rows)
-            plan = [tuple(r) for r in (await conn.exec_driver_sql(
-                "EXPLAIN QUERY PLAN " + statement.sql, statement.params)).all()]
-            return "\n".join(f"{'  ' * _depth(plan, r)}{r[3]}" for r in plan)
-    finally:
-        await db.dispose()
-
-
-def _depth(rows: Sequence[tuple[Any, ...]], row: tuple[Any, ...]) -> int:
-    parents = {r[0]: r[1] for r in rows}
-    depth, parent = 0, row[1]
-    for _ in range(len(rows)):  # bounded walk up the tree
-        if parent == 0 or parent not in parents:
-            break
-        depth, parent = depth + 1, parents[parent]
-    return depth
-
-
 def _scenarios(deep_cursors: Sequence[str]) -> list[Scenario]:
     return [
         Scenario("top, kind=story, first page", "page",
@@ -404,20 +325,6 @@ def _word_pairs(count: int = 80) -> tuple[str, ...]:
     pairs = [f"{a} {b}" for a in words for b in words if a != b]
     random.Random(7).shuffle(pairs)
     return tuple(pairs)
-
-
-def _is_listing(sql: str) -> bool:
-    """The statement that selects the page of submissions (the one the indexes are for)."""
-    flat = " ".join(sql.split())
-    return "FROM submissions WHERE submissions.challenge_id" in flat and " LIMIT " in flat
-
-
-def _short(sql: str) -> str:
-    one_line = " ".join(sql.split())
-    if one_line.startswith("SELECT ") and " FROM " in one_line:
-        _, tail = one_line.split(" FROM ", 1)
-        one_line = "SELECT … FROM " + tail
-    return one_line if len(one_line) <= 160 else one_line[:157] + "…"
 
 
 async def run_national(kind: Kind, options: NationalOptions, *, quick: bool,
@@ -459,8 +366,9 @@ async def run_national(kind: Kind, options: NationalOptions, *, quick: bool,
     profiles: dict[str, tuple[float, list[Statement]]] = {}
     plans: dict[str, str] = {}
     for scenario in scenarios:
-        profiles[scenario.name] = await profile(url, scenario, tokens[0], options)
-        listing = [s for s in profiles[scenario.name][1] if _is_listing(s.sql)]
+        profiles[scenario.name] = await profile(
+            url, scenario.path, scenario.params_for(0, 0), tokens[0], options.page_cache_seconds)
+        listing = [s for s in profiles[scenario.name][1] if is_listing(s.sql)]
         with contextlib.suppress(Exception):  # a plan is a diagnosis aid, not a result
             plans[scenario.name] = await explain(url, listing[0])
 
@@ -500,7 +408,7 @@ async def run_national(kind: Kind, options: NationalOptions, *, quick: bool,
             details.append(f"**{scenario.name}** — statements of one request, "
                            "slowest first (in-process, warm):\n")
             details.append(table(["ms", "statement"], [
-                [f"{s.ms:.2f}", f"`{_short(s.sql)}`"]
+                [f"{s.ms:.2f}", f"`{short(s.sql)}`"]
                 for s in sorted(statements, key=lambda s: -s.ms)]))
             if scenario.name in plans:
                 details.append(f"\nplan of the page query:\n\n```\n{plans[scenario.name]}\n```\n")
