@@ -79,3 +79,12 @@ def test_the_status_bar_drops_whole_parts_that_do_not_fit() -> None:
     assert info.render(now, len(full)).plain == full
     assert info.render(now, len(full) - 1).plain == "Ada [b] (moderator) │ token: environment"
     assert info.render(now, 10).plain == "Ada [b] (moderator)"  # the first part always stays
+
+
+def test_counts_are_hidden_only_by_a_phase_that_says_so_and_never_from_moderators() -> None:
+    from tui.session import counts_hidden
+
+    assert counts_hidden(False, "participant") and counts_hidden(False, None)
+    assert not counts_hidden(False, "moderator") and not counts_hidden(False, "admin")
+    assert not counts_hidden(True, "participant")
+    assert not counts_hidden(None, "participant")  # no phase open

@@ -17,7 +17,7 @@ from textual.widgets import Static
 
 from client.config import ClientConfig
 from client.errors import ChallengeError
-from tui.session import Session, describe
+from tui.session import MODERATORS, Session, describe
 from tui.widgets.status_bar import StatusBar, StatusInfo
 
 if TYPE_CHECKING:
@@ -169,7 +169,6 @@ class ChallengeApp(App[None]):
         await self.browse(listing)
 
     def show_first_look(self, look: FirstLook) -> FirstLook | None:
-        from tui.first_look import MODERATORS
         from tui.screens.first_look import FirstChallengeScreen, FirstChallengesScreen
 
         try:

@@ -24,6 +24,7 @@ from urllib.parse import quote
 from client.config import ClientConfig
 from client.credentials import StoreChoice, choose_store
 from client.peek import Peek, Unavailable
+from tui.session import counts_hidden
 
 if TYPE_CHECKING:
     from client.models import Challenge, ChallengeSummary, Page, User
@@ -33,8 +34,6 @@ if TYPE_CHECKING:
 # and a person is not kept waiting twice for it.
 FIRST_LOOK_SECONDS = 1.5
 PAGE = 50  # the list's page size (``tui.widgets.submission_list`` uses this one)
-
-MODERATORS = ("moderator", "admin")
 
 
 @dataclass(frozen=True)
@@ -153,9 +152,9 @@ async def _one(peek: Peek, slug: str, who: Who) -> OneChallenge:
     path = f"/challenges/{quote(slug, safe='')}"
     challenge = await peek.get(path)
     current = challenge["current_phase"]
-    # As the challenge screen decides: no 'top' while counts are hidden.
-    sort = ("random" if current is not None and not current["show_counts"]
-            and who.role not in MODERATORS else "new")
+    # As the challenge screen decides (ChallengeScreen.adopt).
+    sort = "random" if counts_hidden(
+        bool(current["show_counts"]) if current is not None else None, who.role) else "new"
     prompts = [(str(p["kind"]), str(p["question"])) for p in challenge["prompts"]]
     page = await peek.get(f"{path}/submissions", kind=prompts[0][0], sort=sort, limit=PAGE)
     return OneChallenge(challenge=challenge, page=page, phase=PhaseTime.of_json(current),

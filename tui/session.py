@@ -89,7 +89,17 @@ class Session:
 
     @property
     def is_moderator(self) -> bool:
-        return self.role in ("moderator", "admin")
+        return self.role in MODERATORS
+
+
+MODERATORS = frozenset({"moderator", "admin"})
+
+
+def counts_hidden(show_counts: bool | None, role: str | None) -> bool:
+    """Whether the current phase hides vote counts from someone in ``role``
+    (``show_counts`` None: no phase open). Then there is no 'top' to sort by, and a
+    challenge's lists start in random order."""
+    return show_counts is False and role not in MODERATORS
 
 
 def describe(error: BaseException) -> str:

@@ -14,7 +14,7 @@ from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from client.errors import ChallengeError
 from tui.screens.base import AppScreen
-from tui.session import describe
+from tui.session import counts_hidden, describe
 from tui.text import one_line
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
@@ -110,8 +110,8 @@ class ChallengeScreen(AppScreen[None]):
     def adopt(self, challenge: Challenge) -> None:
         self.challenge = challenge
         phase = challenge.current_phase
-        if phase is not None and not phase.show_counts and not self.session.is_moderator:
-            self.sort = "random"  # counts are hidden, so 'top' is not offered
+        if counts_hidden(phase.show_counts if phase else None, self.session.role):
+            self.sort = "random"  # 'top' is not offered
 
     def tab_panes(self) -> list[TabPane]:
         """A tab per prompt; only the tab in front loads at once, the others when shown."""
@@ -180,8 +180,8 @@ class ChallengeScreen(AppScreen[None]):
 
     def action_sort(self, sort: Sort) -> None:
         phase = self.challenge.current_phase if self.challenge else None
-        if (sort == "top" and phase is not None and not phase.show_counts
-                and not self.session.is_moderator):
+        if sort == "top" and counts_hidden(phase.show_counts if phase else None,
+                                           self.session.role):
             self.notify("Votes are hidden while this phase runs, so there is no 'top' yet.",
                         severity="warning")
             return
