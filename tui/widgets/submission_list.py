@@ -183,10 +183,12 @@ class SubmissionList(ScrollView, can_focus=True):
         if highlight:  # scrolling needs the list's size, known once it is laid out
             self.call_after_refresh(self.scroll_to_cursor)
 
-    def scroll_to_cursor(self) -> None:
-        if self.highlighted is not None:
-            self.scroll_to_region(Region(0, self.highlighted * ROW_HEIGHT, 1, ROW_HEIGHT),
-                                  animate=False, immediate=True)
+    def scroll_to_cursor(self) -> bool:
+        """Bring the highlighted row into view; True if the list scrolled."""
+        if self.highlighted is None:
+            return False
+        return bool(self.scroll_to_region(Region(0, self.highlighted * ROW_HEIGHT, 1,
+                                                 ROW_HEIGHT), animate=False, immediate=True))
 
     def on_show(self) -> None:
         if self.lazy:
@@ -280,9 +282,7 @@ class SubmissionList(ScrollView, can_focus=True):
         before = self.highlighted
         changed = index != before
         self.highlighted = index
-        scrolled = self.scroll_to_region(Region(0, index * ROW_HEIGHT, 1, ROW_HEIGHT),
-                                         animate=False, immediate=True)
-        if scrolled or before is None:
+        if self.scroll_to_cursor() or before is None:
             self.refresh()
         elif changed:  # only the two rows whose highlight changed are drawn again
             self.refresh_lines(before * ROW_HEIGHT, ROW_HEIGHT)
