@@ -57,6 +57,12 @@ _fts5 = table("submissions_fts", column("rowid", Integer))
 Match = Literal["fts5", "pg-word", "pg-words"]
 
 _FTS5_MATCH = text("submissions_fts MATCH :fts")
+# The unary plus keeps SQLite from looking submissions up by these ids: it walks the
+# page's sort index instead, testing each row against the matches (collected once),
+# and stops at a page. Looking up every match and sorting them cost 32 ms for a word
+# in a third of 50,000 submissions, sorted by score; walking, 1.6 ms.
+_FTS5_IN = text("+submissions.id IN "
+                "(SELECT rowid FROM submissions_fts WHERE submissions_fts MATCH :fts)")
 _PG_MATCH: dict[Match, TextClause] = {
     "pg-word": text("submissions.search_vector @@ to_tsquery('english', :tail)"),
     "pg-words": text("submissions.search_vector @@ (websearch_to_tsquery('english', :head) "
@@ -93,7 +99,7 @@ def prepare(dialect: str, q: str) -> tuple[Match, dict[str, str]] | None:
 def clause(match: Match) -> ColumnElement[bool] | TextClause:
     """The condition on ``submissions`` for ``match``, its values left to bind."""
     if match == "fts5":
-        return SubmissionRow.id.in_(select(_fts5.c.rowid).where(_FTS5_MATCH))
+        return _FTS5_IN
     return _PG_MATCH[match]
 
 

@@ -142,7 +142,9 @@ class SubmissionRow(Base):
     __table_args__ = (
         Index("ix_submissions_top", "challenge_id", "status", "score", "id"),
         Index("ix_submissions_top_kind", "challenge_id", "status", "kind", "score", "id"),
+        Index("ix_submissions_new", "challenge_id", "status", "id"),
         Index("ix_submissions_new_kind", "challenge_id", "status", "kind", "id"),
+        Index("ix_submissions_discussed", "challenge_id", "status", "comments", "id"),
         Index("ix_submissions_discussed_kind",
               "challenge_id", "status", "kind", "comments", "id"),
         # The moderation queue: pending items, oldest first.

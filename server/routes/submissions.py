@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -67,25 +68,33 @@ async def render_many(session: AsyncSession, rows: Sequence[SubmissionRow], slug
             for r in rows]
 
 
-async def _search(session: AsyncSession, services: Services, q: str, sort: Sort,
-                  params: dict[str, Any]) -> listing.SearchMode:
-    """How to apply a search to the page query; binds what it needs into ``params``."""
+async def _rows(session: AsyncSession, shape: listing.Shape,
+                params: dict[str, Any]) -> list[Any]:
+    return list((await session.execute(listing.plan(shape), params)).all())
+
+
+async def _searched(session: AsyncSession, services: Services, q: str, shape: listing.Shape,
+                    params: dict[str, Any], limit: int) -> list[Any]:
+    """The page query's rows for a search; binds what it needs into ``params``."""
     prepared = search.prepare(services.db.dialect, q)
     if prepared is None:  # no word to look for: nothing matches
-        params["few"] = []
-        return "few"
+        return []
     match, values = prepared
-    if match == "fts5" and sort == "new":
+    params.update(values)
+    if match == "fts5" and shape.sort == "new":
         # FTS5 hands over matches newest first and stops at a page, however many or
         # few there are: asking how many first would only search twice.
-        params.update(values)
-        return "fts5-newest"
+        return await _rows(session, replace(shape, search="fts5-newest"), params)
+    if match != "fts5" and shape.sort != "random":
+        walked = await _rows(session, replace(shape, search=match, walk=True),
+                             {**params, "walk_rows": listing.WALK_ROWS})
+        if len(walked) > limit:  # a page and more: these are the first matches
+            return walked
     few = await search.few_matches(session, match, values)
     if few is not None:
         params["few"] = few
-        return "few"
-    params.update(values)
-    return match
+        return await _rows(session, replace(shape, search="few"), params)
+    return await _rows(session, replace(shape, search=match), params)
 
 
 async def _page(session: AsyncSession, services: Services, challenge_id: int, *,
@@ -95,18 +104,17 @@ async def _page(session: AsyncSession, services: Services, challenge_id: int, *,
     """The page's rows (with ``viewer``'s votes if given) and the next page's keyset."""
     params: dict[str, Any] = {"challenge_id": challenge_id, "page_limit": limit + 1,
                               "kind": kind, "theme": theme}
-    mode: listing.SearchMode = ""
-    if q and q.strip():
-        mode = await _search(session, services, q, sort, params)
     if viewer is not None:
         params["viewer_id"] = viewer.id
     if sort == "random":
         params["shuffle_a"], params["shuffle_b"] = shuffle_params(viewer_key, challenge_id)
     params.update((f"after_{i}", value) for i, value in enumerate(after))
-    statement = listing.plan(listing.Shape(sort=sort, kind=kind is not None, theme=bool(theme),
-                                           search=mode, cursor=bool(after),
-                                           viewer=viewer is not None, mine=mine))
-    found = list((await session.execute(statement, params)).all())
+    shape = listing.Shape(sort=sort, kind=kind is not None, theme=bool(theme), search="",
+                          cursor=bool(after), viewer=viewer is not None, mine=mine)
+    if q and q.strip():
+        found = await _searched(session, services, q, shape, params, limit)
+    else:
+        found = await _rows(session, shape, params)
     if len(found) <= limit:
         return found, None
     return found[:limit], listing.cursor_values(sort, found[limit - 1])
