@@ -120,7 +120,7 @@ async def _page(session: AsyncSession, services: Services, challenge_id: int, *,
     return found[:limit], listing.cursor_values(sort, found[limit - 1])
 
 
-@router.get("/challenges/{slug}/submissions")
+@router.get("/challenges/{slug}/submissions", response_model=Page[Submission])
 async def list_submissions(
     slug: str, session: ReadDB, services: Svc, viewer: MaybeUser,
     kind: Kind | None = None,
@@ -131,7 +131,7 @@ async def list_submissions(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     mine: Annotated[bool, Query(description="only your own submissions, in every status "
                                             "(pending, rejected, ...), with the reason")] = False,
-) -> Page[Submission]:
+) -> Page[Submission] | Response:
     # Before any statement: a page read from here on is kept only if this process
     # commits no change meanwhile (it might have been read before the change).
     epoch = services.pages.epoch
@@ -153,7 +153,6 @@ async def list_submissions(
                            theme=theme, after=after, limit=limit, viewer=who,
                            viewer_key=viewer_key, mine=mine)
 
-    next_key: Sequence[Any] | None
     if services.pages.enabled and not mine and sort != "random" and not is_moderator(viewer):
         key = pages.PageKey(challenge.id, kind, sort, theme, q, tuple(after), limit, counts)
         shared = services.pages.get(key)
@@ -163,13 +162,13 @@ async def list_submissions(
             services.pages.put(key, shared, epoch)
         votes = await pages.my_votes(session, viewer, shared)
         items = pages.for_viewer(shared, challenge.slug, viewer, counts, votes)
-        next_key = shared.next_key
-    else:
-        found, next_key = await fetch(viewer)
-        items = [pages.render(row, challenge.slug, viewer, counts, row.my_vote)
-                 for row in found]
-    return Page[Submission](items=items, next_cursor=None if next_key is None
-                            else cursors.encode(tag, list(next_key)))
+        cursor_out = None if shared.next_key is None else cursors.encode(tag, list(shared.next_key))
+        # Already JSON: FastAPI would only check and encode the same again.
+        return Response(pages.page_json(items, cursor_out), media_type="application/json")
+    found, next_key = await fetch(viewer)
+    return Page[Submission](
+        items=[pages.render(row, challenge.slug, viewer, counts, row.my_vote) for row in found],
+        next_cursor=None if next_key is None else cursors.encode(tag, list(next_key)))
 
 
 def _check_themes(challenge: ChallengeRow, themes: list[str]) -> list[str]:
