@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Literal
 
@@ -101,6 +102,24 @@ def clause(match: Match) -> ColumnElement[bool] | TextClause:
     if match == "fts5":
         return _FTS5_IN
     return _PG_MATCH[match]
+
+
+# PostgreSQL's estimate of the matches, and of all rows, planned and not run (0.15 ms).
+# The condition is one of the constant clauses above; user text is only ever bound.
+_ESTIMATE = {match: text("EXPLAIN (FORMAT JSON) SELECT 1 FROM submissions WHERE "  # noqa: S608
+                         f"{clause.text} UNION ALL SELECT 1 FROM submissions")
+             for match, clause in _PG_MATCH.items()}
+
+
+async def estimated_share(session: AsyncSession, match: Match, values: dict[str, str]) -> float:
+    """PostgreSQL's guess of the share of all submissions matching: within a fifth or so
+    at 50,000 (157 for 175, 839 for 966, 42,688 for 43,008). It takes words as
+    independent, so it under-guesses words that go together; a guess too low only
+    skips a walk that would have been quick."""
+    found = (await session.execute(_ESTIMATE[match], values)).scalar_one()
+    plan = (json.loads(found) if isinstance(found, str) else found)[0]["Plan"]
+    matching, every = (part["Plan Rows"] for part in plan["Plans"])
+    return float(matching) / max(float(every), 1.0)
 
 
 #: Up to this many matches, a search looks its submissions up by key.

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from server import listing, search
 from server.ranking import SHUFFLE_PRIME, shuffle_key, shuffle_params, wilson_lower_bound
+from server.routes import submissions as submission_routes
 from server.tables import ChallengeRow
 from tests.moderation_support import decided
 from tests.support import Person, TestApi, open_phase, people, problem
@@ -342,6 +343,7 @@ async def test_search_finds_the_same_whether_its_word_is_rare_or_common(
     if sort == "new":
         assert by_key == sorted(made, reverse=True)
     monkeypatch.setattr(search, "FEW", 2)
+    monkeypatch.setattr(submission_routes, "WALK_MARGIN", 0.0)  # walk whatever the guess
     for walk_rows in (listing.WALK_ROWS, 5, 0):  # a page found by walking, some, none
         monkeypatch.setattr(listing, "WALK_ROWS", walk_rows)
         app.state.services.pages.clear()  # asked again, not served from the page cache
@@ -349,6 +351,31 @@ async def test_search_finds_the_same_whether_its_word_is_rare_or_common(
         assert await walk(api, voter, q="discharge plan", sort=sort) == by_key, walk_rows
         walked = any(shape.walk for shape in shapes)
         assert walked is (api.db.dialect == "postgresql" and sort != "random"), shapes
+
+
+async def test_postgresql_guesses_how_many_match_before_walking(api: TestApi) -> None:
+    """Whether a search walks the order first depends on PostgreSQL's estimate of the
+    share of submissions that match, which is close once the table is analysed (with
+    fewer than 100 common words, PostgreSQL guesses a prefix's share by default)."""
+    if api.db.dialect != "postgresql":
+        pytest.skip("an estimate from PostgreSQL's planner")
+    await api.challenge()
+    author = await api.person()
+    vocabulary = [f"w{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(150)]
+    for i in range(200):
+        title = f"Rota swap {i}" if i % 4 else f"Phlebotomy clinic {i}"
+        await api.submit(author, title=title,
+                         body=" ".join(vocabulary[(3 * i + k) % 150] for k in range(3)))
+    async with api.db.write() as session:
+        await session.execute(text("ANALYZE submissions"))
+        await session.commit()
+    async with api.db.read() as session:
+        total = (await session.execute(text("SELECT count(*) FROM submissions"))).scalar_one()
+        for words, matching in (("rota", 150), ("phlebotomy", 50), ("zebra", 0)):
+            prepared = search.prepare("postgresql", words)
+            assert prepared is not None
+            share = await search.estimated_share(session, *prepared)
+            assert abs(share - matching / total) < 0.05, (words, share, matching / total)
 
 
 async def test_mine_lists_my_own_in_every_status_with_the_reason(api: TestApi) -> None:
