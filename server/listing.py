@@ -149,7 +149,7 @@ def plan(shape: Shape) -> Select[Any]:
     elif shape.search == "few":
         query = query.where(c.id.in_(bindparam("few", expanding=True)))
     elif shape.search:
-        query = query.where(search.clause(shape.search))
+        query = query.where(search.clause(shape.search, walks=shape.sort != "random"))
     if shape.cursor and not shape.walk:
         query = query.where(_after(keyset, descending))
     order = [k.desc() if descending else k.asc() for k in keyset]

@@ -64,6 +64,8 @@ _FTS5_MATCH = text("submissions_fts MATCH :fts")
 # in a third of 50,000 submissions, sorted by score; walking, 1.6 ms.
 _FTS5_IN = text("+submissions.id IN "
                 "(SELECT rowid FROM submissions_fts WHERE submissions_fts MATCH :fts)")
+_FTS5_LOOKUP = text("submissions.id IN "
+                    "(SELECT rowid FROM submissions_fts WHERE submissions_fts MATCH :fts)")
 _PG_MATCH: dict[Match, TextClause] = {
     "pg-word": text("submissions.search_vector @@ to_tsquery('english', :tail)"),
     "pg-words": text("submissions.search_vector @@ (websearch_to_tsquery('english', :head) "
@@ -97,10 +99,12 @@ def prepare(dialect: str, q: str) -> tuple[Match, dict[str, str]] | None:
     return None if fts is None else ("fts5", {"fts": fts})
 
 
-def clause(match: Match) -> ColumnElement[bool] | TextClause:
-    """The condition on ``submissions`` for ``match``, its values left to bind."""
+def clause(match: Match, *, walks: bool = True) -> ColumnElement[bool] | TextClause:
+    """The condition on ``submissions`` for ``match``, its values left to bind.
+    ``walks``: whether the page's order is an index that stops at a page (not
+    ``random``, which sorts every row, and is better off looking the matches up)."""
     if match == "fts5":
-        return _FTS5_IN
+        return _FTS5_IN if walks else _FTS5_LOOKUP
     return _PG_MATCH[match]
 
 
@@ -117,9 +121,17 @@ async def estimated_share(session: AsyncSession, match: Match, values: dict[str,
     independent, so it under-guesses words that go together; a guess too low only
     skips a walk that would have been quick."""
     found = (await session.execute(_ESTIMATE[match], values)).scalar_one()
-    plan = (json.loads(found) if isinstance(found, str) else found)[0]["Plan"]
-    matching, every = (part["Plan Rows"] for part in plan["Plans"])
-    return float(matching) / max(float(every), 1.0)
+    return share_of(json.loads(found) if isinstance(found, str) else found)
+
+
+def share_of(explained: Any) -> float:
+    """The share from ``_ESTIMATE``'s plan; 0 (which only skips a walk) for a plan of
+    another shape than the expected two-part Append."""
+    try:
+        matching, every = (float(part["Plan Rows"]) for part in explained[0]["Plan"]["Plans"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return 0.0
+    return matching / max(every, 1.0)
 
 
 #: Up to this many matches, a search looks its submissions up by key.

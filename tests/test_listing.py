@@ -353,6 +353,61 @@ async def test_search_finds_the_same_whether_its_word_is_rare_or_common(
         assert walked is (api.db.dialect == "postgresql" and sort != "random"), shapes
 
 
+def test_an_unexpected_plan_only_skips_the_walk() -> None:
+    append = [{"Plan": {"Node Type": "Append",
+                        "Plans": [{"Plan Rows": 250}, {"Plan Rows": 1000}]}}]
+    assert search.share_of(append) == 0.25
+    for odd in ([], [{"Plan": {"Node Type": "Gather", "Plans": [{"Plan Rows": 3}]}}],
+                [{"Plan": {"Plans": [{"Rows": 1}, {"Rows": 2}]}}], None, "text"):
+        assert search.share_of(odd) == 0.0, odd
+
+
+@pytest.mark.parametrize("sort", ["new", "top", "discussed", "random"])
+async def test_a_walked_search_keeps_every_filter(
+        api: TestApi, app: FastAPI, monkeypatch: pytest.MonkeyPatch, sort: str) -> None:
+    """Kind, theme and ``mine`` apply inside the walk as outside it, for every viewer."""
+    await api.challenge()
+    author, other, voter = await api.person(), await api.person(), await api.person()
+    made = []
+    for i in range(24):
+        word = "discharge" if i % 3 else "unrelated"
+        made.append((await api.submit(author if i % 2 else other, title=f"{word} {i}",
+                                      body=f"plan {word}", kind="idea" if i % 4 else "story",
+                                      themes=["Time and capacity"] if i % 5 < 2 else [])
+                     )["id"])
+    for sid in made[::4]:
+        await vote(api, voter, sid, 1)
+    for sid in made[::5]:
+        await comment(api, voter, sid)
+    shapes: list[listing.Shape] = []
+    plan, default_walk = listing.plan, listing.WALK_ROWS
+
+    def recording(shape: listing.Shape) -> Any:
+        shapes.append(shape)
+        return plan(shape)
+
+    monkeypatch.setattr(listing, "plan", recording)
+    filters: list[dict[str, Any]] = [{"kind": "idea"}, {"theme": "Time and capacity"},
+                                     {"kind": "story", "theme": "Time and capacity"},
+                                     {"mine": "true"}]
+    for who in (None, author, voter):
+        for extra in filters:
+            if "mine" in extra and who is None:
+                continue
+            params = {"q": "discharge", "sort": sort, **extra}
+            monkeypatch.setattr(submission_routes, "WALK_MARGIN", 1e9)  # never walks
+            app.state.services.pages.clear()
+            expected = await walk(api, who, **params)
+            monkeypatch.setattr(submission_routes, "WALK_MARGIN", 0.0)  # always walks
+            for walk_rows in (default_walk, 4):  # the whole page in the walk, or not
+                monkeypatch.setattr(listing, "WALK_ROWS", walk_rows)
+                app.state.services.pages.clear()
+                shapes.clear()
+                assert await walk(api, who, **params) == expected, (who, extra, walk_rows)
+                walked = any(shape.walk for shape in shapes)
+                assert walked is (api.db.dialect == "postgresql" and sort != "random")
+
+
 async def test_postgresql_guesses_how_many_match_before_walking(api: TestApi) -> None:
     """Whether a search walks the order first depends on PostgreSQL's estimate of the
     share of submissions that match, which is close once the table is analysed (with
