@@ -111,8 +111,8 @@ def clause(match: Match, *, walks: bool = True) -> ColumnElement[bool] | TextCla
 # PostgreSQL's estimate of the matches, and of all rows, planned and not run (0.15 ms).
 # The condition is one of the constant clauses above; user text is only ever bound.
 _ESTIMATE = {match: text("EXPLAIN (FORMAT JSON) SELECT 1 FROM submissions WHERE "  # noqa: S608
-                         f"{clause.text} UNION ALL SELECT 1 FROM submissions")
-             for match, clause in _PG_MATCH.items()}
+                         f"{condition.text} UNION ALL SELECT 1 FROM submissions")
+             for match, condition in _PG_MATCH.items()}
 
 
 async def estimated_share(session: AsyncSession, match: Match, values: dict[str, str]) -> float:
