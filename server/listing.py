@@ -111,6 +111,10 @@ def _after(keyset: list[ColumnElement[Any]], descending: bool) -> ColumnElement[
     return tuple_(*keyset) < bound if descending else tuple_(*keyset) > bound
 
 
+def _order(keyset: list[ColumnElement[Any]], descending: bool) -> list[Any]:
+    return [k.desc() if descending else k.asc() for k in keyset]
+
+
 def _walk(shape: Shape) -> Any:
     """The first ``walk_rows`` submissions of the order after the cursor, as a table
     named ``submissions`` (so the text match's ``submissions.search_vector`` reads it)."""
@@ -119,8 +123,8 @@ def _walk(shape: Shape) -> Any:
                       shape, C)
     if shape.cursor:
         inner = inner.where(_after(keyset, descending))
-    order = [k.desc() if descending else k.asc() for k in keyset]
-    return inner.order_by(*order).limit(bindparam("walk_rows")).subquery("submissions")
+    return (inner.order_by(*_order(keyset, descending)).limit(bindparam("walk_rows"))
+            .subquery("submissions"))
 
 
 @lru_cache(maxsize=512)
@@ -152,8 +156,7 @@ def plan(shape: Shape) -> Select[Any]:
         query = query.where(search.clause(shape.search, walks=shape.sort != "random"))
     if shape.cursor and not shape.walk:
         query = query.where(_after(keyset, descending))
-    order = [k.desc() if descending else k.asc() for k in keyset]
-    return query.order_by(*order).limit(bindparam("page_limit"))
+    return query.order_by(*_order(keyset, descending)).limit(bindparam("page_limit"))
 
 
 #: The viewer's votes among a page's submissions (bind ``viewer_id`` and ``ids``).

@@ -311,6 +311,19 @@ async def test_anonymous_author_is_hidden_but_from_moderators(api: TestApi) -> N
             ).json()["is_mine"] is True
 
 
+def planned_shapes(monkeypatch: pytest.MonkeyPatch) -> list[listing.Shape]:
+    """The shapes of the page queries run from here on (to see which way a search went)."""
+    shapes: list[listing.Shape] = []
+    plan = listing.plan
+
+    def recording(shape: listing.Shape) -> Any:
+        shapes.append(shape)
+        return plan(shape)
+
+    monkeypatch.setattr(listing, "plan", recording)
+    return shapes
+
+
 @pytest.mark.parametrize("sort", ["new", "top", "discussed", "random"])
 async def test_search_finds_the_same_whether_its_word_is_rare_or_common(
         api: TestApi, app: FastAPI, monkeypatch: pytest.MonkeyPatch, sort: str) -> None:
@@ -330,14 +343,7 @@ async def test_search_finds_the_same_whether_its_word_is_rare_or_common(
         await vote(api, voter, sid, 1)
     for sid in (made[4], other[3], other[3]):
         await comment(api, voter, sid)
-    shapes: list[listing.Shape] = []
-    plan = listing.plan
-
-    def recording(shape: listing.Shape) -> Any:
-        shapes.append(shape)
-        return plan(shape)
-
-    monkeypatch.setattr(listing, "plan", recording)
+    shapes = planned_shapes(monkeypatch)
     by_key = await walk(api, voter, q="discharge plan", sort=sort)
     assert sorted(by_key) == sorted(made)
     if sort == "new":
@@ -379,14 +385,7 @@ async def test_a_walked_search_keeps_every_filter(
         await vote(api, voter, sid, 1)
     for sid in made[::5]:
         await comment(api, voter, sid)
-    shapes: list[listing.Shape] = []
-    plan, default_walk = listing.plan, listing.WALK_ROWS
-
-    def recording(shape: listing.Shape) -> Any:
-        shapes.append(shape)
-        return plan(shape)
-
-    monkeypatch.setattr(listing, "plan", recording)
+    shapes, default_walk = planned_shapes(monkeypatch), listing.WALK_ROWS
     filters: list[dict[str, Any]] = [{"kind": "idea"}, {"theme": "Time and capacity"},
                                      {"kind": "story", "theme": "Time and capacity"},
                                      {"mine": "true"}]
