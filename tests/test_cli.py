@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pexpect
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -187,3 +189,85 @@ def test_client_exports_what_it_lists() -> None:
     assert set(client.__all__) == {*client._LAZY, "__version__"}
     for name in client.__all__:
         assert getattr(client, name) is not None
+
+
+# --- the app's exit status, and the server extra's absence --------------------------
+
+def app_env(tmp_path: Path) -> dict[str, str]:
+    """No server and no sign-in from this machine's settings: the app starts bare."""
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), "CHALLENGE_TOKEN_STORE": "memory"}
+    for name in ("CHALLENGE_SERVER", "CHALLENGE_TOKEN"):
+        env.pop(name, None)
+    return env
+
+
+def test_an_app_that_cannot_start_exits_non_zero(tmp_path: Path) -> None:
+    """The packages as the first wheel shipped them: tui/ without its stylesheet."""
+    root = Path(__file__).resolve().parents[1]
+    for package in ("client", "tui"):
+        shutil.copytree(root / package, tmp_path / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "tui" / "app.tcss").unlink()
+    done = subprocess.run(EXE, cwd=tmp_path, env=app_env(tmp_path), stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=120)
+    assert "unable to read CSS file" in done.stderr
+    assert str(tmp_path / "tui" / "app.tcss") in done.stderr.replace("\n", "")  # the copy
+    assert done.returncode == 1
+
+
+# The first screen is up (``ChallengeApp.started`` says so), then the app fails.
+CRASH_AFTER_START = """\
+import sys
+from tui.app import ChallengeApp
+def started(self): raise RuntimeError("injected after the first screen")
+ChallengeApp.started = started
+from tui.cli import main
+sys.exit(main())
+"""
+
+
+def test_an_app_that_crashes_exits_non_zero(tmp_path: Path) -> None:
+    from tests.test_e2e import Terminal
+
+    terminal = Terminal(tmp_path, command=[sys.executable, "-c", CRASH_AFTER_START],
+                        size=(80, 24))
+    try:
+        terminal.child.expect(pexpect.EOF, timeout=120)
+        output = terminal.child.before.decode(errors="replace")
+        terminal.child.close()
+        assert "injected after the first screen" in output
+        assert terminal.child.exitstatus == 1
+    finally:
+        terminal.close()
+
+
+@pytest.mark.parametrize(("command", "absent"), [
+    ("demo", "uvicorn"), ("demo", "fastapi"), ("serve", "pydantic_settings"),
+    ("migrate", "pydantic_settings")])
+def test_a_server_command_without_the_server_extra_says_what_to_install(
+        command: str, absent: str, tmp_path: Path) -> None:
+    """The extra's modules made unimportable (``None`` in ``sys.modules``), as in an
+    install without it: one line, the command to run, no traceback."""
+    probe = (f"import sys; sys.modules[{absent!r}] = None; "
+             f"from tui.cli import main; sys.exit(main([{command!r}]))")
+    done = subprocess.run([sys.executable, "-c", probe], env=app_env(tmp_path),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2
+    assert done.stderr == (f"change-challenge: '{command}' needs the server extra: "
+                           f"pip install 'change-challenge[server]' ({absent} is missing)\n")
+
+
+def test_only_a_missing_module_is_taken_for_a_missing_extra(tmp_path: Path) -> None:
+    """An import that fails for another reason is a bug: shown in full, not hidden
+    behind advice to install what is already there."""
+    probe = ("import sys, types; sys.modules['uvicorn'] = types.ModuleType('uvicorn'); "
+             "sys.modules['server.app'] = types.ModuleType('server.app'); "
+             "from tui.cli import main; sys.exit(main(['demo']))")
+    done = subprocess.run([sys.executable, "-c", probe], env=app_env(tmp_path),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 1
+    assert "ImportError: cannot import name 'create_app'" in done.stderr
+    assert "needs the server extra" not in done.stderr

@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pexpect
@@ -19,18 +19,26 @@ COLUMNS, LINES = 100, 30
 
 
 class Terminal:
-    """A pty running the command, and a pyte screen fed with what it prints."""
+    """A pty running the command, and a pyte screen fed with what it prints.
 
-    def __init__(self, home: Path, *args: str) -> None:
-        env = {**os.environ, "XDG_DATA_HOME": str(home / "data"),
-               "XDG_CONFIG_HOME": str(home / "config"), "TERM": "xterm-256color",
-               "CHALLENGE_TOKEN_STORE": "memory"}
-        env.pop("CHALLENGE_SERVER", None)
-        env.pop("CHALLENGE_TOKEN", None)
-        self.screen = pyte.Screen(COLUMNS, LINES)
+    ``command``: the program and its first arguments (another install's
+    ``change-challenge``, say); ``env``: variables set on top of the clean ones.
+    """
+
+    def __init__(self, home: Path, *args: str,
+                 command: Sequence[str] = (sys.executable, "-m", "tui.cli"),
+                 size: tuple[int, int] = (COLUMNS, LINES),
+                 env: Mapping[str, str] | None = None) -> None:
+        variables = {**os.environ, "XDG_DATA_HOME": str(home / "data"),
+                     "XDG_CONFIG_HOME": str(home / "config"), "TERM": "xterm-256color",
+                     "CHALLENGE_TOKEN_STORE": "memory"}
+        variables.pop("CHALLENGE_SERVER", None)
+        variables.pop("CHALLENGE_TOKEN", None)
+        columns, lines = size
+        self.screen = pyte.Screen(columns, lines)
         self.stream = pyte.ByteStream(self.screen)
-        self.child = pexpect.spawn(sys.executable, ["-m", "tui.cli", *args], env=env,
-                                   dimensions=(LINES, COLUMNS))
+        self.child = pexpect.spawn(command[0], [*command[1:], *args],
+                                   env={**variables, **(env or {})}, dimensions=(lines, columns))
 
     @property
     def text(self) -> str:

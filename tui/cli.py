@@ -9,6 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 SERVER_COMMANDS = ("serve", "migrate", "admin", "seed")
 
@@ -34,11 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args and args[0] in SERVER_COMMANDS:
         try:
             from server.cli import main as server_main
-        except ImportError as exc:
-            print(f"change-challenge: '{args[0]}' needs the server extra: "
-                  f"pip install 'change-challenge[server]' ({exc.name} is missing)",
-                  file=sys.stderr)
-            return 2
+        except ModuleNotFoundError as exc:
+            return _needs_server_extra(args[0], exc)
         return server_main(args)
     options = _parser().parse_args(args)
     _without_httpx_cli()
@@ -48,6 +49,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     import gc
 
     gc.disable()
+
+    if options.command == "demo":
+        try:
+            from tui.demo import demo_options, demo_server
+        except ModuleNotFoundError as exc:
+            return _needs_server_extra("demo", exc)
 
     from client.config import load_config
     from client.errors import ConfigError
@@ -66,20 +73,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tui.app import ChallengeApp
 
     if options.command == "demo":
-        try:
-            from tui.demo import demo_options, demo_server
-        except ImportError as exc:
-            print(f"change-challenge: the demo needs the server extra: "
-                  f"pip install 'change-challenge[server]' ({exc.name} is missing)",
-                  file=sys.stderr)
-            return 2
         with demo_server(options.fresh) as url:
-            ChallengeApp(config.replace(server=url, token=None,
-                                        token_store="memory"),  # noqa: S106 (a store's name)
-                         **demo_options(options.role)).run()
-        return 0
-    ChallengeApp(config, early=early).run()
-    return 0
+            return run_app(ChallengeApp(
+                config.replace(server=url, token=None,
+                               token_store="memory"),  # noqa: S106 (a store's name)
+                **demo_options(options.role)))
+    return run_app(ChallengeApp(config, early=early))
+
+
+def run_app(app: App[Any]) -> int:
+    """Run ``app``; the exit status is non-zero when it did not start or crashed.
+
+    Textual catches what the app raises (a stylesheet it cannot read, an exception in
+    a handler or a worker), prints it and sets ``return_code`` to 1; ``run`` itself
+    returns normally, so the status must come from there.
+    """
+    app.run()
+    return 0 if app.return_code is None else app.return_code
+
+
+def _needs_server_extra(command: str, missing: ModuleNotFoundError) -> int:
+    """One line saying what to install, for a command the server stack must run.
+
+    Only a module that is not there at all says so: any other import error is a bug
+    to see in full.
+    """
+    print(f"change-challenge: '{command}' needs the server extra: "
+          f"pip install 'change-challenge[server]' ({missing.name} is missing)",
+          file=sys.stderr)
+    return 2
 
 
 def _without_httpx_cli() -> None:

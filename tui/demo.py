@@ -16,6 +16,15 @@ from typing import Any
 
 import platformdirs
 
+# The server stack at import time, not in ``demo_server``: without the server extra,
+# importing this module is what fails, and ``tui.cli`` says in one line what to install.
+import uvicorn
+
+from server.app import create_app
+from server.config import Settings
+from server.migrate import analyse
+from server.seed.demo import seed_demo
+
 DEMO_PEOPLE = {
     "participant": ("amara.okafor@nhs.net", "demo-amara"),
     "moderator": ("rachel.dunmore@nhs.net", "demo-rachel"),
@@ -34,17 +43,9 @@ def demo_database(fresh: bool) -> str:
 @contextmanager
 def demo_server(fresh: bool = False) -> Iterator[str]:
     """Seed (if needed) and serve the demo; yields the server's URL."""
-    import uvicorn
-
-    from server.app import create_app
-    from server.config import Settings
-    from server.seed.demo import seed_demo
-
     # A cheap password hash: demo passwords are printed for anyone to use.
     settings = Settings(database_url=demo_database(fresh), argon2_time_cost=1,
                         argon2_memory_kib=1024)
-    from server.migrate import analyse
-
     asyncio.run(seed_demo(settings, quiet=True))
     asyncio.run(analyse(settings.database_url))
     sock = socket.socket()
