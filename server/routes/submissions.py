@@ -243,9 +243,11 @@ async def create_submission(slug: str, body: SubmissionCreate, user: CurrentUser
 
 
 async def visible_submission(session: AsyncSession, submission_id: int,
-                             viewer: UserRow | None) -> SubmissionRow:
-    """The submission if this viewer may see it; 404 otherwise (no existence leak)."""
-    row = await session.get(SubmissionRow, submission_id)
+                             viewer: UserRow | None, *, lock: bool = False) -> SubmissionRow:
+    """The submission if this viewer may see it; 404 otherwise (no existence leak).
+    With ``lock``, its row stays locked until the transaction ends (PostgreSQL; a
+    SQLite write transaction holds the whole database already)."""
+    row = await session.get(SubmissionRow, submission_id, with_for_update=lock or None)
     if row is None:
         raise not_found("submission")
     if row.status != "published" and not is_moderator(viewer) and not (
