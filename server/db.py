@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -110,14 +112,27 @@ def unavailable(error: BaseException) -> str | None:
         if isinstance(seen, exc.TimeoutError):
             return "no database connection came free in time"
         if isinstance(seen, OSError):  # refused, unresolvable, unreachable, timed out
-            return f"{type(seen).__name__}: {seen}"
+            # asyncpg puts the address in strerror; the errno's own words say why.
+            number = None if isinstance(seen, socket.gaierror) else seen.errno
+            reason = (os.strerror(number) if number is not None and number > 0
+                      else seen.strerror) or str(seen) or type(seen).__name__
+            return f"{reason} ({seen.filename})" if seen.filename else reason
         state = getattr(seen, "sqlstate", None)
         name = getattr(seen, "sqlite_errorname", None)
         if (isinstance(state, str) and state.startswith(_PG_UNAVAILABLE)) or (
                 isinstance(name, str) and name.startswith(_SQLITE_UNAVAILABLE)):
-            return f"{type(seen).__name__}: {seen}".splitlines()[0]
+            return (str(seen).strip() or type(seen).__name__).splitlines()[0]
         seen = seen.orig if isinstance(seen, exc.DBAPIError) else seen.__cause__
     return None
+
+
+def place(url: str) -> str:
+    """Where a database URL points, for a person: the file, or the server's host:port."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"the SQLite file {parsed.database or ':memory:'}"
+    return (f"PostgreSQL at {parsed.host or 'localhost'}:{parsed.port or 5432}"
+            f"{f' (database {parsed.database})' if parsed.database else ''}")
 
 
 def ensure_sqlite_dir(url: str) -> None:

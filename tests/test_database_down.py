@@ -8,7 +8,10 @@ PostgreSQL address where nothing listens, a SQLite path that cannot be opened.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -173,3 +176,31 @@ async def test_a_bug_is_not_an_outage(database_url: str) -> None:
     finally:
         await db.dispose()
     assert unavailable_reason(caught.value) is None
+
+
+def _command(args: list[str], url: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True,
+                          text=True, env={**os.environ, "CHALLENGE_DATABASE_URL": url},
+                          timeout=120)
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["migrate"]])
+def test_commands_say_in_one_line_what_they_cannot_reach(
+        command: list[str], postgresql_url: str, tmp_path: Path) -> None:
+    missing = f"cc_missing_{uuid.uuid4().hex[:8]}"
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        port = hole.getsockname()[1]
+        cases = {
+            f"postgresql://postgres@127.0.0.1:{port}/x":
+                f"PostgreSQL at 127.0.0.1:{port} (database x): Connection refused",
+            f"{postgresql_url.rsplit('/', 1)[0]}/{missing}":
+                f'database "{missing}" does not exist',
+            f"sqlite:///{tmp_path}": f"the SQLite file {tmp_path}: unable to open",
+        }
+        for url, says in cases.items():
+            done = _command(command, url)
+            assert done.returncode == 1, done.stderr
+            assert done.stderr.count("\n") == 1, done.stderr
+            assert done.stderr.startswith("change-challenge: cannot reach the database, ")
+            assert says in done.stderr
