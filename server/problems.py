@@ -120,6 +120,9 @@ def install(app: FastAPI) -> None:
         return await on_problem(request, database_unavailable(exc))
 
     async def on_crash(request: Request, exc: Exception) -> JSONResponse:
+        # The id the client shows, next to the traceback the server logs after this.
+        log.error("request %s failed: %s: %s", getattr(request.state, "request_id", "-"),
+                  type(exc).__name__, exc)
         problem = Problem(title="Internal server error", status=500,
                           detail="The server failed; the request id helps its operators.")
         return problem_response(problem, request)

@@ -66,3 +66,18 @@ async def test_database_down_retried_then_told_with_the_id(tmp_path: Path) -> No
     assert sleeps.calls == [DATABASE_RETRY_AFTER] * 2  # retried as Retry-After asked
     assert error.request_id and len(error.request_id) == 32
     assert str(error).endswith(f"(request id {error.request_id})")
+
+
+async def test_the_server_logs_a_crash_with_its_request_id(
+        caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:"))
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("kaput")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        r = await http.get("/boom", headers={"X-Request-ID": "trace-9"})
+    assert r.status_code == 500 and r.json()["request_id"] == "trace-9"
+    assert "request trace-9 failed: RuntimeError: kaput" in caplog.messages
