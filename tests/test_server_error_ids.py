@@ -6,6 +6,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import Request
+from sqlalchemy import text
 
 from client import ChallengeClient
 from client.errors import ServerError
@@ -69,15 +71,26 @@ async def test_database_down_retried_then_told_with_the_id(tmp_path: Path) -> No
 
 
 async def test_the_server_logs_a_crash_with_its_request_id(
-        caplog: pytest.LogCaptureFixture) -> None:
-    app = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:"))
+        caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:
+    app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"))
 
     @app.get("/boom")
     async def boom() -> None:
         raise RuntimeError("kaput")
 
+    @app.get("/bad-query")
+    async def bad_query(request: Request) -> None:
+        async with request.app.state.services.db.read() as session:
+            await session.execute(text("SELECT * FROM no_such_table"))
+
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=transport, base_url="http://test") as http:
         r = await http.get("/boom", headers={"X-Request-ID": "trace-9"})
+        # A database error that is not an outage is a bug: a 500 too, not a 503.
+        bad = await http.get("/bad-query", headers={"X-Request-ID": "trace-10"})
     assert r.status_code == 500 and r.json()["request_id"] == "trace-9"
     assert "request trace-9 failed: RuntimeError: kaput" in caplog.messages
+    assert bad.status_code == 500 and bad.json()["request_id"] == "trace-10"
+    assert any(m.startswith("request trace-10 failed: OperationalError")
+               for m in caplog.messages)
