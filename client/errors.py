@@ -94,7 +94,14 @@ class RateLimited(ApiError):
 
 
 class ServerError(ApiError):
-    """5xx: the server failed."""
+    """5xx: the server failed; the message carries the request id for its operators."""
+
+    @property
+    def message(self) -> str:
+        text = super().message
+        if self.request_id and self.request_id not in text:
+            text = f"{text.rstrip()} (request id {self.request_id})"
+        return text
 
 
 _BY_STATUS: dict[int, type[ApiError]] = {

@@ -48,9 +48,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     scale.add_argument("--seed", type=int, default=1, help="random seed")
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, code: int = 2) -> int:
     print(f"change-challenge: {message}", file=sys.stderr)
-    return 2
+    return code
 
 
 def _read_password(given: str | None) -> str:
@@ -68,6 +68,20 @@ def run(args: argparse.Namespace) -> int:
         settings = Settings()
     except ValidationError as exc:
         return _fail(f"bad setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
+    try:
+        return _command(args, settings)
+    except Exception as exc:
+        from server.db import place, unavailable
+
+        reason = unavailable(exc)
+        if reason is None:
+            raise
+        # One line a person can act on, not the driver's traceback.
+        return _fail(f"cannot reach the database, {place(settings.database_url)}: {reason}",
+                     1)
+
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
         return serve(settings, args.host, args.port, args.workers)
     if args.command == "migrate":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -11,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -85,6 +87,52 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int,
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+# What says "the database cannot be used now" rather than "this query is wrong".
+# PostgreSQL classes: connection exception (08), insufficient resources (53: too many
+# connections, disk full), operator intervention (57P: shut down, starting up, the
+# database dropped), and no such database (3D000).
+_PG_UNAVAILABLE = ("08", "53", "57P", "3D000")
+# SQLite: the file cannot be opened, read or written, or stays locked past the busy
+# timeout, or is not a database any more.
+_SQLITE_UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR",
+                       "SQLITE_FULL", "SQLITE_READONLY", "SQLITE_PERM", "SQLITE_NOTADB")
+
+
+def unavailable(error: BaseException) -> str | None:
+    """Why the database cannot be reached, if ``error`` says so; ``None`` for any other
+    failure (a bug stays a bug). The reason may name the host: for logs, not clients."""
+    seen: BaseException | None = error
+    for _ in range(8):  # the error, the DBAPI's, the driver's beneath it
+        if seen is None:
+            return None
+        if isinstance(seen, exc.DBAPIError) and seen.connection_invalidated:
+            return f"the connection was lost ({seen.orig})"
+        if isinstance(seen, exc.TimeoutError):
+            return "no database connection came free in time"
+        if isinstance(seen, OSError):  # refused, unresolvable, unreachable, timed out
+            # asyncpg puts the address in strerror; the errno's own words say why.
+            number = None if isinstance(seen, socket.gaierror) else seen.errno
+            reason = (os.strerror(number) if number is not None and number > 0
+                      else seen.strerror) or str(seen) or type(seen).__name__
+            return f"{reason} ({seen.filename})" if seen.filename else reason
+        state = getattr(seen, "sqlstate", None)
+        name = getattr(seen, "sqlite_errorname", None)
+        if (isinstance(state, str) and state.startswith(_PG_UNAVAILABLE)) or (
+                isinstance(name, str) and name.startswith(_SQLITE_UNAVAILABLE)):
+            return (str(seen).strip() or type(seen).__name__).splitlines()[0]
+        seen = seen.orig if isinstance(seen, exc.DBAPIError) else seen.__cause__
+    return None
+
+
+def place(url: str) -> str:
+    """Where a database URL points, for a person: the file, or the server's host:port."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"the SQLite file {parsed.database or ':memory:'}"
+    return (f"PostgreSQL at {parsed.host or 'localhost'}:{parsed.port or 5432}"
+            f"{f' (database {parsed.database})' if parsed.database else ''}")
 
 
 def ensure_sqlite_dir(url: str) -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as DatabaseTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from client.models import FieldError, Problem
+from server.db import unavailable
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -21,12 +25,18 @@ IDEMPOTENCY_MISMATCH = "/problems/idempotency-key-reused"
 VALIDATION = "/problems/validation"
 RATE_LIMITED = "/problems/rate-limited"
 DOMAIN_NOT_ALLOWED = "/problems/email-domain-not-allowed"
+DATABASE_UNAVAILABLE = "/problems/database-unavailable"
+
+#: Seconds a client is asked to wait when the database is unreachable.
+DATABASE_RETRY_AFTER = 5
+
+log = logging.getLogger("server")
 
 _TITLES = {
     400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
     405: "Method not allowed", 409: "Conflict", 413: "Request body too large",
     415: "Unsupported media type", 422: "Invalid request", 429: "Too many requests",
-    500: "Internal server error",
+    500: "Internal server error", 503: "Service unavailable",
 }
 
 
@@ -55,6 +65,14 @@ def problem_response(problem: Problem, request: Request | None = None,
 
 def not_found(what: str) -> ProblemError:
     return ProblemError(404, f"No such {what}.")
+
+
+def database_unavailable(error: BaseException) -> ProblemError:
+    """503 for a database that cannot be reached: the client may retry after a pause.
+    Only the error's class is told (its text may name the database's host)."""
+    return ProblemError(503, f"The database is not answering ({type(error).__name__}); try "
+                             f"again in a few seconds.", type=DATABASE_UNAVAILABLE,
+                        title="Database unavailable", retry_after=DATABASE_RETRY_AFTER)
 
 
 def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -91,7 +109,20 @@ def install(app: FastAPI) -> None:
                           detail=str(exc.detail) if exc.detail else None)
         return problem_response(problem, request, dict(exc.headers or {}))
 
+    async def on_database(request: Request, exc: Exception) -> JSONResponse:
+        reason = unavailable(exc)
+        if reason is None:
+            raise exc  # not an outage: on to on_crash, a 500
+        # Answered here rather than by on_crash, so the connection stays open (uvicorn
+        # closes it after an exception that escapes the app), and with a 503 to retry.
+        log.warning("database unavailable (request %s): %s",
+                    getattr(request.state, "request_id", "-"), reason)
+        return await on_problem(request, database_unavailable(exc))
+
     async def on_crash(request: Request, exc: Exception) -> JSONResponse:
+        # The id the client shows, next to the traceback the server logs after this.
+        log.error("request %s failed: %s: %s", getattr(request.state, "request_id", "-"),
+                  type(exc).__name__, exc)
         problem = Problem(title="Internal server error", status=500,
                           detail="The server failed; the request id helps its operators.")
         return problem_response(problem, request)
@@ -99,4 +130,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    for error in (DBAPIError, DatabaseTimeout, OSError):
+        app.add_exception_handler(error, on_database)
     app.add_exception_handler(Exception, on_crash)

@@ -55,7 +55,9 @@ async def flag_submission(submission_id: SubmissionId, body: FlagCreate, user: C
     async with services.db.write() as session:
         if (replay := await idem.claim(session, user.id, body)) is not None:
             return replay
-        submission = await visible_submission(session, submission_id, user)
+        # Locked, so that reporters of one item count one after another: without it
+        # each of three simultaneous reporters counted fewer than three (PostgreSQL).
+        submission = await visible_submission(session, submission_id, user, lock=True)
         result = await _file(session, services, user, "submission", submission.id, body,
                              submission.author_id)
         count = await _reporters(session, "submission", submission.id)
@@ -75,11 +77,16 @@ async def flag_comment(comment_id: CommentId, body: FlagCreate, user: CurrentUse
     async with services.db.write() as session:
         if (replay := await idem.claim(session, user.id, body)) is not None:
             return replay
-        comment = await session.get(CommentRow, comment_id)
+        thread = (await session.execute(select(CommentRow.submission_id).where(
+            CommentRow.id == comment_id))).scalar_one_or_none()
+        if thread is None:
+            raise not_found("comment")
+        # The thread, then the comment: the order moderation decisions lock them in.
+        submission = await visible_submission(session, thread, user, lock=True)
+        comment = await session.get(CommentRow, comment_id, with_for_update=True)
         if comment is None or (comment.status != "published" and comment.author_id != user.id
                                and user.role not in ("moderator", "admin")):
             raise not_found("comment")
-        submission = await visible_submission(session, comment.submission_id, user)
         result = await _file(session, services, user, "comment", comment.id, body,
                              comment.author_id)
         count = await _reporters(session, "comment", comment.id)

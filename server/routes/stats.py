@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, select, text
 from client import __version__
 from client.models import DayStats, Health, Stats
 from server.deps import HeavyReadDB, Svc
-from server.problems import ProblemError
+from server.problems import database_unavailable
 from server.queries import challenge_by_slug
 from server.tables import CommentRow, ParticipantRow, SubmissionRow, SubmissionThemeRow, VoteRow
 
@@ -24,8 +24,7 @@ async def health(services: Svc) -> Health:
         async with services.db.read() as session:
             await session.execute(text("SELECT 1"))
     except Exception as exc:  # any database failure means "not healthy", not a crash
-        raise ProblemError(503, f"The database is not answering: {type(exc).__name__}.",
-                           retry_after=5) from None
+        raise database_unavailable(exc) from None
     return Health(status="ok", version=__version__, database=services.db.dialect)
 
 

@@ -40,6 +40,9 @@ from server.views import public, submission_out
 
 router = APIRouter(tags=["submissions"])
 
+EDITED_REASON = ("Edited after it was approved: hidden until a moderator approves the "
+                 "new text.")
+
 
 def held_for_personal_data(*texts: str) -> str | None:
     """Why a post must wait for a moderator, if it looks like it holds personal data."""
@@ -243,9 +246,11 @@ async def create_submission(slug: str, body: SubmissionCreate, user: CurrentUser
 
 
 async def visible_submission(session: AsyncSession, submission_id: int,
-                             viewer: UserRow | None) -> SubmissionRow:
-    """The submission if this viewer may see it; 404 otherwise (no existence leak)."""
-    row = await session.get(SubmissionRow, submission_id)
+                             viewer: UserRow | None, *, lock: bool = False) -> SubmissionRow:
+    """The submission if this viewer may see it; 404 otherwise (no existence leak).
+    With ``lock``, its row stays locked until the transaction ends (PostgreSQL; a
+    SQLite write transaction holds the whole database already)."""
+    row = await session.get(SubmissionRow, submission_id, with_for_update=lock or None)
     if row is None:
         raise not_found("submission")
     if row.status != "published" and not is_moderator(viewer) and not (
@@ -263,7 +268,9 @@ async def get_submission(submission_id: SubmissionId, session: ReadDB, services:
 
 async def _own_submission(session: AsyncSession, submission_id: int,
                           user: UserRow) -> SubmissionRow:
-    row = await visible_submission(session, submission_id, user)
+    # Locked: a moderator's decision and an edit of the same item go one after the
+    # other, so an approval cannot publish text that arrived while it was deciding.
+    row = await visible_submission(session, submission_id, user, lock=True)
     if row.author_id != user.id:
         raise ProblemError(403, "Only its author may change a submission.")
     return row
@@ -279,6 +286,8 @@ async def update_submission(submission_id: SubmissionId, body: SubmissionUpdate,
             raise ProblemError(409, f"A {row.status} submission cannot be edited.")
         challenge, phases = await services.challenges.by_id(session, row.challenge_id)
         require(phases, now, "submissions")
+        reworded = ((body.title is not None and body.title.strip() != row.title)
+                    or (body.body is not None and body.body != row.body))
         if body.title is not None:
             row.title = body.title.strip()
         if body.body is not None:
@@ -293,6 +302,9 @@ async def update_submission(submission_id: SubmissionId, body: SubmissionUpdate,
         held = held_for_personal_data(row.title, row.body)
         if held is not None:
             row.status, row.status_reason = "pending", held
+        elif reworded and challenge.moderation == "pre" and row.status == "published":
+            # Held rather than showing the approved text meanwhile: one text per item.
+            row.status, row.status_reason = "pending", EDITED_REASON
         row.updated_at = now
         await session.flush()
         result = await render_one(session, services, row, user)
