@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from client.models import AuthResponse, FieldError, LoginRequest, RegisterRequest, User
 from server.deps import CurrentUser, Svc, bearer
-from server.problems import DOMAIN_NOT_ALLOWED, RATE_LIMITED, ProblemError
+from server.problems import DOMAIN_NOT_ALLOWED, ProblemError
 from server.security import hash_token, new_token
 from server.services import Services
 from server.tables import SessionRow, UserRow
@@ -20,17 +20,10 @@ from server.views import user_out
 router = APIRouter(tags=["auth"])
 
 
-def _client_ip(request: Request) -> str:
+def client_address(request: Request) -> str:
+    """The peer of the connection; behind a proxy listed in CHALLENGE_FORWARDED_ALLOW_IPS,
+    the client its X-Forwarded-For names (uvicorn rewrites the scope's client)."""
     return request.client.host if request.client else "unknown"
-
-
-def _throttle(services: Services, request: Request) -> None:
-    ip = _client_ip(request)
-    wait = services.auth_attempts.retry_after(ip)
-    if wait is not None:
-        raise ProblemError(429, "Too many sign-in attempts from this address; wait and retry.",
-                           type=RATE_LIMITED, retry_after=wait)
-    services.auth_attempts.hit(ip)
 
 
 async def _issue_token(services: Services, user: UserRow) -> AuthResponse:
@@ -46,7 +39,7 @@ async def _issue_token(services: Services, user: UserRow) -> AuthResponse:
 
 @router.post("/auth/register", status_code=status.HTTP_201_CREATED)
 async def register(body: RegisterRequest, services: Svc, request: Request) -> AuthResponse:
-    _throttle(services, request)
+    await services.throttle.attempt(client_address(request))
     email = body.email.strip().lower()
     domain = email.rsplit("@", 1)[1]
     allowed = services.settings.allowed_email_domains
@@ -72,22 +65,19 @@ async def register(body: RegisterRequest, services: Svc, request: Request) -> Au
 @router.post("/auth/login")
 async def login(body: LoginRequest, services: Svc, request: Request) -> AuthResponse:
     email = body.email.strip().lower()
-    wait = services.login_failures.retry_after(email)
-    if wait is not None:
-        raise ProblemError(429, "Too many failed sign-ins for this account; wait and retry.",
-                           type=RATE_LIMITED, retry_after=wait)
-    _throttle(services, request)
+    address = client_address(request)
+    await services.throttle.sign_in(email, address)
     async with services.db.read() as session:
         user = (await session.execute(
             select(UserRow).where(UserRow.email == email))).scalar_one_or_none()
     ok = await services.passwords.verify(user.password_hash if user else None, body.password)
     if not ok or user is None:
-        services.login_failures.hit(email)
+        await services.throttle.failed(email, address)
         raise ProblemError(401, "The email or password is wrong.",
                            headers={"WWW-Authenticate": "Bearer"})
     if user.blocked:
         raise ProblemError(403, "This account is blocked.")
-    services.login_failures.reset(email)
+    await services.throttle.succeeded(email, address)
     return await _issue_token(services, user)
 
 
