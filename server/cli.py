@@ -110,10 +110,23 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int) 
         asyncio.run(analyse(settings.database_url))
     elif not asyncio.run(is_current(settings.database_url)):
         return _fail("the PostgreSQL schema is not up to date; run 'change-challenge migrate'")
+    warning = registration_warning(settings)
+    if warning:
+        print(f"change-challenge: warning: {warning}", file=sys.stderr, flush=True)
     uvicorn.run("server.app:factory", factory=True, host=host or settings.host,
                 port=settings.port if port is None else port, workers=workers,
                 **uvicorn_options(settings))
     return 0
+
+
+def registration_warning(settings: Settings) -> str | None:
+    """Said once when ``serve`` starts, not per worker."""
+    if settings.registration_mode != "open":
+        return None
+    return ("registration is open: anyone who can reach the server can make an account, "
+            "and registering tells them which email addresses have one. For a real "
+            "deployment set CHALLENGE_SMTP_URL (registration is then confirmed by mail) "
+            "or CHALLENGE_REGISTRATION=closed.")
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:

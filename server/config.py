@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import platformdirs
 from pydantic import Field, field_validator, model_validator
@@ -28,6 +28,18 @@ class Settings(BaseSettings):
     token_lifetime_hours: float = Field(default=24 * 30, gt=0)
     # Empty means anyone may register; otherwise e.g. "nhs.net,nhs.uk".
     allowed_email_domains: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # How people get accounts: "email" (a code mailed to the address completes it, and
+    # the answer is the same whether or not the address has an account), "open"
+    # (signed in at once; tells anyone which addresses have accounts), "closed" (only
+    # `admin create-user`). "auto": email when mail is configured, else open.
+    registration: Literal["auto", "email", "open", "closed"] = "auto"
+    # Mail: smtp://[user:password@]host[:port] (STARTTLS when offered, required with a
+    # password) or smtps://... (TLS from the start); or an outbox directory that gets
+    # one .eml file per mail (development, tests).
+    smtp_url: str | None = None
+    mail_outbox: Path | None = None
+    mail_from: str = "Change Challenge <no-reply@localhost>"
+    registration_code_minutes: int = Field(default=30, ge=1, le=24 * 60)
     flag_threshold: int = Field(default=3, ge=1)
     # Failed sign-ins for one account from one client address in the window, then 429
     # for that pair only: the account still opens from other addresses.
@@ -88,6 +100,26 @@ class Settings(BaseSettings):
             raise ValueError("login_failures_per_account must be more than "
                              "login_failures_per_account_and_ip, or one address could "
                              "lock an account for everyone")
+        return self
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("smtp://", "smtps://")):
+            raise ValueError("use an smtp:// or smtps:// URL")
+        return value or None
+
+    @property
+    def registration_mode(self) -> Literal["email", "open", "closed"]:
+        if self.registration == "auto":
+            return "email" if self.smtp_url or self.mail_outbox else "open"
+        return self.registration
+
+    @model_validator(mode="after")
+    def _mail_for_email_registration(self) -> Settings:
+        if self.registration == "email" and not (self.smtp_url or self.mail_outbox):
+            raise ValueError("registration=email needs CHALLENGE_SMTP_URL or "
+                             "CHALLENGE_MAIL_OUTBOX")
         return self
 
     @property

@@ -21,12 +21,14 @@ IDEMPOTENCY_MISMATCH = "/problems/idempotency-key-reused"
 VALIDATION = "/problems/validation"
 RATE_LIMITED = "/problems/rate-limited"
 DOMAIN_NOT_ALLOWED = "/problems/email-domain-not-allowed"
+REGISTRATION_CLOSED = "/problems/registration-closed"
+CODE_INVALID = "/problems/registration-code-invalid"
 
 _TITLES = {
     400: "Bad request", 401: "Not signed in", 403: "Not allowed", 404: "Not found",
     405: "Method not allowed", 409: "Conflict", 413: "Request body too large",
     415: "Unsupported media type", 422: "Invalid request", 429: "Too many requests",
-    500: "Internal server error",
+    500: "Internal server error", 503: "Service unavailable",
 }
 
 
