@@ -56,7 +56,8 @@ async def _issue_token(services: Services, user: UserRow) -> AuthResponse:
                  403: {"description": "Registration closed, or the email's domain not "
                                       "allowed"},
                  409: {"description": "Open registration: the address cannot be "
-                                      "registered"}})
+                                      "registered"},
+                 503: {"description": "Registration by mail: the mail could not be sent"}})
 async def register(body: RegisterRequest, services: Svc,
                    request: Request) -> AuthResponse | JSONResponse:
     """Signed in at once (201) where registration is open; where the server confirms
