@@ -40,7 +40,9 @@ from client.models import (
     Page,
     QueueItem,
     QueuePage,
+    RegisterConfirm,
     RegisterRequest,
+    RegistrationPending,
     Sort,
     Stats,
     Submission,
@@ -110,10 +112,27 @@ class ChallengeClient:
     async def health(self) -> Health:
         return await self._t.call("GET", "/health", Health)
 
-    async def register(self, email: str, display_name: str, password: str) -> AuthResponse:
-        """Create an account; the client is then signed in as it."""
+    async def register(self, email: str, display_name: str,
+                       password: str) -> AuthResponse | RegistrationPending:
+        """Create an account. Where registration is open, signed in at once: an
+        ``AuthResponse``. Where the server confirms addresses by mail: a
+        ``RegistrationPending``; pass it and the mailed code to ``confirm_registration``."""
         body = RegisterRequest(email=email, display_name=display_name, password=password)
-        auth = await self._t.call("POST", "/auth/register", AuthResponse, body=body)
+        response = await self._t.send("POST", "/auth/register", body=body)
+        if response.status_code == 202:
+            return self._t.decode(response, RegistrationPending, "POST /auth/register")
+        auth = self._t.decode(response, AuthResponse, "POST /auth/register")
+        self.token = auth.token
+        return auth
+
+    async def confirm_registration(self, pending: RegistrationPending | str,
+                                   code: str) -> AuthResponse:
+        """Complete a registration with the code from the mail (spaces and dashes are
+        fine); the client is then signed in. A wrong, used-up or expired code raises
+        ``ApiError`` (400, type ``/problems/registration-code-invalid``)."""
+        ticket = pending.registration if isinstance(pending, RegistrationPending) else pending
+        body = RegisterConfirm(registration=ticket, code=code)
+        auth = await self._t.call("POST", "/auth/register/confirm", AuthResponse, body=body)
         self.token = auth.token
         return auth
 
@@ -394,6 +413,7 @@ class SyncChallengeClient:
 
     health = _blocking(ChallengeClient.health)
     register = _blocking(ChallengeClient.register)
+    confirm_registration = _blocking(ChallengeClient.confirm_registration)
     login = _blocking(ChallengeClient.login)
     logout = _blocking(ChallengeClient.logout)
     me = _blocking(ChallengeClient.me)

@@ -167,6 +167,28 @@ class AuthResponse(Response):
     expires_at: datetime
 
 
+class RegistrationPending(Response):
+    """202 from registration on a server that confirms addresses by mail: a code went
+    to ``email`` (the same answer whether or not the address has an account)."""
+
+    status: Literal["confirmation_sent"]
+    email: str
+    registration: str  # give it back with the code: only this registration completes
+    expires_at: datetime
+
+
+def _code(value: str) -> str:
+    digits = value.replace(" ", "").replace("-", "")  # as people copy it: "1234 5678"
+    if not digits.isascii() or not digits.isdigit():
+        raise ValueError("is the code of digits from the mail")
+    return digits
+
+
+class RegisterConfirm(Request):
+    registration: Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_encodable)]
+    code: Annotated[str, Field(min_length=1, max_length=32), AfterValidator(_code)]
+
+
 # --- challenges -----------------------------------------------------------------
 
 

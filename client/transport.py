@@ -190,11 +190,15 @@ class Transport:
             raise error_for(problem_of(response), response.headers.get("X-Request-ID"), wait)
 
     async def call(self, method: str, path: str, model: type[M], **kwargs: Any) -> M:
-        response = await self.send(method, path, **kwargs)
+        return self.decode(await self.send(method, path, **kwargs), model, f"{method} {path}")
+
+    @staticmethod
+    def decode(response: httpx.Response, model: type[M], what: str) -> M:
+        """``response``'s body as ``model``; ``what`` (e.g. "GET /me") names the call."""
         try:
             return model.model_validate_json(response.content)
         except ValidationError as exc:
             raise ResponseInvalid(
-                f"{method} {path}: the server's answer does not match {model.__name__} "
+                f"{what}: the server's answer does not match {model.__name__} "
                 f"({exc.error_count()} problems, first: {exc.errors()[0]['msg']}). "
                 "Is the server a Change Challenge server of a compatible version?") from exc

@@ -35,7 +35,8 @@ def create_app(settings: Settings | None = None,
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = Database.connect(settings.database_url, pool_size=settings.pool_size)
-        passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
+        passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib,
+                              settings.hashing_threads)
         app.state.services = Services(settings=settings, db=db, passwords=passwords,
                                       clock=clock)
         if freeze_gc:

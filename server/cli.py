@@ -11,6 +11,7 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from server.config import Settings
 
@@ -67,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = Settings()
     except ValidationError as exc:
-        return _fail(f"bad setting: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
+        first = exc.errors()[0]
+        where = f"{first['loc'][0]}: " if first["loc"] else ""  # a check across settings has none
+        return _fail(f"bad setting: {where}{first['msg'].removeprefix('Value error, ')}")
     try:
         return _command(args, settings)
     except Exception as exc:
@@ -121,10 +124,32 @@ def serve(settings: Settings, host: str | None, port: int | None, workers: int) 
         asyncio.run(analyse(settings.database_url))
     elif not asyncio.run(is_current(settings.database_url)):
         return _fail("the PostgreSQL schema is not up to date; run 'change-challenge migrate'")
+    warning = registration_warning(settings)
+    if warning:
+        print(f"change-challenge: warning: {warning}", file=sys.stderr, flush=True)
     uvicorn.run("server.app:factory", factory=True, host=host or settings.host,
                 port=settings.port if port is None else port, workers=workers,
-                log_level="info", proxy_headers=False, server_header=False)
+                **uvicorn_options(settings))
     return 0
+
+
+def registration_warning(settings: Settings) -> str | None:
+    """Said once when ``serve`` starts, not per worker."""
+    if settings.registration_mode != "open":
+        return None
+    return ("registration is open: anyone who can reach the server can make an account, "
+            "and registering tells them which email addresses have one. For a real "
+            "deployment set CHALLENGE_SMTP_URL (registration is then confirmed by mail) "
+            "or CHALLENGE_REGISTRATION=closed.")
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """What ``serve`` gives uvicorn besides the address. X-Forwarded-For is believed only
+    from the proxies in CHALLENGE_FORWARDED_ALLOW_IPS: from anyone else it would let a
+    client pick the address its sign-in attempts are counted against."""
+    trusted = settings.forwarded_allow_ips.strip()
+    return {"log_level": "info", "server_header": False, "proxy_headers": bool(trusted),
+            "forwarded_allow_ips": trusted or None}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -27,12 +28,36 @@ class Settings(BaseSettings):
     token_lifetime_hours: float = Field(default=24 * 30, gt=0)
     # Empty means anyone may register; otherwise e.g. "nhs.net,nhs.uk".
     allowed_email_domains: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # How people get accounts: "email" (a code mailed to the address completes it, and
+    # the answer is the same whether or not the address has an account), "open"
+    # (signed in at once; tells anyone which addresses have accounts), "closed" (only
+    # `admin create-user`). "auto": email when mail is configured, else open.
+    registration: Literal["auto", "email", "open", "closed"] = "auto"
+    # Mail: smtp://[user:password@]host[:port] (STARTTLS when offered, required with a
+    # password) or smtps://... (TLS from the start); or an outbox directory that gets
+    # one .eml file per mail (development, tests).
+    smtp_url: str | None = None
+    mail_outbox: Path | None = None
+    mail_from: str = "Change Challenge <no-reply@localhost>"
+    registration_code_minutes: int = Field(default=30, ge=1, le=24 * 60)
     flag_threshold: int = Field(default=3, ge=1)
-    # Failed sign-ins allowed per email address in the window, then 429.
-    login_failures_per_email: int = Field(default=5, ge=1)
-    # Sign-in and registration attempts allowed per client address in the window.
+    # Failed sign-ins for one account from one client address in the window, then 429
+    # for that pair only: the account still opens from other addresses.
+    login_failures_per_account_and_ip: int = Field(default=5, ge=1)
+    # Failed sign-ins for one account from all addresses together: a ceiling against
+    # guessing spread over many addresses. Above the per-address figure (checked), so
+    # one address cannot reach it and lock the account for everyone.
+    login_failures_per_account: int = Field(default=100, ge=2)
+    # Sign-in, registration and code attempts allowed per client address in the window.
     auth_attempts_per_ip: int = Field(default=30, ge=1)
     auth_window_seconds: int = Field(default=300, ge=1)
+    # Proxies whose X-Forwarded-For names the client (uvicorn's forwarded-allow-ips:
+    # addresses or networks, comma-separated, "*" for any). Empty: the header is
+    # ignored and the client is the peer of the connection.
+    forwarded_allow_ips: str = ""
+    # Password hashes computed at once per worker; each holds argon2_memory_kib of
+    # memory. 0: the number of CPUs this process may use.
+    hash_concurrency: int = Field(default=0, ge=0)
     # Argon2id cost; the defaults follow argon2-cffi (RFC 9106 low-memory profile).
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=64)
@@ -68,6 +93,41 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [d.strip().lower().lstrip("@") for d in value.split(",") if d.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _ceiling_above_one_address(self) -> Settings:
+        if self.login_failures_per_account <= self.login_failures_per_account_and_ip:
+            raise ValueError("login_failures_per_account must be more than "
+                             "login_failures_per_account_and_ip, or one address could "
+                             "lock an account for everyone")
+        return self
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("smtp://", "smtps://")):
+            raise ValueError("use an smtp:// or smtps:// URL")
+        return value or None
+
+    @property
+    def registration_mode(self) -> Literal["email", "open", "closed"]:
+        if self.registration == "auto":
+            return "email" if self.smtp_url or self.mail_outbox else "open"
+        return self.registration
+
+    @model_validator(mode="after")
+    def _mail_for_email_registration(self) -> Settings:
+        if self.registration == "email" and not (self.smtp_url or self.mail_outbox):
+            raise ValueError("registration=email needs CHALLENGE_SMTP_URL or "
+                             "CHALLENGE_MAIL_OUTBOX")
+        return self
+
+    @property
+    def hashing_threads(self) -> int:
+        if self.hash_concurrency:
+            return self.hash_concurrency
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+            else os.cpu_count() or 1
 
     @property
     def is_sqlite(self) -> bool:

@@ -26,6 +26,8 @@ VALIDATION = "/problems/validation"
 RATE_LIMITED = "/problems/rate-limited"
 DOMAIN_NOT_ALLOWED = "/problems/email-domain-not-allowed"
 DATABASE_UNAVAILABLE = "/problems/database-unavailable"
+REGISTRATION_CLOSED = "/problems/registration-closed"
+CODE_INVALID = "/problems/registration-code-invalid"
 
 #: Seconds a client is asked to wait when the database is unreachable.
 DATABASE_RETRY_AFTER = 5

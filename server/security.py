@@ -13,18 +13,34 @@ TOKEN_BYTES = 32
 
 
 class Passwords:
-    """Hashing runs in a worker thread: argon2id is deliberately slow."""
+    """Hashing runs in a worker thread: argon2id is deliberately slow.
 
-    def __init__(self, time_cost: int, memory_kib: int) -> None:
-        self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+    Each hash holds ``memory_kib`` while it runs, so at most ``concurrency`` run at
+    once (the rest queue): a burst of sign-ins cannot take the worker's memory.
+    """
+
+    def __init__(self, time_cost: int, memory_kib: int, concurrency: int = 1, *,
+                 hasher: PasswordHasher | None = None) -> None:
+        self._hasher = hasher or PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+        self._limiter = anyio.CapacityLimiter(concurrency)
         # Verified against when the email is unknown, so timing does not reveal accounts.
         self._dummy = self._hasher.hash(secrets.token_hex(16))
+
+    @property
+    def concurrency(self) -> int:
+        return int(self._limiter.total_tokens)
+
+    @property
+    def waiting(self) -> int:
+        """Hashes queued for a turn (for tests and diagnostics)."""
+        return self._limiter.statistics().tasks_waiting
 
     def hash_sync(self, password: str) -> str:
         return self._hasher.hash(password)
 
     async def hash(self, password: str) -> str:
-        return await anyio.to_thread.run_sync(self._hasher.hash, password)
+        return await anyio.to_thread.run_sync(self._hasher.hash, password,
+                                             limiter=self._limiter)
 
     async def verify(self, stored: str | None, password: str) -> bool:
         def check() -> bool:
@@ -33,7 +49,7 @@ class Passwords:
             except (VerificationError, InvalidHashError):
                 return False
 
-        return await anyio.to_thread.run_sync(check)
+        return await anyio.to_thread.run_sync(check, limiter=self._limiter)
 
 
 def new_token() -> str:

@@ -9,8 +9,9 @@ from datetime import datetime
 from server.cache import Challenges, Tokens
 from server.config import Settings
 from server.db import Database
+from server.mail import Mailer, mailer_for
 from server.pages import Pages
-from server.ratelimit import SlidingWindow
+from server.ratelimit import AuthThrottle, SlidingWindow
 from server.security import Passwords
 from server.tables import utcnow
 
@@ -21,16 +22,23 @@ class Services:
     db: Database
     passwords: Passwords
     clock: Callable[[], datetime] = utcnow
-    login_failures: SlidingWindow = field(init=False)
-    auth_attempts: SlidingWindow = field(init=False)
+    throttle: AuthThrottle = field(init=False)
+    mailer: Mailer | None = field(init=False)
+    registration_mails: SlidingWindow = field(init=False)
     challenges: Challenges = field(init=False)
     tokens: Tokens = field(init=False)
     pages: Pages = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
-        self.login_failures = SlidingWindow(s.login_failures_per_email, s.auth_window_seconds)
-        self.auth_attempts = SlidingWindow(s.auth_attempts_per_ip, s.auth_window_seconds)
+        window = s.auth_window_seconds
+        self.throttle = AuthThrottle(
+            address=SlidingWindow(s.auth_attempts_per_ip, window),
+            account_address=SlidingWindow(s.login_failures_per_account_and_ip, window),
+            account=SlidingWindow(s.login_failures_per_account, window))
+        self.mailer = mailer_for(s)
+        # Registration mails to one address per window: nobody can flood an inbox.
+        self.registration_mails = SlidingWindow(3, window)
         self.challenges = Challenges(s.cache_seconds)
         self.tokens = Tokens(s.cache_seconds)
         self.pages = Pages(s.page_cache_seconds)

@@ -81,6 +81,26 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class PendingRegistrationRow(Base):
+    """A registration waiting for the code mailed to its address (registration=email)."""
+
+    __tablename__ = "pending_registrations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # SHA-256 of the ticket the registering client was given: a code only completes
+    # the registration that chose the password (not a later one by someone else).
+    ticket_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # SHA-256 of ticket and code; for an address that already has an account, of a
+    # code nobody is sent.
+    code_hash: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str] = mapped_column(String(254))
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class SessionRow(Base):
     __tablename__ = "sessions"
 

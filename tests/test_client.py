@@ -16,7 +16,13 @@ from client import (
     SyncChallengeClient,
     Unauthorized,
 )
-from client.models import ChallengeCreate, ChallengeUpdate, SubmissionCreate, SubmissionUpdate
+from client.models import (
+    AuthResponse,
+    ChallengeCreate,
+    ChallengeUpdate,
+    SubmissionCreate,
+    SubmissionUpdate,
+)
 from tests.support import DAY, LiveServer, add_users, challenge_spec, phase
 
 
@@ -43,6 +49,7 @@ async def test_every_method(live: LiveServer, database_url: str) -> None:
         assert (await anon.get_challenge("change")).prompts[0].kind == "story"
 
         auth = await ada.register("ada@example.org", "Ada", "a long password")
+        assert isinstance(auth, AuthResponse)  # open registration: signed in at once
         assert ada.token == auth.token and auth.user.role == "participant"
         assert (await ada.me()).email == "ada@example.org"
         await ada.logout()

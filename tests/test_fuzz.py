@@ -31,7 +31,8 @@ def fuzz_target(database_url: str) -> Iterator[tuple[str, dict[str, str]]]:
     token = asyncio.run(_prepare(database_url))
     server = LiveServer(create_app(Settings(
         database_url=database_url, argon2_time_cost=1, argon2_memory_kib=256,
-        login_failures_per_email=1000, auth_attempts_per_ip=100_000), clock=Clock()))
+        login_failures_per_account_and_ip=1000,
+        login_failures_per_account=2000, auth_attempts_per_ip=100_000), clock=Clock()))
     server.start()
     headers = bearer(token)
     with httpx.Client(base_url=f"{server.url}/api/v1", headers=headers) as http:

@@ -69,7 +69,12 @@ class Session:
         return auth.user
 
     async def register(self, email: str, display_name: str, password: str) -> User:
+        from client.models import RegistrationPending
+
         auth = await self.client.register(email, display_name, password)
+        if isinstance(auth, RegistrationPending):
+            # Mail-confirmed registration: the code step belongs to the sign-in screen.
+            raise ChallengeError(f"A confirmation code was mailed to {auth.email}.")
         self.store.store.set(self.server, auth.token)
         self.user = auth.user
         return auth.user

@@ -5,13 +5,23 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import APIRouter, Request, Response, status
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from client.models import AuthResponse, FieldError, LoginRequest, RegisterRequest, User
+from client.models import (
+    AuthResponse,
+    FieldError,
+    LoginRequest,
+    RegisterConfirm,
+    RegisterRequest,
+    RegistrationPending,
+    User,
+)
+from server import registration
 from server.deps import CurrentUser, Svc, bearer
-from server.problems import DOMAIN_NOT_ALLOWED, RATE_LIMITED, ProblemError
+from server.problems import DOMAIN_NOT_ALLOWED, REGISTRATION_CLOSED, ProblemError
 from server.security import hash_token, new_token
 from server.services import Services
 from server.tables import SessionRow, UserRow
@@ -20,17 +30,10 @@ from server.views import user_out
 router = APIRouter(tags=["auth"])
 
 
-def _client_ip(request: Request) -> str:
+def client_address(request: Request) -> str:
+    """The peer of the connection; behind a proxy listed in CHALLENGE_FORWARDED_ALLOW_IPS,
+    the client its X-Forwarded-For names (uvicorn rewrites the scope's client)."""
     return request.client.host if request.client else "unknown"
-
-
-def _throttle(services: Services, request: Request) -> None:
-    ip = _client_ip(request)
-    wait = services.auth_attempts.retry_after(ip)
-    if wait is not None:
-        raise ProblemError(429, "Too many sign-in attempts from this address; wait and retry.",
-                           type=RATE_LIMITED, retry_after=wait)
-    services.auth_attempts.hit(ip)
 
 
 async def _issue_token(services: Services, user: UserRow) -> AuthResponse:
@@ -44,9 +47,24 @@ async def _issue_token(services: Services, user: UserRow) -> AuthResponse:
     return AuthResponse(token=token, user=user_out(user), expires_at=expires)
 
 
-@router.post("/auth/register", status_code=status.HTTP_201_CREATED)
-async def register(body: RegisterRequest, services: Svc, request: Request) -> AuthResponse:
-    _throttle(services, request)
+@router.post("/auth/register", status_code=status.HTTP_201_CREATED,
+             response_model=AuthResponse, responses={
+                 202: {"model": RegistrationPending,
+                       "description": "Registration confirmed by mail: a code was sent "
+                                      "(the same answer whether or not the address has an "
+                                      "account)"},
+                 403: {"description": "Registration closed, or the email's domain not "
+                                      "allowed"},
+                 409: {"description": "Open registration: the address cannot be "
+                                      "registered"},
+                 503: {"description": "Registration by mail: the mail could not be sent"}})
+async def register(body: RegisterRequest, services: Svc,
+                   request: Request) -> AuthResponse | JSONResponse:
+    """Signed in at once (201) where registration is open; where the server confirms
+    addresses by mail, 202 and a code to ``/auth/register/confirm``."""
+    mode = services.settings.registration_mode
+    _refuse_if_closed(mode)
+    await services.throttle.attempt(client_address(request))
     email = body.email.strip().lower()
     domain = email.rsplit("@", 1)[1]
     allowed = services.settings.allowed_email_domains
@@ -55,39 +73,65 @@ async def register(body: RegisterRequest, services: Svc, request: Request) -> Au
             403, f"Registration is open to addresses at {', '.join(allowed)} only.",
             type=DOMAIN_NOT_ALLOWED,
             errors=[FieldError(field="email", message="email domain not allowed")])
+    # Hashed whatever happens next: the time taken tells nothing about the address.
     password_hash = await services.passwords.hash(body.password)
-    user = UserRow(email=email, display_name=body.display_name.strip(),
+    display_name = body.display_name.strip()
+    if mode == "email":
+        pending = await registration.start(services, email, display_name, password_hash)
+        return JSONResponse(pending.model_dump(mode="json"),
+                            status_code=status.HTTP_202_ACCEPTED)
+    user = UserRow(email=email, display_name=display_name,
                    password_hash=password_hash, role="participant", created_at=services.now())
     async with services.db.write() as session:
         session.add(user)
         try:
             await session.commit()
         except IntegrityError:
-            raise ProblemError(409, "An account with this email already exists; sign in.",
-                               errors=[FieldError(field="email", message="already registered")]
+            # Open registration cannot hide that the address is taken (configure mail
+            # for that); it need not say so in as many words.
+            raise ProblemError(409, "This address cannot be registered. If it is yours, "
+                                    "sign in.",
+                               errors=[FieldError(field="email",
+                                                  message="cannot be registered")]
                                ) from None
     return await _issue_token(services, user)
+
+
+@router.post("/auth/register/confirm", status_code=status.HTTP_201_CREATED, responses={
+    400: {"description": "The code is wrong, used up or expired"},
+    403: {"description": "Registration closed"}})
+async def confirm_registration(body: RegisterConfirm, services: Svc,
+                               request: Request) -> AuthResponse:
+    """The code from the mail completes the registration: the account is made and
+    signed in."""
+    _refuse_if_closed(services.settings.registration_mode)
+    await services.throttle.attempt(client_address(request))
+    user = await registration.confirm(services, body.registration, body.code)
+    return await _issue_token(services, user)
+
+
+def _refuse_if_closed(mode: str) -> None:
+    if mode == "closed":
+        raise ProblemError(403, "Registration is closed on this server; an administrator "
+                                "makes accounts.", type=REGISTRATION_CLOSED)
 
 
 @router.post("/auth/login")
 async def login(body: LoginRequest, services: Svc, request: Request) -> AuthResponse:
     email = body.email.strip().lower()
-    wait = services.login_failures.retry_after(email)
-    if wait is not None:
-        raise ProblemError(429, "Too many failed sign-ins for this account; wait and retry.",
-                           type=RATE_LIMITED, retry_after=wait)
-    _throttle(services, request)
+    address = client_address(request)
+    await services.throttle.sign_in(email, address)
     async with services.db.read() as session:
         user = (await session.execute(
             select(UserRow).where(UserRow.email == email))).scalar_one_or_none()
     ok = await services.passwords.verify(user.password_hash if user else None, body.password)
     if not ok or user is None:
-        services.login_failures.hit(email)
+        await services.throttle.failed(email, address)
         raise ProblemError(401, "The email or password is wrong.",
                            headers={"WWW-Authenticate": "Bearer"})
     if user.blocked:
         raise ProblemError(403, "This account is blocked.")
-    services.login_failures.reset(email)
+    await services.throttle.succeeded(email, address)
     return await _issue_token(services, user)
 
 
