@@ -12,7 +12,15 @@ import itertools
 from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar, get_args
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    model_validator,
+)
 from pydantic.config import JsonDict
 
 from client.text import (
@@ -33,7 +41,7 @@ CommentStatus = Literal["pending", "published", "rejected", "hidden", "withdrawn
 Sort = Literal["top", "new", "discussed", "random"]
 FlagReason = Literal["spam", "offensive", "personal_data", "off_topic", "other"]
 def _exact_int(value: object) -> object:
-    # A vote is 1 or -1 exactly: not true, not 1.0, not "1".
+    # A vote is 1 or -1 exactly: not true, not 1.5, not "1" (1.0 is 1 in JSON).
     if type(value) is not int:
         raise ValueError("must be 1 or -1")
     return value
@@ -95,10 +103,39 @@ DisplayName = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_bla
                         Field(max_length=80), NotBlank]
 
 
-class Request(BaseModel):
-    """A body the client sends: unknown fields are an error."""
+def _whole_numbers(value: object) -> object:
+    # JSON (and JSON Schema's "integer") does not tell 1.0 from 1: take it as 1.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]
+    return value
 
-    model_config = ConfigDict(extra="forbid")
+
+_DATETIME = TypeAdapter(datetime)
+
+
+def _moment(value: object) -> object:
+    # JSON has no date-time type: a string is parsed here, as strict mode would not.
+    return _DATETIME.validate_python(value) if isinstance(value, str) else value
+
+
+# A date-time in a request: an ISO 8601 string (or a datetime, from Python), not a number.
+Moment = Annotated[datetime, BeforeValidator(_moment)]
+
+
+class Request(BaseModel):
+    """A body the client sends: unknown fields are an error, and so is a value of another
+    JSON type than the document says (no ``"1"`` for 1, no 0 for false)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_integers(cls, data: object) -> object:
+        return _whole_numbers(data)
 
 
 class Response(BaseModel):
@@ -185,8 +222,8 @@ class AuthResponse(Response):
 class PhaseIn(Request):
     name: Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
                     Field(max_length=80), NotBlank]
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Moment
+    ends_at: Moment
     submissions: bool = False
     comments: bool = False
     votes: bool = False
@@ -434,7 +471,7 @@ _NO_MERGE_INTO: JsonDict = {"merge_into": {"type": "null"}}
 class DecisionCreate(Request):
     # What the server checks across fields, said in the document (the server's
     # 422s name the field: merge_into, reason, targets.N.type).
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"oneOf": [
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"oneOf": [
         {"properties": {"action": {"const": "merge"}, "merge_into": {"type": "integer"},
                         "targets": _only_submissions()},
          "required": ["merge_into"]},

@@ -8,7 +8,7 @@ import pytest
 
 from server.app import create_app
 from server.config import Settings
-from tests.support import TestApi, problem
+from tests.support import TestApi, challenge_spec, problem
 
 DOC: dict[str, Any] = create_app(Settings()).openapi()
 PATHS = DOC["paths"]
@@ -33,7 +33,7 @@ async def test_405_lists_every_method_of_the_path(api: TestApi, method: str, pat
 
 
 def test_optional_sign_in_is_optional_in_the_document() -> None:
-    optional = [{}, {"HTTPBearer": []}]
+    optional: list[dict[str, list[str]]] = [{}, {"HTTPBearer": []}]
     assert PATHS["/api/v1/submissions/{submission_id}"]["get"]["security"] == optional
     assert PATHS["/api/v1/challenges/{slug}/submissions"]["get"]["security"] == optional
     assert PATHS["/api/v1/submissions/{submission_id}"]["patch"]["security"] == [
@@ -65,3 +65,25 @@ def test_merge_into_only_with_merge_in_the_document() -> None:
 async def test_a_cursor_that_is_not_base64url_is_422(api: TestApi) -> None:
     r = await api.http.get("/challenges", params={"cursor": "not a cursor!"})
     assert problem(r, 422)["errors"][0]["field"] == "cursor"
+
+
+async def test_values_are_taken_as_the_json_types_the_document_says(api: TestApi) -> None:
+    await api.challenge()
+    who = await api.person()
+    made = await api.submit(who)
+    r = await api.http.patch(f"/submissions/{made['id']}", headers=who.headers,
+                             json={"anonymous": 0})
+    assert problem(r, 422)["errors"][0]["field"] == "anonymous"
+    r = await api.http.post(f"/submissions/{made['id']}/comments", headers=who.headers,
+                            json={"body": "x", "parent_id": "1"})
+    assert problem(r, 422)["errors"][0]["field"] == "parent_id"
+    admin = await api.person("admin")
+    spec = challenge_spec("other")
+    spec["phases"][0]["starts_at"] = 0
+    r = await api.http.post("/challenges", headers=admin.headers, json=spec)
+    assert problem(r, 422)["errors"][0]["field"] == "phases.0.starts_at"
+    # JSON Schema's integer includes 1.0, so the server takes it as 1.
+    voter = await api.person()
+    r = await api.http.put(f"/submissions/{made['id']}/vote", headers=voter.headers,
+                           json={"value": 1.0})
+    assert r.status_code == 200 and r.json()["my_vote"] == 1
