@@ -9,8 +9,9 @@ older client keeps working against a newer server.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Annotated, Generic, Literal, TypeVar, get_args
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
 from pydantic import (
     AfterValidator,
@@ -170,6 +171,28 @@ class Problem(Response):
     errors: list[FieldError] = Field(default_factory=list)
     request_id: str | None = None
     retry_after: int | None = None
+
+
+VALIDATION = "/problems/validation"
+
+
+def field_error(error: Mapping[str, Any], *, located: bool = False) -> FieldError:
+    """One of pydantic's errors as the API names it: ``targets.0.type``, "unknown field".
+    ``located``: the location comes first (FastAPI's "body", "query", ...), dropped."""
+    parts = [str(p) for p in error.get("loc", ())]
+    if located and parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if error.get("type") == "extra_forbidden":
+        message = "unknown field"
+    return FieldError(field=".".join(parts) or "body", message=message)
+
+
+def validation_problem(errors: list[FieldError]) -> Problem:
+    """The 422 problem for these field errors (the server's and the client's)."""
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
+    return Problem(type=VALIDATION, title="Invalid request", status=422, detail=detail,
+                   errors=errors)
 
 
 # --- health and users -----------------------------------------------------------

@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 
 from client import __version__
 from client.models import Problem
+from client.text import STORABLE_PATTERN
 from server import problems
 from server.config import Settings
 from server.db import Database
@@ -93,14 +94,26 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     for context in iter_route_contexts(app.routes):
         route = context.original_route
         if isinstance(route, APIRoute) and not _requires_sign_in(route.dependant):
-            for method in route.methods:
+            for method in route.methods or ():
                 operation = schema["paths"][context.path_format][method.lower()]
                 if "security" in operation:  # a token is optional here: say so
                     operation["security"] = [{}, *operation["security"]]
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] in ("path", "query"):
+                    _no_nul(parameter["schema"])
     for name in ("HTTPValidationError", "ValidationError"):
         schema.get("components", {}).get("schemas", {}).pop(name, None)
     app.openapi_schema = schema
     return schema
+
+
+def _no_nul(schema: dict[str, Any]) -> None:
+    """An address holding NUL is refused (server/middleware.py): say so of its strings."""
+    for branch in [schema, *schema.get("anyOf", [])]:
+        if branch.get("type") == "string" and "pattern" not in branch:
+            branch["pattern"] = STORABLE_PATTERN
 
 
 def _requires_sign_in(dependant: Dependant) -> bool:

@@ -166,3 +166,26 @@ def test_every_operation(case: Any, target: Target, role: str) -> None:
                                       checks=ALL_CHECKS, timeout=30)
     if response.status_code >= 400:
         assert response.headers["content-type"][0].startswith("application/problem+json")
+
+
+STATEFUL = SCHEMA.exclude(path_regex="logout").as_state_machine()
+
+
+def test_sequences_of_operations(target: Target, role: str) -> None:
+    """Chains along the links schemathesis infers (a submission created, read, edited,
+    withdrawn, read again...), so the checks that need a history run too."""
+    headers = bearer(target.tokens[role])
+
+    class Machine(STATEFUL):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"base_url": target.url, "headers": headers, "timeout": 30}
+
+        def validate_response(self, response: Any, case: Any,
+                              additional_checks: Any = None, **kwargs: Any) -> None:
+            target.calls.append(1)
+            case.validate_response(response, checks=ALL_CHECKS, headers=headers,
+                                   transport_kwargs=kwargs, recorder=self.recorder)
+
+    Machine.run(settings=settings(max_examples=8, stateful_step_count=6, deadline=None,
+                                  phases=[Phase.generate],
+                                  suppress_health_check=list(HealthCheck)))
