@@ -87,3 +87,20 @@ async def test_values_are_taken_as_the_json_types_the_document_says(api: TestApi
     r = await api.http.put(f"/submissions/{made['id']}/vote", headers=voter.headers,
                            json={"value": 1.0})
     assert r.status_code == 200 and r.json()["my_vote"] == 1
+
+
+async def test_a_withdrawn_submission_stays_readable_by_its_author_and_moderators(
+        api: TestApi) -> None:
+    # By design (schemathesis' use_after_free is excused for it in test_fuzz.py): DELETE
+    # withdraws, and its author still finds it, as in ``mine=true``, with its status.
+    await api.challenge()
+    who = await api.person()
+    made = await api.submit(who)
+    assert (await api.http.delete(f"/submissions/{made['id']}",
+                                  headers=who.headers)).status_code == 204
+    for reader in (who, await api.person("moderator")):
+        r = await api.http.get(f"/submissions/{made['id']}", headers=reader.headers)
+        assert r.status_code == 200 and r.json()["status"] == "withdrawn"
+    problem(await api.http.get(f"/submissions/{made['id']}",
+                               headers=(await api.person()).headers), 404)
+    problem(await api.http.get(f"/submissions/{made['id']}"), 404)
