@@ -16,8 +16,10 @@ from typing import Any, Concatenate, Literal, ParamSpec, Self, TypeVar
 from urllib.parse import quote
 
 import httpx
+from pydantic import ValidationError
 
 from client.config import ClientConfig
+from client.errors import Invalid
 from client.models import (
     AuthResponse,
     Challenge,
@@ -43,6 +45,7 @@ from client.models import (
     RegisterConfirm,
     RegisterRequest,
     RegistrationPending,
+    Request,
     Sort,
     Stats,
     Submission,
@@ -52,11 +55,25 @@ from client.models import (
     User,
     VoteRequest,
     VoteResult,
+    field_error,
+    validation_problem,
 )
 from client.transport import Transport
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+
+R = TypeVar("R", bound=Request)
+
+
+def _request(model: type[R], **fields: Any) -> R:
+    """A request body built from a method's arguments. What the server would refuse
+    raises ``Invalid`` with the field errors its 422 would name (not pydantic's error)."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        raise Invalid(validation_problem([field_error(e) for e in exc.errors()])) from None
 
 
 def _slug(slug: str) -> str:
@@ -117,7 +134,8 @@ class ChallengeClient:
         """Create an account. Where registration is open, signed in at once: an
         ``AuthResponse``. Where the server confirms addresses by mail: a
         ``RegistrationPending``; pass it and the mailed code to ``confirm_registration``."""
-        body = RegisterRequest(email=email, display_name=display_name, password=password)
+        body = _request(RegisterRequest, email=email, display_name=display_name,
+                        password=password)
         response = await self._t.send("POST", "/auth/register", body=body)
         if response.status_code == 202:
             return self._t.decode(response, RegistrationPending, "POST /auth/register")
@@ -131,13 +149,13 @@ class ChallengeClient:
         fine); the client is then signed in. A wrong, used-up or expired code raises
         ``ApiError`` (400, type ``/problems/registration-code-invalid``)."""
         ticket = pending.registration if isinstance(pending, RegistrationPending) else pending
-        body = RegisterConfirm(registration=ticket, code=code)
+        body = _request(RegisterConfirm, registration=ticket, code=code)
         auth = await self._t.call("POST", "/auth/register/confirm", AuthResponse, body=body)
         self.token = auth.token
         return auth
 
     async def login(self, email: str, password: str) -> AuthResponse:
-        body = LoginRequest(email=email, password=password)
+        body = _request(LoginRequest, email=email, password=password)
         auth = await self._t.call("POST", "/auth/login", AuthResponse, body=body)
         self.token = auth.token
         return auth
@@ -220,7 +238,7 @@ class ChallengeClient:
 
     async def vote(self, submission_id: int, value: Literal[1, -1]) -> VoteResult:
         return await self._t.call("PUT", f"/submissions/{submission_id}/vote", VoteResult,
-                                  body=VoteRequest(value=value))
+                                  body=_request(VoteRequest, value=value))
 
     async def unvote(self, submission_id: int) -> VoteResult:
         return await self._t.call("DELETE", f"/submissions/{submission_id}/vote", VoteResult)
@@ -235,19 +253,19 @@ class ChallengeClient:
     async def add_comment(self, submission_id: int, body: str, *, parent_id: int | None = None,
                           idempotency_key: str | None = None) -> Comment:
         return await self._t.call("POST", f"/submissions/{submission_id}/comments", Comment,
-                                  body=CommentCreate(body=body, parent_id=parent_id),
+                                  body=_request(CommentCreate, body=body, parent_id=parent_id),
                                   idempotency_key=idempotency_key)
 
     async def flag_submission(self, submission_id: int, reason: FlagReason, note: str = "", *,
                               idempotency_key: str | None = None) -> Flag:
         return await self._t.call("POST", f"/submissions/{submission_id}/flags", Flag,
-                                  body=FlagCreate(reason=reason, note=note),
+                                  body=_request(FlagCreate, reason=reason, note=note),
                                   idempotency_key=idempotency_key)
 
     async def flag_comment(self, comment_id: int, reason: FlagReason, note: str = "", *,
                            idempotency_key: str | None = None) -> Flag:
         return await self._t.call("POST", f"/comments/{comment_id}/flags", Flag,
-                                  body=FlagCreate(reason=reason, note=note),
+                                  body=_request(FlagCreate, reason=reason, note=note),
                                   idempotency_key=idempotency_key)
 
     # --- moderation (moderators and admins) -----------------------------------------

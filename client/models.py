@@ -9,13 +9,30 @@ older client keeps working against a newer server.
 from __future__ import annotations
 
 import itertools
-import re
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    model_validator,
+)
+from pydantic.config import JsonDict
 
-from client.text import clean_text
+from client.text import (
+    EMAIL_PATTERN,
+    STORABLE_PATTERN,
+    VISIBLE_PATTERN,
+    clean_text,
+    is_blank,
+    is_email,
+    is_storable,
+)
 
 Kind = Literal["story", "idea"]
 Role = Literal["participant", "moderator", "admin"]
@@ -25,7 +42,7 @@ CommentStatus = Literal["pending", "published", "rejected", "hidden", "withdrawn
 Sort = Literal["top", "new", "discussed", "random"]
 FlagReason = Literal["spam", "offensive", "personal_data", "off_topic", "other"]
 def _exact_int(value: object) -> object:
-    # A vote is 1 or -1 exactly: not true, not 1.0, not "1".
+    # A vote is 1 or -1 exactly: not true, not 1.5, not "1" (1.0 is 1 in JSON).
     if type(value) is not int:
         raise ValueError("must be 1 or -1")
     return value
@@ -47,47 +64,79 @@ MAX_THEMES = 3
 
 
 def _not_blank(value: str) -> str:
-    if not value.strip():
+    if is_blank(value):
         raise ValueError("must not be blank")
     return value
 
 
-# Text as the user meant it, minus control characters and bidi overrides.
+# Text as the user meant it, minus control characters and invisible marks (client/text.py).
 Text = Annotated[str, AfterValidator(clean_text)]
+# The document says "not blank" as a pattern: at least one visible character.
+NotBlank = Field(json_schema_extra={"pattern": VISIBLE_PATTERN})
 Title = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
-                  Field(max_length=MAX_TITLE)]
+                  Field(max_length=MAX_TITLE), NotBlank]
 Body = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
-                 Field(max_length=MAX_BODY)]
+                 Field(max_length=MAX_BODY), NotBlank]
 CommentBody = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
-                        Field(max_length=MAX_COMMENT)]
+                        Field(max_length=MAX_COMMENT), NotBlank]
 Theme = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
-                  Field(max_length=60)]
+                  Field(max_length=60), NotBlank]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
 def _encodable(value: str) -> str:
-    if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
+    if not is_storable(value):
         raise ValueError("contains characters that cannot be stored (NUL or a lone surrogate)")
     return value
 
 
-_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
-
-
 def _email(value: str) -> str:
-    if not _EMAIL.fullmatch(value):
+    if not is_email(value):
         raise ValueError("is not an email address")
-    return _encodable(value)
+    return value
 
 
-Email = Annotated[str, Field(min_length=3, max_length=254), AfterValidator(_email)]
-Password = Annotated[str, Field(min_length=8, max_length=256), AfterValidator(_encodable)]
+# The patterns are for the document; the validators say what is wrong in words.
+Email = Annotated[str, Field(min_length=3, max_length=254), AfterValidator(_email),
+                  Field(json_schema_extra={"pattern": EMAIL_PATTERN})]
+Storable = Field(json_schema_extra={"pattern": STORABLE_PATTERN})
+Password = Annotated[str, Field(min_length=8, max_length=256), AfterValidator(_encodable),
+                     Storable]
 DisplayName = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
-                        Field(max_length=80)]
+                        Field(max_length=80), NotBlank]
+
+
+def _whole_numbers(value: object) -> object:
+    # JSON (and JSON Schema's "integer") does not tell 1.0 from 1: take it as 1.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _whole_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(item) for item in value]
+    return value
+
+
+_DATETIME = TypeAdapter(datetime)
+
+
+def _moment(value: object) -> object:
+    # JSON has no date-time type: a string is parsed here, as strict mode would not.
+    return _DATETIME.validate_python(value) if isinstance(value, str) else value
+
+
+# A date-time in a request: an ISO 8601 string (or a datetime, from Python), not a number.
+Moment = Annotated[datetime, BeforeValidator(_moment)]
 
 
 class Request(BaseModel):
-    """A body the client sends: unknown fields are an error."""
+    """A body the client sends: unknown fields are an error, and so is a value of another
+    JSON type than the document says (no ``"1"`` for 1, no 0 for false)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_integers(cls, data: object) -> object:
+        return _whole_numbers(data)
 
 
 class Response(BaseModel):
@@ -124,6 +173,28 @@ class Problem(Response):
     retry_after: int | None = None
 
 
+VALIDATION = "/problems/validation"
+
+
+def field_error(error: Mapping[str, Any], *, located: bool = False) -> FieldError:
+    """One of pydantic's errors as the API names it: ``targets.0.type``, "unknown field".
+    ``located``: the location comes first (FastAPI's "body", "query", ...), dropped."""
+    parts = [str(p) for p in error.get("loc", ())]
+    if located and parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if error.get("type") == "extra_forbidden":
+        message = "unknown field"
+    return FieldError(field=".".join(parts) or "body", message=message)
+
+
+def validation_problem(errors: list[FieldError]) -> Problem:
+    """The 422 problem for these field errors (the server's and the client's)."""
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
+    return Problem(type=VALIDATION, title="Invalid request", status=422, detail=detail,
+                   errors=errors)
+
+
 # --- health and users -----------------------------------------------------------
 
 
@@ -141,7 +212,8 @@ class RegisterRequest(Request):
 
 class LoginRequest(Request):
     email: Email
-    password: Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_encodable)]
+    password: Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_encodable),
+                        Storable]
 
 
 class UserPublic(Response):
@@ -194,9 +266,9 @@ class RegisterConfirm(Request):
 
 class PhaseIn(Request):
     name: Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
-                    Field(max_length=80)]
-    starts_at: datetime
-    ends_at: datetime
+                    Field(max_length=80), NotBlank]
+    starts_at: Moment
+    ends_at: Moment
     submissions: bool = False
     comments: bool = False
     votes: bool = False
@@ -228,7 +300,7 @@ class Phase(Response):
 class PromptIn(Request):
     kind: Kind
     question: Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
-                        Field(max_length=200)]
+                        Field(max_length=200), NotBlank]
     description: Annotated[Text, Field(max_length=2_000)] = ""
 
 
@@ -254,8 +326,7 @@ def _check_prompts(prompts: list[PromptIn] | None) -> None:
 
 class ChallengeCreate(Request):
     slug: Slug
-    title: Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
-                     Field(max_length=MAX_TITLE)]
+    title: Title
     summary: Annotated[Text, Field(max_length=MAX_BODY)] = ""
     themes: Annotated[list[Theme], Field(max_length=30)] = Field(default_factory=list)
     moderation: ModerationMode = "post"
@@ -273,8 +344,7 @@ class ChallengeCreate(Request):
 class ChallengeUpdate(Request):
     """Fields left out stay as they are; ``phases`` and ``prompts`` replace the lists."""
 
-    title: Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
-                     Field(max_length=MAX_TITLE)] | None = None
+    title: Title | None = None
     summary: Annotated[Text, Field(max_length=MAX_BODY)] | None = None
     themes: Annotated[list[Theme], Field(max_length=30)] | None = None
     moderation: ModerationMode | None = None
@@ -436,7 +506,30 @@ class DecisionTarget(Request):
     seen_action: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
 
 
+def _only_submissions() -> JsonDict:
+    return {"items": {"properties": {"type": {"const": "submission"}}}}
+
+
+_NO_MERGE_INTO: JsonDict = {"merge_into": {"type": "null"}}
+
+
 class DecisionCreate(Request):
+    # What the server checks across fields, said in the document (the server's
+    # 422s name the field: merge_into, reason, targets.N.type).
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"oneOf": [
+        {"properties": {"action": {"const": "merge"}, "merge_into": {"type": "integer"},
+                        "targets": _only_submissions()},
+         "required": ["merge_into"]},
+        {"properties": {"action": {"const": "lock_comments"}, "targets": _only_submissions(),
+                        **_NO_MERGE_INTO}},
+        {"properties": {"action": {"const": "reject"}, **_NO_MERGE_INTO,
+                        "reason": {"type": "string", "pattern": VISIBLE_PATTERN}},
+         "required": ["reason"]},
+        {"properties": {"action": {"enum": [
+            a for a in get_args(ModerationActionName)
+            if a not in ("merge", "lock_comments", "reject")]}, **_NO_MERGE_INTO}},
+    ]})
+
     targets: Annotated[list[DecisionTarget],
                        Field(min_length=1, max_length=MAX_DECISION_TARGETS)]
     action: ModerationActionName

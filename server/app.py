@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.exceptions import HTTPException
 
 from client import __version__
 from client.models import Problem
+from client.text import STORABLE_PATTERN
 from server import problems
 from server.config import Settings
 from server.db import Database
+from server.deps import current_user
 from server.middleware import RequestGuard
 from server.routes import auth, challenges, comments, flags, stats, submissions, votes
 from server.routes import moderation as moderation_routes
@@ -63,6 +70,7 @@ def create_app(settings: Settings | None = None,
     )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     problems.install(app)
+    app.add_exception_handler(405, _method_not_allowed)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     for module in (stats, auth, challenges, submissions, comments, votes, flags):
         app.include_router(module.router, prefix=API)
@@ -84,10 +92,49 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             for code, response in responses.items():
                 if code == "default" or code.startswith(("4", "5")):
                     response["content"] = problem
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute) and not _requires_sign_in(route.dependant):
+            for method in route.methods or ():
+                operation = schema["paths"][context.path_format][method.lower()]
+                if "security" in operation:  # a token is optional here: say so
+                    operation["security"] = [{}, *operation["security"]]
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] in ("path", "query"):
+                    _no_nul(parameter["schema"])
     for name in ("HTTPValidationError", "ValidationError"):
         schema.get("components", {}).get("schemas", {}).pop(name, None)
     app.openapi_schema = schema
     return schema
+
+
+def _no_nul(schema: dict[str, Any]) -> None:
+    """An address holding NUL is refused (server/middleware.py): say so of its strings."""
+    for branch in [schema, *schema.get("anyOf", [])]:
+        if branch.get("type") == "string" and "pattern" not in branch:
+            branch["pattern"] = STORABLE_PATTERN
+
+
+def _requires_sign_in(dependant: Dependant) -> bool:
+    return any(d.call is current_user or _requires_sign_in(d) for d in dependant.dependencies)
+
+
+async def _method_not_allowed(request: Request, exc: Exception) -> JSONResponse:
+    """405 with every method the path has in ``Allow``: Starlette names only those of the
+    first route that matched the path (GET and PATCH on one path are two routes)."""
+    assert isinstance(exc, HTTPException)
+    allowed = {m.strip() for m in (exc.headers or {}).get("Allow", "").split(",") if m.strip()}
+    for template, operations in request.app.openapi()["paths"].items():
+        # "/submissions/{submission_id}" matches what Starlette's "[^/]+" would
+        pattern = "[^/]+".join(re.escape(part) for part in re.split(r"\{[^/]*?\}", template))
+        if re.fullmatch(pattern, request.scope["path"]):
+            allowed |= {method.upper() for method in operations}
+    if "GET" in allowed:
+        allowed.add("HEAD")  # Starlette answers HEAD wherever it answers GET
+    problem = Problem(title="Method not allowed", status=405, detail="Method Not Allowed")
+    return problems.problem_response(problem, request, {"Allow": ", ".join(sorted(allowed))})
 
 
 def factory() -> FastAPI:

@@ -6,10 +6,18 @@ import base64
 import hashlib
 import json
 import math
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Query
 
 from client.models import FieldError
 from server.problems import VALIDATION, ProblemError
+
+#: The ``cursor`` query parameter: a page's ``next_cursor``, unpadded base64url.
+Cursor = Annotated[str | None, Query(
+    max_length=500, pattern=r"^[A-Za-z0-9_-]*$",
+    description="the previous page's next_cursor (only a cursor this server issued "
+                "for the same query is valid)")]
 
 
 def _bad_cursor() -> ProblemError:

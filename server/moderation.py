@@ -28,6 +28,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.models import DecisionCreate, DecisionResult, FieldError, TargetState
+from client.text import is_blank
 from server import merge, modlog
 from server.modlog import Decision, Dimension, Key
 from server.problems import VALIDATION, ProblemError
@@ -191,7 +192,7 @@ def _check_request(body: DecisionCreate) -> None:
                                      message="cannot merge a submission into itself"))
     elif body.merge_into is not None:
         errors.append(FieldError(field="merge_into", message="only for merge"))
-    if body.action == "reject" and not (body.reason or "").strip():
+    if body.action == "reject" and is_blank(body.reason or ""):
         errors.append(FieldError(field="reason",
                                  message="required to reject: its author is told why"))
     if errors:

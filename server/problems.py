@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,7 +11,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as DatabaseTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from client.models import FieldError, Problem
+from client.models import VALIDATION as VALIDATION  # a problem type, defined with its 422
+from client.models import FieldError, Problem, field_error, validation_problem
 from server.db import unavailable
 
 PROBLEM_JSON = "application/problem+json"
@@ -22,7 +22,6 @@ PHASE_CLOSED = "/problems/phase-closed"
 COUNTS_HIDDEN = "/problems/counts-hidden"
 VOTE_BUDGET = "/problems/vote-budget-spent"
 IDEMPOTENCY_MISMATCH = "/problems/idempotency-key-reused"
-VALIDATION = "/problems/validation"
 RATE_LIMITED = "/problems/rate-limited"
 DOMAIN_NOT_ALLOWED = "/problems/email-domain-not-allowed"
 DATABASE_UNAVAILABLE = "/problems/database-unavailable"
@@ -77,13 +76,6 @@ def database_unavailable(error: BaseException) -> ProblemError:
                         title="Database unavailable", retry_after=DATABASE_RETRY_AFTER)
 
 
-def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc]
-    if parts and parts[0] in ("body", "query", "path", "header"):
-        parts = parts[1:]
-    return ".".join(parts) or "body"
-
-
 def install(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ProblemError)
@@ -91,19 +83,10 @@ def install(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        errors = []
-        for err in exc.errors():
-            message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-            if err.get("type") == "json_invalid":
-                errors.append(FieldError(field="body", message="the body is not valid JSON"))
-                continue
-            elif err.get("type") == "extra_forbidden":
-                message = "unknown field"
-            errors.append(FieldError(field=_field_name(err.get("loc", ())), message=message))
-        detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
-        problem = Problem(type=VALIDATION, title="Invalid request", status=422,
-                          detail=detail, errors=errors)
-        return problem_response(problem, request)
+        errors = [FieldError(field="body", message="the body is not valid JSON")
+                  if err.get("type") == "json_invalid" else field_error(err, located=True)
+                  for err in exc.errors()]
+        return problem_response(validation_problem(errors), request)
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

@@ -67,7 +67,7 @@ def _unique_themes(themes: list[str], field: str) -> list[str]:
 @router.get("/challenges")
 async def list_challenges(
     session: ReadDB, services: Svc,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: cursors.Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[ChallengeSummary]:
     tag = cursors.query_tag("challenges")

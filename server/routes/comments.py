@@ -25,7 +25,7 @@ router = APIRouter(tags=["comments"])
 @router.get("/submissions/{submission_id}/comments")
 async def list_comments(
     submission_id: SubmissionId, session: ReadDB, viewer: MaybeUser,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: cursors.Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> Page[Comment]:
     """Oldest first; replies carry ``parent_id`` and the client nests them. A signed-in

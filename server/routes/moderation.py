@@ -69,7 +69,7 @@ async def moderation_queue(
     kind: Kind | None = None,
     type_: Annotated[TargetType | None, Query(alias="type")] = None,
     flag_reason: FlagReason | None = None,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: cursors.Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> QueuePage:
     """Pending and reported submissions and comments, oldest first.
@@ -143,16 +143,30 @@ async def undo_action(action_id: Id, moderator: Moderator, services: Svc,
     return result
 
 
-@router.get("/moderation/log")
+# target_type and target_id go together: one exploded object parameter says so in the
+# document (the wire stays ``?target_type=submission&target_id=12``).
+_TARGET_PARAMETER = {"name": "target", "in": "query", "required": False, "style": "form",
+                     "explode": True, "description": "actions on one target", "schema": {
+                         "type": "object", "additionalProperties": False,
+                         "properties": {
+                             "target_type": {"type": "string",
+                                             "enum": ["submission", "comment", "user"]},
+                             "target_id": {"type": "integer", "minimum": 1,
+                                           "maximum": MAX_ID}},
+                         "required": ["target_type", "target_id"]}}
+
+
+@router.get("/moderation/log", openapi_extra={"parameters": [_TARGET_PARAMETER]})
 async def moderation_log(
     moderator: Moderator, session: ReadDB,
     by: Annotated[int | None, Query(alias="moderator", ge=1, le=MAX_ID,
                                     description="a moderator's user id")] = None,
     action: ModerationActionName | None = None,
     challenge: SlugQuery = None,
-    target_type: Literal["submission", "comment", "user"] | None = None,
-    target_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    target_type: Annotated[Literal["submission", "comment", "user"] | None,
+                           Query(include_in_schema=False)] = None,
+    target_id: Annotated[int | None, Query(ge=1, le=MAX_ID, include_in_schema=False)] = None,
+    cursor: cursors.Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Page[ModerationAction]:
     """The audit log, newest first: who did what to which targets, why, when, undone by."""

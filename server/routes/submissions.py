@@ -137,7 +137,7 @@ async def list_submissions(
     sort: Sort = "new",
     q: Annotated[str | None, Query(max_length=200, description="full-text search")] = None,
     theme: Annotated[str | None, Query(max_length=60)] = None,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: cursors.Cursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     mine: Annotated[bool, Query(description="only your own submissions, in every status "
                                             "(pending, rejected, ...), with the reason")] = False,

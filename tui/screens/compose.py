@@ -193,8 +193,9 @@ async def post_draft(client: ChallengeClient, slug: str, draft: Draft) -> Submis
         return await client.update_submission(draft.editing, SubmissionUpdate(
             title=draft.title, body=draft.body, themes=draft.themes, anonymous=draft.anonymous))
     try:
-        body = SubmissionCreate(kind=draft.kind, title=draft.title, body=draft.body,
-                                themes=draft.themes, anonymous=draft.anonymous)
+        body = SubmissionCreate.model_validate({
+            "kind": draft.kind, "title": draft.title, "body": draft.body,
+            "themes": draft.themes, "anonymous": draft.anonymous})
     except ValidationError as exc:  # checked here too, so mistakes show at once
         errors = [FieldError(field=str(e["loc"][0]), message=str(e["msg"]).removeprefix(
             "Value error, ")) for e in exc.errors()]
