@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pydantic import ValidationError
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -60,7 +61,9 @@ class ComposeScreen(AppScreen[Submission | None]):
                                editing=editing.id)
 
     def compose(self) -> ComposeResult:
-        kinds = [(plain(p.question), p.kind) for p in self.challenge.prompts]
+        # Rich Text, never a str: Select parses a str prompt as markup (and a Text is what
+        # its type-to-search reads).
+        kinds = [(Text(one_line(p.question).plain), p.kind) for p in self.challenge.prompts]
         heading = "Edit your submission" if self.editing else "New submission"
         with VerticalScroll(id="fields"):
             yield Static(heading, classes="title", markup=False)

@@ -201,7 +201,8 @@ class SubmissionScreen(AppScreen[Submission | None]):
 
             def sent(note: str | None) -> None:
                 if note is not None:
-                    self.notify(f"Thank you: the {what} is reported to the moderators.")
+                    self.notify(f"Thank you: the {what} is reported to the moderators.",
+                                markup=False)
 
             self.app.push_screen(
                 WriteScreen(f"Why flag this {what}? (a note for the moderators)", send), sent)
