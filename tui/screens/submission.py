@@ -14,7 +14,8 @@ from textual.widgets.option_list import Option
 
 from client.errors import ChallengeError
 from client.models import Challenge, Comment, FlagReason, Submission
-from tui import clock
+from tui import clock, own
+from tui.phases import Activity, allows
 from tui.screens.base import AppScreen
 from tui.session import describe
 from tui.text import ago, one_line, plain, safe
@@ -27,6 +28,7 @@ REASONS: list[tuple[str, str]] = [
     ("offensive", "Offensive"), ("spam", "Spam"), ("off_topic", "Off topic"),
     ("other", "Something else"),
 ]
+ACTIVITIES: dict[str, Activity] = {"comment": "comments", "vote": "votes"}
 
 
 def comment_line(comment: Comment, now: datetime) -> Content:
@@ -58,13 +60,14 @@ class SubmissionScreen(AppScreen[Submission | None]):
         # q quits from browsing screens only: in forms it is a letter (ctrl+q always quits).
         Binding("q", "app.quit", "Quit", id="submission.quit"),
         Binding("escape,h", "back", "Back", id="submission.back"),
+        # Shown only on your own (see offers), before the rest: 80 columns hold them.
+        Binding("e", "edit", "Edit", id="submission.edit"),
+        Binding("w", "withdraw", "Withdraw", id="submission.withdraw"),
         Binding("plus", "vote(1)", "Support", id="submission.support"),
         Binding("minus", "vote(-1)", "Oppose", id="submission.oppose"),
         Binding("0", "vote(0)", "Withdraw vote", id="submission.unvote"),
         Binding("c", "comment", "Comment", id="submission.comment"),
         Binding("f", "flag", "Flag", id="submission.flag"),
-        Binding("e", "edit", "Edit", show=False, id="submission.edit"),
-        Binding("w", "withdraw", "Withdraw", show=False, id="submission.withdraw"),
         Binding("r", "refresh", "Refresh", id="submission.refresh"),
         Binding("j", "scroll_down", show=False, id="submission.down"),
         Binding("k", "scroll_up", show=False, id="submission.up"),
@@ -132,7 +135,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
     async def action_vote(self, value: int) -> None:
         before = self.item
         wanted = None if value == 0 else value
-        if before.my_vote == wanted:
+        if before.my_vote == wanted or self.refused(self.challenge, "votes"):
             return
         self.item = voted(before, wanted)  # shown at once …
         self.render_item()
@@ -153,6 +156,8 @@ class SubmissionScreen(AppScreen[Submission | None]):
     def action_comment(self) -> None:
         from tui.screens.write import WriteScreen
 
+        if self.refused(self.challenge, "comments"):
+            return
         parent = self.selected_comment()
         parent_id = (parent.parent_id or parent.id) if parent else None
         title = (f"Reply to {plain(parent.author.display_name)}" if parent
@@ -210,45 +215,15 @@ class SubmissionScreen(AppScreen[Submission | None]):
         self.app.push_screen(PickScreen(f"Flag this {what}", REASONS), reason_chosen)
 
     def action_edit(self) -> None:
-        from tui.screens.compose import ComposeScreen
+        def edited(item: Submission) -> None:
+            self.item = item
+            self.render_item()
+            self.query_one(Markdown).update(plain(item.body))
 
-        if not self.item.is_mine or self.challenge is None:
-            self.notify("Only the author can edit a submission.", severity="warning")
-            return
-
-        def edited(item: Submission | None) -> None:
-            if item is not None:
-                self.item = item
-                self.render_item()
-                self.query_one(Markdown).update(plain(item.body))
-
-        self.app.push_screen(ComposeScreen(self.challenge, self.item.kind, editing=self.item),
-                             edited)
+        own.edit(self, self.challenge, self.item, edited)
 
     def action_withdraw(self) -> None:
-        from tui.widgets.confirm import ConfirmScreen
-
-        if not self.item.is_mine:
-            self.notify("Only the author can withdraw a submission.", severity="warning")
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.withdraw()
-
-        self.app.push_screen(ConfirmScreen("Withdraw this submission? Others will no longer "
-                                           "see it."), confirmed)
-
-    @work(exclusive=True)
-    async def withdraw(self) -> None:
-        try:
-            await self.client.withdraw_submission(self.item.id)
-        except ChallengeError as error:
-            self.notify(describe(error), severity="error", markup=False)
-            return
-        self.item = self.item.model_copy(update={"status": "withdrawn"})
-        self.notify("Withdrawn.")
-        self.dismiss(self.item)
+        own.withdraw(self, self.item, self.dismiss)
 
     @work(exclusive=True)
     async def action_refresh(self) -> None:
@@ -257,6 +232,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
             self.item = item
             self.render_item()
             self.query_one(Markdown).update(plain(item.body))
+            self.refresh_bindings()  # e and w show on your own
         self.load_comments()
 
     def action_scroll_down(self) -> None:
@@ -284,6 +260,14 @@ class SubmissionScreen(AppScreen[Submission | None]):
 
     def action_back(self) -> None:
         self.dismiss(self.item)
+
+    def offers(self, action: str) -> bool:
+        if action == "edit":
+            return own.why_not_edit(self.item, self.challenge) is None
+        if action == "withdraw":
+            return own.why_not_withdraw(self.item) is None
+        activity = ACTIVITIES.get(action)
+        return activity is None or allows(self.challenge, activity, clock.now())
 
     @on(Markdown.LinkClicked)
     def link(self, event: Markdown.LinkClicked) -> None:
