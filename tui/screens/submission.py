@@ -19,6 +19,7 @@ from tui.phases import Activity, allows
 from tui.screens.base import AppScreen
 from tui.session import describe
 from tui.text import ago, one_line, plain, safe
+from tui.widgets.body import Body
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.submission_detail import header
@@ -85,7 +86,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="body"):
             yield Static(id="header")
-            yield Markdown(open_links=False, id="markdown")
+            yield Body(id="markdown")
             yield Static(Content.styled("Comments", "bold") + Content.styled(
                 "  (tab to them; c on one replies, f flags it)", "dim"), id="comments-title")
             yield OptionList(id="comments")
@@ -94,7 +95,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
 
     def on_mount(self) -> None:
         self.render_item()
-        self.query_one(Markdown).update(plain(self.item.body))
+        self.query_one(Body).update(self.item.body)
         self.query_one("#body").focus()
         self.action_refresh()  # list rows carry no body; this fetches it, and the comments
 
@@ -218,7 +219,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
         def edited(item: Submission) -> None:
             self.item = item
             self.render_item()
-            self.query_one(Markdown).update(plain(item.body))
+            self.query_one(Body).update(item.body)
 
         own.edit(self, self.challenge, self.item, edited)
 
@@ -231,7 +232,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
         if item is not None:
             self.item = item
             self.render_item()
-            self.query_one(Markdown).update(plain(item.body))
+            self.query_one(Body).update(item.body)
             self.refresh_bindings()  # e and w show on your own
         self.load_comments()
 
