@@ -1,4 +1,4 @@
-"""``python -m bench [votes|national|moderation|moderation-tui|client|tui|all]
+"""``python -m bench [votes|national|moderation|moderation-tui|client|tui|tui-body|all]
 [--db sqlite|postgresql|both] [--quick]``."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         description="Benchmarks of the challenge server; figures go to bench/RESULTS.md.")
     parser.add_argument("benchmark", nargs="?", default="all",
                         choices=["votes", "national", "moderation", "moderation-tui", "client",
-                                 "tui", "all"])
+                                 "tui", "tui-body", "all"])
     parser.add_argument("--db", default="both", choices=["sqlite", "postgresql", "both"],
                         help="which database (default both)")
     parser.add_argument("--quick", action="store_true",
@@ -50,7 +50,8 @@ async def main(argv: Sequence[str]) -> int:
     args = parse(argv)
     kinds: tuple[Kind, ...] = KINDS if args.db == "both" else (args.db,)
     info = machine()
-    if "postgresql" in kinds and args.benchmark not in ("client", "tui", "moderation-tui"):
+    if "postgresql" in kinds and args.benchmark not in ("client", "tui", "tui-body",
+                                                        "moderation-tui"):
         try:
             info["postgresql"] = await postgres_version()
         except OSError as exc:
@@ -104,6 +105,11 @@ async def main(argv: Sequence[str]) -> int:
         met = await record_list(argv=argv, info=info, write=not args.no_record,
                                 quick=args.quick)
         results.append(("tui list memory", met))
+    if args.benchmark in ("tui-body", "all"):
+        from bench.tui_body import record_body
+
+        met = await record_body(argv, info)
+        results.append(("tui body key wait", met))
     if args.benchmark in ("moderation-tui", "all"):
         from bench.moderation_tui import record_moderation_tui
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import uvicorn
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from server.config import Settings
 from server.db import Database
@@ -190,7 +190,7 @@ class LiveServer:
     tests need no polling to know when it is up.
     """
 
-    def __init__(self, app: FastAPI, **options: Any) -> None:
+    def __init__(self, app: ASGIApp, **options: Any) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(512)

@@ -144,11 +144,12 @@ async def test_vote_is_shown_then_confirmed(world: World) -> None:
 
 
 async def test_refused_vote_is_rolled_back_visibly(world: World) -> None:
-    await world.admin.update_challenge("change", ChallengeUpdate.model_validate(
-        {"phases": [open_phase(votes=False)]}))
     app = make_app(world.url)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = await open_submission(pilot)
+        # Voting closes after the app read the phases: the server refuses.
+        await world.admin.update_challenge("change", ChallengeUpdate.model_validate(
+            {"phases": [open_phase(votes=False)]}))
         await pilot.press("plus")
         await settle(pilot)
         assert screen.item.my_vote is None

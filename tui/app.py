@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -17,7 +18,7 @@ from textual.widgets import Static
 
 from client.config import ClientConfig
 from client.errors import ChallengeError
-from tui.session import MODERATORS, Session, describe
+from tui.session import MODERATORS, Session, describe, passing
 from tui.widgets.status_bar import StatusBar, StatusInfo
 
 if TYPE_CHECKING:
@@ -143,30 +144,50 @@ class ChallengeApp(App[None]):
             return
         listing: asyncio.Task[Page[ChallengeSummary]] | None = None
         kept = session.use_kept_token()
-        if kept:
-            # The challenges are asked for while the token is checked: start-up waits for
-            # one round trip, not two.
-            listing = asyncio.create_task(session.client.list_challenges(limit=100))
-            listing.add_done_callback(_retrieve)  # it may be dropped, failed, below
-        try:
-            user = await session.resume()
-            if user is None:
+        for attempt in itertools.count():
+            if kept:
+                # The challenges are asked for while the token is checked: start-up waits
+                # for one round trip, not two.
+                listing = asyncio.create_task(session.client.list_challenges(limit=100))
+                listing.add_done_callback(_retrieve)  # it may be dropped, failed, below
+            try:
+                user = await session.resume()
+                if user is None:
+                    if listing is not None:
+                        listing.cancel()  # asked with a token that no longer works
+                        listing = None
+                    if self.sign_in_as is not None:
+                        user = await session.sign_in(*self.sign_in_as)
+                break
+            except ChallengeError as error:
                 if listing is not None:
-                    listing.cancel()  # asked with a token that no longer works
-                    listing = None
-                if self.sign_in_as is not None:
-                    user = await session.sign_in(*self.sign_in_as)
-        except ChallengeError as error:
-            if listing is not None:
-                listing.cancel()
-            self.show_connect(describe(error))
-            return
+                    listing.cancel()
+                if not (kept and passing(error)):
+                    self.show_connect(describe(error))
+                    return
+                # Still signed in (only a 401 says otherwise): say so, and try again.
+                await self.wait_for_server(error, attempt)
         if user is None:
             self.show_connect("Your kept sign-in no longer works (it expired, or you signed "
                               "out elsewhere): please sign in again." if kept else "")
             return
         self.update_status(user=user)
         await self.browse(listing)
+
+    RETRY_DELAYS: tuple[float, ...] = (2.0, 4.0, 8.0, 15.0, 30.0)  # seconds; then 30 s
+
+    async def wait_for_server(self, error: ChallengeError, attempt: int) -> None:
+        """Say the server is in trouble, and wait before asking again."""
+        delay = self.RETRY_DELAYS[min(attempt, len(self.RETRY_DELAYS) - 1)]
+        said = (f"{describe(error)} You are still signed in; trying again in "
+                f"{delay:.0f} s.")
+        if attempt == 0:
+            self.notify(said, title="Server trouble", severity="error", timeout=10,
+                        markup=False)
+        for waiting in self.screen_stack[0].query("#connecting"):  # the base screen
+            if isinstance(waiting, Static):
+                waiting.update(Content(said))
+        await asyncio.sleep(delay)
 
     def show_first_look(self, look: FirstLook) -> FirstLook | None:
         from tui.screens.first_look import FirstChallengeScreen, FirstChallengesScreen

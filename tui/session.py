@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING
 
 from client.config import ClientConfig
 from client.credentials import StoreChoice, choose_store
-from client.errors import ApiError, ChallengeError, Unauthorized
+from client.errors import (
+    ApiError,
+    CertificateError,
+    ChallengeError,
+    ConnectionFailed,
+    RateLimited,
+    ServerError,
+    Unauthorized,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -109,6 +117,11 @@ def counts_hidden(show_counts: bool | None, role: str | None) -> bool:
 
 def describe(error: BaseException) -> str:
     """A message a person can act on, for any error the client raises."""
+    if isinstance(error, ServerError):
+        # The request id is what its operators look the failure up by.
+        request_id = getattr(error, "request_id", None)
+        said = f"The server is having trouble ({error.status}: {error.message.rstrip('.')})."
+        return f"{said} Request id: {request_id}." if request_id else said
     if isinstance(error, ApiError):
         if error.errors:
             fields = "; ".join(f"{e.field}: {e.message}" for e in error.errors[:3])
@@ -117,3 +130,11 @@ def describe(error: BaseException) -> str:
     if isinstance(error, ChallengeError):
         return str(error)
     return f"Something went wrong: {type(error).__name__}: {error}"
+
+
+def passing(error: BaseException) -> bool:
+    """Whether ``error`` may go away by itself (the server failing or busy, the network
+    down), so a kept sign-in is kept and the request tried again. Only a 401 means
+    signed out."""
+    return (isinstance(error, ServerError | RateLimited)
+            or (isinstance(error, ConnectionFailed) and not isinstance(error, CertificateError)))

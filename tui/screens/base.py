@@ -8,7 +8,9 @@ from textual.screen import Screen
 
 if TYPE_CHECKING:
     from client.api import ChallengeClient
+    from client.models import Challenge
     from tui.app import ChallengeApp
+    from tui.phases import Activity
     from tui.session import Session
 
 R = TypeVar("R")
@@ -34,3 +36,18 @@ class AppScreen(Screen[R], Generic[R]):
             session = self.challenge_app.session
             return session is not None and session.is_moderator
         return True
+
+    def offers(self, action: str) -> bool:
+        """Whether the key bar shows the key for ``action`` now (the key still works,
+        and says why it does nothing)."""
+        return True
+
+    def refused(self, challenge: Challenge | None, activity: Activity) -> bool:
+        """True, having said why and when it opens, if the phase does not allow it."""
+        from tui import clock
+        from tui.phases import refusal
+
+        why = refusal(challenge, activity, clock.now())
+        if why is not None:
+            self.notify(why, title="Not now", severity="warning", markup=False, timeout=8)
+        return why is not None

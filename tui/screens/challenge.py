@@ -13,6 +13,8 @@ from textual.events import Resize
 from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from client.errors import ChallengeError
+from tui import clock, own
+from tui.phases import allows, refusal
 from tui.screens.base import AppScreen
 from tui.session import counts_hidden, describe
 from tui.text import one_line
@@ -33,6 +35,9 @@ class ChallengeScreen(AppScreen[None]):
         # q quits from browsing screens only: in forms it is a letter (ctrl+q always quits).
         Binding("q", "app.quit", "Quit", id="challenge.quit"),
         Binding("escape,h", "back", "Back", id="challenge.back"),
+        # On the highlighted row; shown only when it is yours (see offers).
+        Binding("e", "edit", "Edit", id="challenge.edit"),
+        Binding("w", "withdraw", "Withdraw", id="challenge.withdraw"),
         Binding("1", "sort('top')", "Top", tooltip="Sort by top", id="challenge.sort_top"),
         Binding("2", "sort('new')", "New", tooltip="Sort by new", id="challenge.sort_new"),
         Binding("3", "sort('discussed')", "Discussed", tooltip="Sort by most discussed",
@@ -118,12 +123,16 @@ class ChallengeScreen(AppScreen[None]):
         if self.challenge is None:
             return []
         first_page, self.first_page = self.first_page, None
-        return [TabPane(one_line(prompt.question),
-                        SubmissionList(self.client, self.query_for(prompt.kind),
-                                       lazy=index > 0, id=f"list-{prompt.kind}",
-                                       first_page=first_page if index == 0 else None),
-                        id=f"tab-{prompt.kind}")
-                for index, prompt in enumerate(self.challenge.prompts)]
+        why = refusal(self.challenge, "submissions", clock.now())
+        panes = []
+        for index, prompt in enumerate(self.challenge.prompts):
+            items = SubmissionList(self.client, self.query_for(prompt.kind), lazy=index > 0,
+                                   id=f"list-{prompt.kind}",
+                                   first_page=first_page if index == 0 else None)
+            if why:  # an empty list says what the phase allows
+                items.nothing = f"Nothing here yet. {why}"
+            panes.append(TabPane(one_line(prompt.question), items, id=f"tab-{prompt.kind}"))
+        return panes
 
     def shown(self) -> None:
         """The challenge is known and its tabs are there."""
@@ -289,6 +298,8 @@ class ChallengeScreen(AppScreen[None]):
             return
         tabs = self.query_one(TabbedContent)
         kind = (tabs.active or "tab-story").removeprefix("tab-")
+        if self.refused(self.challenge, "submissions"):
+            return
         def posted(item: Submission | None) -> None:
             if item is not None:
                 self.reload_lists()
@@ -309,8 +320,10 @@ class ChallengeScreen(AppScreen[None]):
     @on(SubmissionList.Highlighted)
     def highlighted(self, event: SubmissionList.Highlighted) -> None:
         # Both tabs' lists highlight as they load; only the visible one drives the detail.
-        if self.has_class("wide") and event.control is self.current_list:
-            self.show_detail(event.item)
+        if event.control is self.current_list:
+            self.refresh_bindings()  # e and w show on your own rows
+            if self.has_class("wide"):
+                self.show_detail(event.item)
 
     @on(TabbedContent.TabActivated)
     def tab_changed(self) -> None:
@@ -334,7 +347,8 @@ class ChallengeScreen(AppScreen[None]):
         current = self.current_list
         item = current.current if current else None
         wanted = None if value == 0 else value
-        if current is None or item is None or item.my_vote == wanted:
+        if (current is None or item is None or item.my_vote == wanted
+                or self.refused(self.challenge, "votes")):
             return
         current.replace_item(voted(item, wanted))
         try:
@@ -376,15 +390,45 @@ class ChallengeScreen(AppScreen[None]):
         from tui.screens.submission import SubmissionScreen
 
         def changed(updated: Submission | None) -> None:
-            if updated is None:
-                return
-            for items in self.query(SubmissionList):
-                if updated.status == "published":
-                    items.replace_item(updated.model_copy(update={"body": ""}))
-                else:
-                    items.remove_item(updated.id)  # withdrawn: gone from the list
+            if updated is not None:
+                self.changed(updated)
 
         self.app.push_screen(SubmissionScreen(item, self.challenge), changed)
+
+    def changed(self, updated: Submission) -> None:
+        """Show a submission changed elsewhere (a vote, an edit, a withdrawal)."""
+        for items in self.query(SubmissionList):
+            if updated.status == "published" or self.mine:  # "mine": every status
+                items.replace_item(updated.model_copy(update={"body": ""}))
+            else:
+                items.remove_item(updated.id)  # withdrawn: gone from everyone's list
+        self.refresh_bindings()
+
+    def action_edit(self) -> None:
+        if (item := self.highlighted_item()) is not None:
+            own.edit(self, self.challenge, item, self.changed)
+
+    def action_withdraw(self) -> None:
+        if (item := self.highlighted_item()) is not None:
+            own.withdraw(self, item, self.changed)
+
+    def highlighted_item(self) -> Submission | None:
+        current = self.current_list
+        item = current.current if current else None
+        if item is None:
+            self.notify("No submission is highlighted.", severity="warning")
+        return item
+
+    def offers(self, action: str) -> bool:
+        current = self.current_list
+        item = current.current if current else None
+        if action == "edit":
+            return item is not None and own.why_not_edit(item, self.challenge) is None
+        if action == "withdraw":
+            return item is not None and own.why_not_withdraw(item) is None
+        if action == "compose":
+            return allows(self.challenge, "submissions", clock.now())
+        return True
 
     def action_moderate(self) -> None:
         from tui.screens.moderation import ModerationScreen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pydantic import ValidationError
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -42,6 +43,7 @@ class ComposeScreen(AppScreen[Submission | None]):
     ComposeScreen SelectionList { height: auto; max-height: 8; }
     ComposeScreen .field-error { color: $error; height: auto; }
     ComposeScreen #row { height: auto; }
+    ComposeScreen #message { height: auto; max-height: 4; }
     """
 
     def __init__(self, challenge: Challenge, kind: str, *, draft: Draft | None = None,
@@ -59,7 +61,9 @@ class ComposeScreen(AppScreen[Submission | None]):
                                editing=editing.id)
 
     def compose(self) -> ComposeResult:
-        kinds = [(plain(p.question), p.kind) for p in self.challenge.prompts]
+        # Rich Text, never a str: Select parses a str prompt as markup (and a Text is what
+        # its type-to-search reads).
+        kinds = [(Text(one_line(p.question).plain), p.kind) for p in self.challenge.prompts]
         heading = "Edit your submission" if self.editing else "New submission"
         with VerticalScroll(id="fields"):
             yield Static(heading, classes="title", markup=False)
@@ -82,13 +86,15 @@ class ComposeScreen(AppScreen[Submission | None]):
                                anonymous, id="anonymous")
             yield Static("ctrl+s post · esc close (the draft is kept)", classes="muted",
                          markup=False)
-            yield Static("", id="message", classes="error", markup=False)
+        # Outside the scrolling fields, above the key bar: seen without scrolling.
+        yield Static("", id="message", classes="error", markup=False)
         yield StatusBar()
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.draft.server = self.session.server
         self.query_one("#title", Input).focus()
+        self.query_one("#message").display = False  # until there is something to say
         self.set_interval(SAVE_EVERY, self.save_if_dirty)
 
     # --- drafts ---------------------------------------------------------------------
@@ -131,6 +137,11 @@ class ComposeScreen(AppScreen[Submission | None]):
         found = error.field_errors() if error else {}
         for name in ("title", "themes", "body"):
             self.query_one(f"#{name}-error", Static).update(found.get(name, ""))
+        # The first field in trouble and its message, in view (the form scrolls at 80x24).
+        first = next((name for name in ("title", "themes", "body") if name in found), None)
+        if first is not None:
+            self.query_one(f"#{first}").focus()
+            self.query_one(f"#{first}-error").scroll_visible(animate=False)
 
     def action_post(self) -> None:
         """Warn about what looks like patient details before anything leaves the machine."""
@@ -139,7 +150,8 @@ class ComposeScreen(AppScreen[Submission | None]):
 
         self.read_fields()
         if len(self.draft.themes) > MAX_THEMES:
-            self.query_one("#themes-error", Static).update(f"choose at most {MAX_THEMES}")
+            self.show_errors(Invalid(Problem(title="Invalid", status=422, errors=[
+                FieldError(field="themes", message=f"choose at most {MAX_THEMES}")])))
             return
         findings = find_personal_data(f"{self.draft.title}\n{self.draft.body}")
         if not findings:
@@ -158,6 +170,7 @@ class ComposeScreen(AppScreen[Submission | None]):
     @work(exclusive=True)
     async def post(self) -> None:
         message = self.query_one("#message", Static)
+        message.display = True
         # Queued before sending: if we are killed mid-post, the key survives with it.
         self.draft.state = "queued"
         self.store.save(self.draft)

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from client.errors import ChallengeError
@@ -23,7 +24,16 @@ if TYPE_CHECKING:
 class ConnectScreen(Screen[None]):
     BINDINGS = [
         Binding("ctrl+r", "toggle_register", "Register / sign in", id="connect.toggle"),
+        # Priority: handled as the app reads each key, before it forwards the next to the
+        # focused field. Otherwise a password manager's burst ("email, Tab, password")
+        # queues the password on the Email field before its Tab has moved the focus.
+        Binding("tab", "step(1)", show=False, priority=True),
+        Binding("shift+tab", "step(-1)", show=False, priority=True),
+        Binding("enter", "enter", show=False, priority=True),
     ]
+    # Focused as the screen is composed, before any key can reach it (a focus() in
+    # on_mount lands later, after keys already typed): the server field, or the email.
+    AUTO_FOCUS = ".first"
 
     def __init__(self, server: str = "", message: str = "") -> None:
         super().__init__()
@@ -38,18 +48,16 @@ class ConnectScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
             yield Static("Sign in to Change Challenge", classes="title", markup=False)
+            # Under the title: on a 24-line terminal, below the button would be off screen.
+            yield Static(self.message, id="message", classes="error", markup=False)
             yield Input(self.server, placeholder="Server, e.g. https://challenge.example.org",
-                        id="server")
-            yield Input(placeholder="Email", id="email")
+                        id="server", classes="" if self.server else "first")
+            yield Input(placeholder="Email", id="email", classes="first" if self.server else "")
             yield Input(placeholder="Display name", id="name", classes="hidden")
             yield Input(placeholder="Password", password=True, id="password")
             yield Button("Sign in", variant="primary", id="submit")
-            yield Static(self.message, id="message", classes="error", markup=False)
         yield StatusBar()
         yield KeyBar()
-
-    def on_mount(self) -> None:
-        self.query_one("#email" if self.server else "#server", Input).focus()
 
     def action_toggle_register(self) -> None:
         self.registering = not self.registering
@@ -58,12 +66,23 @@ class ConnectScreen(Screen[None]):
         self.query_one(".title", Static).update(
             "Create an account" if self.registering else "Sign in to Change Challenge")
 
-    @on(Input.Submitted)
-    def next_field(self, event: Input.Submitted) -> None:
-        order = ["server", "email", *(["name"] if self.registering else []), "password"]
-        current = event.input.id or ""
-        if current in order[:-1]:
-            self.query_one(f"#{order[order.index(current) + 1]}", Input).focus()
+    @property
+    def fields(self) -> list[Input]:
+        names = ["server", "email", *(["name"] if self.registering else []), "password"]
+        return [self.query_one(f"#{name}", Input) for name in names]
+
+    def action_step(self, step: int) -> None:
+        """Tab and shift+tab, at once (see BINDINGS): through the fields and the button."""
+        chain: list[Widget] = [*self.fields, self.query_one("#submit", Button)]
+        focused = self.focused
+        index = chain.index(focused) if focused in chain else -step
+        self.set_focus(chain[(index + step) % len(chain)])
+
+    def action_enter(self) -> None:
+        """Enter: the next field, or send from the last one and the button."""
+        fields = self.fields
+        if self.focused in fields[:-1]:
+            self.set_focus(fields[fields.index(self.focused) + 1])
         else:
             self.submit()
 

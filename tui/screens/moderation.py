@@ -279,7 +279,7 @@ class ModerationScreen(AppScreen[None]):
             self.update_heading()
         if decision.action == "merge" and decision.merge_into is not None:
             self.notify(f"Merged into submission {decision.merge_into}: its votes and "
-                        "comments moved.", timeout=4)
+                        "comments moved.", timeout=4, markup=False)
 
     def redraw(self) -> None:
         if self.is_attached:
@@ -356,7 +356,7 @@ class ModerationScreen(AppScreen[None]):
         self.triage.undone(decision)
         if self.is_attached:
             self.update_heading()
-        self.notify(f"Undone: {decision.describe()}.", timeout=4)
+        self.notify(f"Undone: {decision.describe()}.", timeout=4, markup=False)
 
     async def undo_from_log(self) -> None:
         """Nothing decided here yet: undo my latest decision the log has."""
@@ -378,7 +378,7 @@ class ModerationScreen(AppScreen[None]):
             self.notify(describe(error), title="Not undone", severity="error", markup=False)
             return
         self.notify(f"Undone: action {latest.id} "
-                    f"({PAST.get(latest.action, latest.action)}).", timeout=4)
+                    f"({PAST.get(latest.action, latest.action)}).", timeout=4, markup=False)
         if self.is_attached:
             self.load(replace=True)
 

@@ -14,10 +14,12 @@ from textual.widgets.option_list import Option
 
 from client.errors import ChallengeError
 from client.models import Challenge, Comment, FlagReason, Submission
-from tui import clock
+from tui import clock, own
+from tui.phases import Activity, allows
 from tui.screens.base import AppScreen
 from tui.session import describe
 from tui.text import ago, one_line, plain, safe
+from tui.widgets.body import Body
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.submission_detail import header
@@ -27,6 +29,7 @@ REASONS: list[tuple[str, str]] = [
     ("offensive", "Offensive"), ("spam", "Spam"), ("off_topic", "Off topic"),
     ("other", "Something else"),
 ]
+ACTIVITIES: dict[str, Activity] = {"comment": "comments", "vote": "votes"}
 
 
 def comment_line(comment: Comment, now: datetime) -> Content:
@@ -58,13 +61,14 @@ class SubmissionScreen(AppScreen[Submission | None]):
         # q quits from browsing screens only: in forms it is a letter (ctrl+q always quits).
         Binding("q", "app.quit", "Quit", id="submission.quit"),
         Binding("escape,h", "back", "Back", id="submission.back"),
+        # Shown only on your own (see offers), before the rest: 80 columns hold them.
+        Binding("e", "edit", "Edit", id="submission.edit"),
+        Binding("w", "withdraw", "Withdraw", id="submission.withdraw"),
         Binding("plus", "vote(1)", "Support", id="submission.support"),
         Binding("minus", "vote(-1)", "Oppose", id="submission.oppose"),
         Binding("0", "vote(0)", "Withdraw vote", id="submission.unvote"),
         Binding("c", "comment", "Comment", id="submission.comment"),
         Binding("f", "flag", "Flag", id="submission.flag"),
-        Binding("e", "edit", "Edit", show=False, id="submission.edit"),
-        Binding("w", "withdraw", "Withdraw", show=False, id="submission.withdraw"),
         Binding("r", "refresh", "Refresh", id="submission.refresh"),
         Binding("j", "scroll_down", show=False, id="submission.down"),
         Binding("k", "scroll_up", show=False, id="submission.up"),
@@ -82,7 +86,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="body"):
             yield Static(id="header")
-            yield Markdown(open_links=False, id="markdown")
+            yield Body(id="markdown")
             yield Static(Content.styled("Comments", "bold") + Content.styled(
                 "  (tab to them; c on one replies, f flags it)", "dim"), id="comments-title")
             yield OptionList(id="comments")
@@ -91,7 +95,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
 
     def on_mount(self) -> None:
         self.render_item()
-        self.query_one(Markdown).update(plain(self.item.body))
+        self.query_one(Body).update(self.item.body)
         self.query_one("#body").focus()
         self.action_refresh()  # list rows carry no body; this fetches it, and the comments
 
@@ -132,7 +136,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
     async def action_vote(self, value: int) -> None:
         before = self.item
         wanted = None if value == 0 else value
-        if before.my_vote == wanted:
+        if before.my_vote == wanted or self.refused(self.challenge, "votes"):
             return
         self.item = voted(before, wanted)  # shown at once …
         self.render_item()
@@ -153,6 +157,8 @@ class SubmissionScreen(AppScreen[Submission | None]):
     def action_comment(self) -> None:
         from tui.screens.write import WriteScreen
 
+        if self.refused(self.challenge, "comments"):
+            return
         parent = self.selected_comment()
         parent_id = (parent.parent_id or parent.id) if parent else None
         title = (f"Reply to {plain(parent.author.display_name)}" if parent
@@ -201,7 +207,8 @@ class SubmissionScreen(AppScreen[Submission | None]):
 
             def sent(note: str | None) -> None:
                 if note is not None:
-                    self.notify(f"Thank you: the {what} is reported to the moderators.")
+                    self.notify(f"Thank you: the {what} is reported to the moderators.",
+                                markup=False)
 
             self.app.push_screen(
                 WriteScreen(f"Why flag this {what}? (a note for the moderators)", send), sent)
@@ -209,45 +216,15 @@ class SubmissionScreen(AppScreen[Submission | None]):
         self.app.push_screen(PickScreen(f"Flag this {what}", REASONS), reason_chosen)
 
     def action_edit(self) -> None:
-        from tui.screens.compose import ComposeScreen
+        def edited(item: Submission) -> None:
+            self.item = item
+            self.render_item()
+            self.query_one(Body).update(item.body)
 
-        if not self.item.is_mine or self.challenge is None:
-            self.notify("Only the author can edit a submission.", severity="warning")
-            return
-
-        def edited(item: Submission | None) -> None:
-            if item is not None:
-                self.item = item
-                self.render_item()
-                self.query_one(Markdown).update(plain(item.body))
-
-        self.app.push_screen(ComposeScreen(self.challenge, self.item.kind, editing=self.item),
-                             edited)
+        own.edit(self, self.challenge, self.item, edited)
 
     def action_withdraw(self) -> None:
-        from tui.widgets.confirm import ConfirmScreen
-
-        if not self.item.is_mine:
-            self.notify("Only the author can withdraw a submission.", severity="warning")
-            return
-
-        def confirmed(yes: bool | None) -> None:
-            if yes:
-                self.withdraw()
-
-        self.app.push_screen(ConfirmScreen("Withdraw this submission? Others will no longer "
-                                           "see it."), confirmed)
-
-    @work(exclusive=True)
-    async def withdraw(self) -> None:
-        try:
-            await self.client.withdraw_submission(self.item.id)
-        except ChallengeError as error:
-            self.notify(describe(error), severity="error", markup=False)
-            return
-        self.item = self.item.model_copy(update={"status": "withdrawn"})
-        self.notify("Withdrawn.")
-        self.dismiss(self.item)
+        own.withdraw(self, self.item, self.dismiss)
 
     @work(exclusive=True)
     async def action_refresh(self) -> None:
@@ -255,7 +232,8 @@ class SubmissionScreen(AppScreen[Submission | None]):
         if item is not None:
             self.item = item
             self.render_item()
-            self.query_one(Markdown).update(plain(item.body))
+            self.query_one(Body).update(item.body)
+            self.refresh_bindings()  # e and w show on your own
         self.load_comments()
 
     def action_scroll_down(self) -> None:
@@ -283,6 +261,14 @@ class SubmissionScreen(AppScreen[Submission | None]):
 
     def action_back(self) -> None:
         self.dismiss(self.item)
+
+    def offers(self, action: str) -> bool:
+        if action == "edit":
+            return own.why_not_edit(self.item, self.challenge) is None
+        if action == "withdraw":
+            return own.why_not_withdraw(self.item) is None
+        activity = ACTIVITIES.get(action)
+        return activity is None or allows(self.challenge, activity, clock.now())
 
     @on(Markdown.LinkClicked)
     def link(self, event: Markdown.LinkClicked) -> None:

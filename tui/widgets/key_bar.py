@@ -57,8 +57,11 @@ class KeyBar(Widget):
         active = self.screen.active_bindings
         hints: list[tuple[str, Content]] = []
         seen: set[str] = set()
+        offers = getattr(self.screen, "offers", None)  # AppScreen: what applies now
         for _node, binding, enabled, _tooltip in active.values():
             if not binding.show or binding.action in seen:
+                continue
+            if offers is not None and not offers(binding.action.partition("(")[0]):
                 continue
             seen.add(binding.action)
             hints.append((binding.key, self._hint(app.get_key_display(binding), binding.description,

@@ -10,6 +10,7 @@ from textual.widgets import Markdown, Static
 from client.models import Submission
 from tui import clock
 from tui.text import ago, one_line, plain, plural
+from tui.widgets.body import Body
 
 
 def header(item: Submission) -> Content:
@@ -38,13 +39,11 @@ class SubmissionDetail(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-header")
-        yield Markdown(open_links=False, id="detail-body")
+        yield Body(id="detail-body")
 
     def show(self, item: Submission) -> None:
         self.query_one("#detail-header", Static).update(header(item))
-        # Markdown is rendered as Markdown (its own syntax), never as Textual markup;
-        # escape sequences are stripped first.
-        self.query_one("#detail-body", Markdown).update(plain(item.body))
+        self.query_one("#detail-body", Body).update(item.body)
         self.scroll_home(animate=False)
 
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:

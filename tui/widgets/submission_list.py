@@ -8,6 +8,7 @@ row list costs its compact records and nothing per row on screen.
 from __future__ import annotations
 
 import sys
+import textwrap
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -132,6 +133,9 @@ class SubmissionList(ScrollView, can_focus=True):
     SubmissionList > .submission-list--empty { color: $text-muted; }
     """
 
+    #: What an empty list says (the challenge screen says what the phase allows).
+    nothing = "Nothing here yet: n writes the first one."
+
     class Highlighted(Message):
         def __init__(self, control: SubmissionList, row: Row) -> None:
             super().__init__()
@@ -247,7 +251,7 @@ class SubmissionList(ScrollView, can_focus=True):
         self.exhausted = q.cursor is None
         if not self.items:
             self.empty_text = ("No matches." if q.q or q.theme
-                               else "Nothing here yet: n writes the first one.")
+                               else self.nothing)
         self._resize()
         if highlight is not None and self.items:
             self.move_to(highlight)
@@ -352,9 +356,11 @@ class SubmissionList(ScrollView, can_focus=True):
     def _render_empty(self, index: int, part: int, width: int) -> Strip:
         base = self.visual_style.rich_style
         text = "" if self.items else self.empty_text or ("Loading…" if self.fetching else "")
-        if index == 0 and part == 0 and text:
+        # Wrapped: what the phase allows and when it opens takes two lines at 80 columns.
+        lines = textwrap.wrap(text, max(width - 2, 10))
+        if (y := index * ROW_HEIGHT + part) < len(lines):
             style = self.get_visual_style("submission-list--empty").rich_style
-            return message_line(text, style, width, base)
+            return message_line(lines[y], style, width, base)
         return Strip.blank(width, base)
 
     def _render_row(self, index: int, part: int, width: int) -> Strip:
