@@ -35,7 +35,7 @@ demo_transport = demo_transport
 T = TypeVar("T")
 
 SEED = int(os.environ.get("SOAK_SEED", "20261126"))
-KEYS_PER_SCREEN = 60
+KEYS_PER_SCREEN = 40
 # A key that the app does not handle within this long means it stopped handling keys
 # (a hang), not that it is slow: normal keys take milliseconds.
 DEADLINE = 20.0
