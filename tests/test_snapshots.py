@@ -129,3 +129,14 @@ async def test_demo_moderator_finds_things_to_triage(
         assert any(d.score >= 0.3 for i in items for d in i.duplicates)
         assert any(i.anonymous for i in items) and any(i.author_record.rejections
                                                       for i in items)
+
+
+def test_help_overlay(snap_compare: SnapCompare, demo_transport: httpx.ASGITransport) -> None:
+    """``?`` at 80x24, a moderator's (the longest): no line wraps."""
+    async def help_(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+
+    assert snap_compare(demo_app(demo_transport, who=MODERATOR), terminal_size=(80, 24),
+                        run_before=help_)

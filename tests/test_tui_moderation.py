@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ import httpx
 import pytest
 from textual.content import Content
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 
 from client import ChallengeClient, Forbidden
@@ -30,7 +32,9 @@ from tests.tui_support import text_of as plain
 from tui.app import ChallengeApp
 from tui.screens.moderation import ModerationScreen
 from tui.screens.moderation_forms import REASONS, MergeScreen, RejectScreen
+from tui.screens.submission import SubmissionScreen
 from tui.text import one_line
+from tui.widgets.submission_list import SubmissionList
 
 # The fixtures, by name, for pytest: SQLite only, a private home.
 database_url = tui_support.database_url
@@ -213,8 +217,13 @@ async def test_a_decision_someone_made_first_rolls_back_visibly(desk: Desk) -> N
                                                           "Rota swaps by text"]
         refusal = [m for m in messages(app) if "approved by other-mod 0" in m]
         assert refusal and "(action " in refusal[0], messages(app)
+        # When, in local time as a person says it, not the server's ISO timestamp.
+        assert "approved by other-mod 0 today at " in refusal[0], refusal
+        assert not re.search(r"\d{4}-\d\d-\d\dT", refusal[0] + screen.triage.notes[
+            ("submission", first.id)])
         assert "approved by other-mod 0" in screen.triage.notes[("submission", first.id)]
-        assert "2 left" in text_of(screen, "#mod-heading")
+        # It is listed for its note, but no longer queued: not counted (it was, until r).
+        assert "1 left" in text_of(screen, "#mod-heading")
         assert current_title(screen) == "Rota swaps by text"  # the cursor stayed put
         await pilot.press("k", "enter")  # narrow: the item in full says why it came back
         await settle(pilot)
@@ -464,3 +473,62 @@ async def test_a_decision_lost_to_the_network_comes_back(desk: Desk) -> None:
         assert text_of(screen, "#mod-item").startswith("Came back: ")
         assert any("connect" in m.lower() for m in messages(app)), messages(app)
     assert (await desk.moderator.get_submission(made.id)).status == "pending"
+
+
+def lines_of(widget: Widget) -> list[str]:
+    """What a line-drawn widget (a list, an option list) shows, line by line."""
+    return [widget.render_line(y).text for y in range(widget.size.height)]
+
+
+def who_wrote(rows: list[str], title: str) -> str:
+    """A submission list's line under ``title``: who wrote it, themes, comments, age."""
+    at = next(n for n, row in enumerate(rows) if title in row)
+    return rows[at + 1].strip()
+
+
+async def test_anonymous_authors_are_marked_wherever_a_moderator_sees_them(desk: Desk) -> None:
+    me = await desk.author.me()
+    item = await desk.author.create_submission("change", SubmissionCreate(
+        kind="story", title="Huddles that stuck", body="Ten minutes at eight.",
+        anonymous=True))
+    named = await post(desk, "Rota swaps by text")
+    await desk.admin.decide(DecisionCreate(action="approve", targets=[
+        DecisionTarget(type="submission", id=s.id) for s in (item, named)]))
+    mine = await desk.author.add_comment(item.id, "Thanks all, I wrote this one.")
+    other = await desk.voters[0].add_comment(item.id, "Good to hear.")
+    await desk.admin.decide(DecisionCreate(action="approve", targets=[
+        DecisionTarget(type="comment", id=c.id) for c in (mine, other)]))
+    await desk.voters[1].flag_submission(item.id, "other", "Is this real?")
+
+    app = moderator_app(desk)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        rows = lines_of(app.screen.query_one(SubmissionList))
+        assert who_wrote(rows, item.title).startswith(f"{me.display_name} (anonymous) ·")
+        assert who_wrote(rows, named.title).startswith(f"{me.display_name} ·")
+        await pilot.press("j", "enter")  # newest first: the anonymous one is second
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SubmissionScreen)
+        assert f"{me.display_name} (anonymous to others)" in plain(
+            screen.query_one("#header", Static))
+        comments = "\n".join(lines_of(screen.query_one("#comments", OptionList)))
+        assert f"{me.display_name} (the post's anonymous author)" in comments
+        voter = (await desk.voters[0].me()).display_name
+        assert voter in comments and f"{voter} (" not in comments
+
+        await pilot.press("escape")
+        queue = await open_queue(pilot)
+        assert current_title(queue) == item.title
+        assert f"{me.display_name}" not in "\n".join(lines_of(queue.queue))  # no names
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "anonymous to others" in text_of(queue, "#mod-item")
+
+    # A participant sees no name at all.
+    async with ChallengeApp(ClientConfig(server=desk.url, token=desk.voters[2].token or "")
+                            ).run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        rows = lines_of(pilot.app.screen.query_one(SubmissionList))
+        assert who_wrote(rows, item.title).startswith("Anonymous ·")
+        assert who_wrote(rows, named.title).startswith(f"{me.display_name} ·")

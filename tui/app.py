@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from client.config import ClientConfig
 from client.errors import ChallengeError
+from tui.option_list_guard import guard_option_list_paging
 from tui.session import MODERATORS, Session, describe, passing
 from tui.widgets.status_bar import StatusBar, StatusInfo
 
@@ -48,6 +49,7 @@ class ChallengeApp(App[None]):
         """``early``: ``tui.first_look.prefetch``'s answer for ``config.server``, which
         the command line starts before it imports the app."""
         super().__init__()
+        guard_option_list_paging()
         self.transport = transport  # tests hand in an in-process server
         self.early = early
         self.config = config

@@ -7,7 +7,7 @@ which return ``Content`` (never parsed as markup) with escape sequences removed.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from textual.content import Content
 
@@ -30,6 +30,46 @@ def safe(text: str | None, style: str = "") -> Content:
 
 def one_line(text: str | None, style: str = "") -> Content:
     return safe(" ".join(plain(text).split()), style)
+
+
+def author_name(name: str | None, anonymous: bool, mark: str = "anonymous") -> str:
+    """Who wrote something, as this viewer may see it: "Anonymous", or (to moderators,
+    who are sent an anonymous author's name) the name marked, so that a moderator never
+    mistakes it for what others see."""
+    if name is None:
+        return "Anonymous"
+    return f"{name} ({mark})" if anonymous else name
+
+
+# The server names a moment in its messages (a decision that came first) in UTC, ISO.
+_UTC_STAMP = re.compile(r"(?:\bat )?\b(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z")
+
+
+def local_time(when: datetime, now: datetime) -> str:
+    """``when`` in this machine's time zone, as a person says it: 'today at 14:03',
+    'yesterday at 09:15', 'on 3 Nov at 17:40', 'on 3 Nov 2025 at 17:40'."""
+    here, today = when.astimezone(), now.astimezone().date()
+    clock_time = f"{here:%H:%M}"
+    if here.date() == today:
+        return f"today at {clock_time}"
+    if here.date() == today - timedelta(days=1):
+        return f"yesterday at {clock_time}"
+    year = f" {here.year}" if here.year != today.year else ""
+    return f"on {here.day} {here:%b}{year} at {clock_time}"
+
+
+def local_times(text: str, now: datetime) -> str:
+    """``text`` with the server's UTC timestamps ('by Rachel at 2026-11-26T09:03:00Z')
+    said in local time ('by Rachel today at 09:03')."""
+    def said(match: re.Match[str]) -> str:
+        try:
+            year, month, day, hour, minute, second = map(int, match.groups())
+            moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+        except ValueError:
+            return match.group(0)  # not a real date: left as it was
+        return local_time(moment, now)
+
+    return _UTC_STAMP.sub(said, text)
 
 
 def time_left(ends_at: datetime, now: datetime) -> str:

@@ -98,6 +98,7 @@ class Decision:
     action_id: int | None = None  # the server's, once confirmed
     undo_wanted: bool = False  # ``u`` was pressed for it (perhaps while still sending)
     counted: int = 0  # of its targets, how many the counter counts as decided
+    uncounted: set[Key] = field(default_factory=set)  # targets ``gone`` when decided
 
     @property
     def keys(self) -> list[Key]:
@@ -128,6 +129,9 @@ class Triage:
     notes: dict[Key, str] = field(default_factory=dict)
     # A reject reason typed for an item whose reject was refused, offered again.
     drafts: dict[Key, str] = field(default_factory=dict)
+    # Refused items kept in the list for their note although the queue, read since the
+    # refusal, no longer holds them (another moderator decided them): not counted.
+    gone: set[Key] = field(default_factory=set)
     next_cursor: str | None = None
     loaded: bool = False  # the first page has arrived
     _seq: int = 0
@@ -143,7 +147,7 @@ class Triage:
     @property
     def left(self) -> int:
         """What is left to decide: the queue's total minus what was decided here."""
-        return max(self.total - self.decided, len(self.items))
+        return max(self.total - self.decided, len(self.items) - len(self.gone))
 
     @property
     def sending(self) -> int:
@@ -166,11 +170,19 @@ class Triage:
                 out.update(key_of(i) for i in decision.removed)
         return out
 
-    def load(self, page: QueuePage, *, replace: bool) -> None:
-        """A page of the queue: the first (``replace``: the list starts again) or the next."""
+    def load(self, page: QueuePage, *, replace: bool, keep_refused: bool = False) -> None:
+        """A page of the queue: the first (``replace``: the list starts again) or the next.
+
+        ``keep_refused``: items that came back refused stay listed with their note even
+        if the queue no longer holds them (``gone``), so the moderator still sees why.
+        """
         out = self._out()
+        kept: list[QueueItem] = []
         if replace:
             current = self.current
+            kept = [i for i in self.items if key_of(i) in self.notes] if keep_refused else []
+            selected = set(self.selected) if keep_refused else set()
+            self.gone = set()
             self.items = []
             self.selected.clear()
             self.total = page.total
@@ -190,6 +202,12 @@ class Triage:
                 continue
             present.add(key)
             insort(self.items, item, key=queue_order)
+        for item in kept:
+            if (key := key_of(item)) not in present and key not in out:
+                insort(self.items, item, key=queue_order)
+                self.gone.add(key)
+        if replace:
+            self.selected = selected & {key_of(i) for i in self.items}
         self.next_cursor = page.next_cursor
         if replace and current is not None:
             # Keep the cursor on the item it was on, if it is still queued.
@@ -277,8 +295,12 @@ class Triage:
                     first = index + 1  # kept in place: the next item is current
                 continue
             del self.items[index]
-            self.decided += 1
-            decision.counted += 1
+            if key in self.gone:  # not in the queue's total: not counted
+                self.gone.discard(key)
+                decision.uncounted.add(key)
+            else:
+                self.decided += 1
+                decision.counted += 1
             if first is None or index < first:
                 first = index
         if first is not None:
@@ -298,7 +320,10 @@ class Triage:
                 self.items[index] = item  # kept in place: its flags come back
                 continue
             insort(self.items, item, key=queue_order)
-            if decision.counted > 0:
+            if key in decision.uncounted:
+                decision.uncounted.discard(key)
+                self.gone.add(key)
+            elif decision.counted > 0:
                 decision.counted -= 1
                 self.decided -= 1
             else:  # decided before the queue was last read: it joins the queue again

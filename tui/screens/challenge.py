@@ -144,12 +144,14 @@ class ChallengeScreen(AppScreen[None]):
     @work(exclusive=True)
     async def load(self) -> None:
         challenge = await self.challenge_app.api(lambda: self.client.get_challenge(self.slug))
-        if challenge is None:
-            return
+        if challenge is None or self not in self.app.screen_stack:
+            return  # (or the screen was left meanwhile: its tabs are going)
         self.adopt(challenge)
         tabs = self.query_one(TabbedContent)
         await tabs.clear_panes()
         for pane in self.tab_panes():
+            if self not in self.app.screen_stack:
+                return
             await tabs.add_pane(pane)
         self.shown()
 

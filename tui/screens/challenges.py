@@ -74,6 +74,8 @@ class ChallengesScreen(AppScreen[None]):
         Binding("r", "refresh", "Refresh", id="challenges.refresh"),
         Binding("j", "cursor_down", "Down", show=False, id="challenges.down"),
         Binding("k", "cursor_up", "Up", show=False, id="challenges.up"),
+        Binding("g", "first", "First", show=False, id="challenges.first"),
+        Binding("G", "last", "Last", show=False, id="challenges.last"),
         Binding("l", "open", "Open", show=False, id="challenges.open"),
         # Moderators and admins only (check_action hides it from everyone else).
         Binding("M", "moderate", "Moderate", tooltip="Moderation queue",
@@ -107,6 +109,12 @@ class ChallengesScreen(AppScreen[None]):
 
     def action_cursor_up(self) -> None:
         self.query_one(OptionList).action_cursor_up()
+
+    def action_first(self) -> None:
+        self.query_one(OptionList).action_first()
+
+    def action_last(self) -> None:
+        self.query_one(OptionList).action_last()
 
     def action_open(self) -> None:
         options = self.query_one(OptionList)

@@ -26,6 +26,7 @@ from tui.drafts import Draft, DraftStore
 from tui.screens.base import AppScreen
 from tui.session import describe
 from tui.text import one_line, plain
+from tui.widgets.choices import MarkedCheckbox, MarkedSelectionList
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 
@@ -74,7 +75,7 @@ class ComposeScreen(AppScreen[Submission | None]):
             yield Static("", id="title-error", classes="field-error", markup=False)
             yield Static(f"Themes (up to {MAX_THEMES}; space to choose)", classes="muted",
                          markup=False)
-            yield SelectionList[str](*[Selection(one_line(t), t, t in self.draft.themes)
+            yield MarkedSelectionList[str](*[Selection(one_line(t), t, t in self.draft.themes)
                                        for t in self.challenge.themes], id="themes")
             yield Static("", id="themes-error", classes="field-error", markup=False)
             yield TextArea(self.draft.body, id="body", soft_wrap=True)
@@ -82,7 +83,7 @@ class ComposeScreen(AppScreen[Submission | None]):
             anonymous = (self.challenge.anonymous_default if self.draft.anonymous is None
                          else self.draft.anonymous)
             with Horizontal(id="row"):
-                yield Checkbox("Post anonymously (moderators still see who you are)",
+                yield MarkedCheckbox("Post anonymously (moderators still see who you are)",
                                anonymous, id="anonymous")
             yield Static("ctrl+s post · esc close (the draft is kept)", classes="muted",
                          markup=False)

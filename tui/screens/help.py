@@ -9,42 +9,55 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+# Two columns of keys, no line over 66 cells: the box fits 80 columns without wrapping.
 KEYS = """\
 j / k, arrows   move            g / G      first / last
 enter / l       open            esc / h    back
 ← / →, [ / ]    stories / ideas tabs
 /               search          t          theme filter
 1 2 3 4         sort: top, new, discussed, random
-+ / - / 0       support, oppose, withdraw your vote (list or submission)
-                + or - before a title: your vote
-c               comment; tab to the comments, then c replies, f flags
++ / - / 0       support, oppose, withdraw your vote (on the list
+                or a submission); + or - before a title: yours
+c               comment; tab to the comments, then c replies,
+                f flags
 f               flag            n          new submission
-d               drafts          e / w      edit / withdraw your own
+d               drafts          e / w      edit / withdraw yours
 s               statistics      r          refresh
-o               only my own posts, in every status (pending, rejected...)
+o               only my own posts, in every status (pending,
+                rejected...)
 ctrl+p          command palette (every action)
 ctrl+o          sign out        q          quit (ctrl+q anywhere)
 """
 
 MODERATOR_KEYS = """\
-M               moderation queue (from the challenges or a challenge)
+M               moderation queue (from the challenges or one)
 a               approve         h          hide
 x               reject: 1-5 picks a reason, or type one
 m               merge: 1-3 a likely duplicate, or / search
 d               dismiss flags   u          undo your last decision
-space           select for bulk: a, x, h, d or m then decide for all
-enter / tab     the item in full when narrow; esc the list again
-J / K           scroll the item f          filters
+space           select for bulk: a, x, h, d or m then for all
+enter / tab     the item in full when narrow; esc the list
+J / K           scroll item     f          filters
 l               the log (f action, o mine only, u undo)
 """
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]
+    BINDINGS = [
+        Binding("escape,q,question_mark", "dismiss", "Close", id="help.close"),
+        # Longer than the screen at 80x24 (a moderator's keys): it scrolls as lists move.
+        Binding("j,down", "scroll('scroll_down')", show=False, id="help.down"),
+        Binding("k,up", "scroll('scroll_up')", show=False, id="help.up"),
+        Binding("g,home", "scroll('scroll_home')", show=False, id="help.first"),
+        Binding("G,end", "scroll('scroll_end')", show=False, id="help.last"),
+        Binding("pagedown,space", "scroll('page_down')", show=False, id="help.page_down"),
+        Binding("pageup", "scroll('page_up')", show=False, id="help.page_up"),
+    ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 72; max-width: 100%; height: auto; max-height: 90%;
-                                  border: round $primary; padding: 0 1; }
+                                  border: round $primary; padding: 0 1;
+                                  scrollbar-size-vertical: 1; }
     """
 
     def compose(self) -> ComposeResult:
@@ -57,6 +70,10 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(Content(MODERATOR_KEYS))
             yield Static(Content.styled(
                 "Keys can be remapped in the config file's [keys] table.", "dim"))
+
+    def action_scroll(self, how: str) -> None:
+        """``how``: one of the scroll container's own actions (scroll_down, page_up...)."""
+        getattr(self.query_one(VerticalScroll), f"action_{how}")()
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

@@ -27,6 +27,7 @@ from client.models import ModerationActionName, QueueItem
 from tui import clock
 from tui.screens.base import AppScreen
 from tui.session import describe
+from tui.text import local_times
 from tui.triage import PAST, Decision, Filters, Triage, key_of
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.queue_detail import render_item
@@ -38,6 +39,11 @@ PAGE = 50  # queue items per request (each comes with its duplicates: not free)
 AHEAD = 15  # the next page is asked for when fewer items than this are left below
 
 
+def refusal(error: BaseException) -> str:
+    """What the server said, its timestamps (the decision that came first) in local time."""
+    return local_times(describe(error), clock.now())
+
+
 def per_target(error: ChallengeError) -> dict[int, str]:
     """A refusal's messages by target index (``targets.3``), where the problem says."""
     found: dict[int, str] = {}
@@ -45,7 +51,7 @@ def per_target(error: ChallengeError) -> dict[int, str]:
         for field in error.errors:
             name, _, index = field.field.partition(".")
             if name == "targets" and index.isdigit():
-                found[int(index)] = field.message
+                found[int(index)] = local_times(field.message, clock.now())
     return found
 
 
@@ -123,7 +129,7 @@ class ModerationScreen(AppScreen[None]):
     # --- loading ------------------------------------------------------------------------
 
     @work(exclusive=True, group="queue")
-    async def load(self, replace: bool) -> None:
+    async def load(self, replace: bool, keep_refused: bool = False) -> None:
         self._fetching = True
         f = self.filters
         try:
@@ -138,7 +144,7 @@ class ModerationScreen(AppScreen[None]):
             return
         finally:
             self._fetching = False
-        self.triage.load(page, replace=replace)
+        self.triage.load(page, replace=replace, keep_refused=keep_refused)
         self.show_all()
 
     def more(self) -> None:
@@ -266,9 +272,13 @@ class ModerationScreen(AppScreen[None]):
         try:
             result = await self.client.decide(decision.request)
         except ChallengeError as error:
-            self.triage.refused(decision, describe(error), per_target(error))
+            self.triage.refused(decision, refusal(error), per_target(error))
             self.redraw()
-            self.notify(describe(error), severity="error", markup=False, timeout=12,
+            if self.is_attached and isinstance(error, ApiError):
+                # Refused for what changed on the server (e.g. another moderator decided
+                # first): the queue is read again so the heading counts what is left.
+                self.load(replace=True, keep_refused=True)
+            self.notify(refusal(error), severity="error", markup=False, timeout=12,
                         title=f"Not {PAST.get(decision.action, decision.action)}: "
                               "back in the queue")
             return
@@ -350,7 +360,7 @@ class ModerationScreen(AppScreen[None]):
         except ChallengeError as error:
             self.triage.undo_refused(decision)
             self.redraw()
-            self.notify(describe(error), title="Not undone", severity="error", markup=False,
+            self.notify(refusal(error), title="Not undone", severity="error", markup=False,
                         timeout=12)
             return
         self.triage.undone(decision)
@@ -366,7 +376,7 @@ class ModerationScreen(AppScreen[None]):
         try:
             page = await self.client.moderation_log(moderator=user.id, limit=20)
         except ChallengeError as error:
-            self.notify(describe(error), title="Not undone", severity="error", markup=False)
+            self.notify(refusal(error), title="Not undone", severity="error", markup=False)
             return
         latest = next((a for a in page.items if a.undone_at is None), None)
         if latest is None:
@@ -375,7 +385,7 @@ class ModerationScreen(AppScreen[None]):
         try:
             await self.client.undo_action(latest.id)
         except ChallengeError as error:
-            self.notify(describe(error), title="Not undone", severity="error", markup=False)
+            self.notify(refusal(error), title="Not undone", severity="error", markup=False)
             return
         self.notify(f"Undone: action {latest.id} "
                     f"({PAST.get(latest.action, latest.action)}).", timeout=4, markup=False)

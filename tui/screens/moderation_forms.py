@@ -7,7 +7,7 @@ from typing import ClassVar, get_args
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
@@ -226,7 +226,11 @@ class FilterScreen(ModalScreen[Filters | None]):
     FilterScreen { align: center middle; }
     FilterScreen > Vertical { width: 70; max-width: 100%; height: auto; max-height: 95%;
                               border: round $primary; padding: 0 1; }
-    FilterScreen OptionList { height: auto; max-height: 6; border: none; }
+    FilterScreen OptionList { height: auto; max-height: 8; border: none; }
+    FilterScreen #f-challenge { max-height: 6; }
+    /* Kind, reason and type side by side: the whole form fits 80x24. */
+    FilterScreen Horizontal { height: auto; }
+    FilterScreen Horizontal > Vertical { width: 1fr; height: auto; }
     FilterScreen .label { color: $text-muted; }
     """
 
@@ -250,11 +254,13 @@ class FilterScreen(ModalScreen[Filters | None]):
             yield Static("Challenge", classes="label", markup=False)
             yield OptionList(*[Option(one_line(slug or "All challenges"))
                                for slug in self.slugs], id="f-challenge")
-            for name, label in (("kind", "Kind"), ("flag_reason", "Flagged for"),
-                                ("type", "Submissions or comments")):
-                yield Static(label, classes="label", markup=False)
-                yield OptionList(*[Option(Content(value.replace("_", " ") or "Any"))
-                                   for value in self.values[name]], id=f"f-{name}")
+            with Horizontal():
+                for name, label in (("kind", "Kind"), ("flag_reason", "Flagged for"),
+                                    ("type", "Type")):
+                    with Vertical():
+                        yield Static(label, classes="label", markup=False)
+                        yield OptionList(*[Option(Content(value.replace("_", " ") or "Any"))
+                                           for value in self.values[name]], id=f"f-{name}")
             yield Static("tab next list · enter applies · esc cancels", classes="muted",
                          markup=False)
 

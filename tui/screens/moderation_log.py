@@ -17,6 +17,7 @@ from client.errors import ChallengeError
 from client.models import ModerationAction, ModerationActionName
 from tui import clock
 from tui.screens.base import AppScreen
+from tui.screens.moderation import refusal
 from tui.session import describe
 from tui.text import ago, one_line
 from tui.triage import PAST
@@ -185,7 +186,7 @@ class ModerationLogScreen(AppScreen[bool]):
         try:
             await self.client.undo_action(entry.id)
         except ChallengeError as error:
-            self.notify(describe(error), title="Not undone", severity="error", markup=False)
+            self.notify(refusal(error), title="Not undone", severity="error", markup=False)
             return
         self.changed = True
         self.notify(f"Action {entry.id} undone.")

@@ -9,6 +9,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.geometry import Spacing
+from textual.visual import Padding, Visual
 from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -18,7 +20,7 @@ from tui import clock, own
 from tui.phases import Activity, allows
 from tui.screens.base import AppScreen
 from tui.session import describe
-from tui.text import ago, one_line, plain, safe
+from tui.text import ago, author_name, one_line, plain, safe
 from tui.widgets.body import Body
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
@@ -30,20 +32,26 @@ REASONS: list[tuple[str, str]] = [
     ("other", "Something else"),
 ]
 ACTIVITIES: dict[str, Activity] = {"comment": "comments", "vote": "votes"}
+REPLY_INDENT = 4
 
 
-def comment_line(comment: Comment, now: datetime) -> Content:
-    indent = "    " if comment.parent_id else ""
+def comment_line(comment: Comment, now: datetime, anonymous_author: int | None = None) -> Visual:
+    """A comment's option: a reply indented, every line of it (a literal indent would
+    reach only its first line). ``anonymous_author``: the anonymous submission's author,
+    known to moderators only, whose comments are marked as theirs."""
     # Only its author is sent a comment that is not published: say what happened.
     held: list[Content | str] = []
     if comment.status != "published":
         held = [Content.styled(f" · {comment.status}", "bold")]
         if comment.status_reason:
-            held += ["\n", Content(indent), one_line(comment.status_reason, "italic")]
-    return Content.assemble(
-        Content(indent), one_line(comment.author.display_name, "bold"),
+            held += ["\n", one_line(comment.status_reason, "italic")]
+    name = author_name(comment.author.display_name, comment.author.id == anonymous_author,
+                       "the post's anonymous author")
+    text = Content.assemble(
+        one_line(name, "bold"),
         Content.styled(f" · {ago(comment.created_at, now)}", "dim"), *held, "\n",
-        Content(indent), safe(comment.body))
+        safe(comment.body))
+    return Padding(text, Spacing(0, 0, 0, REPLY_INDENT)) if comment.parent_id else text
 
 
 def voted(item: Submission, value: int | None) -> Submission:
@@ -119,7 +127,9 @@ class SubmissionScreen(AppScreen[Submission | None]):
         now = clock.now()
         options = self.query_one("#comments", OptionList)
         options.clear_options()
-        options.add_options([Option(comment_line(c, now), id=str(c.id)) for c in ordered])
+        anonymous = self.item.author.id if self.item.anonymous and self.item.author else None
+        options.add_options([Option(comment_line(c, now, anonymous), id=str(c.id))
+                             for c in ordered])
         if not ordered:
             options.add_option(Option(Content.styled("No comments yet: press c.", "dim"),
                                       disabled=True))

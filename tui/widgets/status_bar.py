@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from rich.cells import cell_len
 from textual.content import Content
 from textual.widgets import Static
 
 from tui import clock
 from tui.text import plain, time_left
+from tui.widgets.rows import fit
 
 
 class PhaseShown(Protocol):
@@ -37,25 +39,52 @@ class StatusInfo:
     store: str = ""  # where the token is kept: environment, keyring, memory or file
 
     def render(self, now: datetime, width: int | None = None) -> Content:
-        # Most useful first: a narrow terminal cuts the end of the line.
-        parts: list[Content] = []
-        if self.phase is not None:
-            parts.append(Content(f"{plain(self.phase.name)}: "
-                                 f"{time_left(self.phase.ends_at, now)}"))
+        """One line: the phase, who, where the token is kept, the server. Too wide, the
+        server goes first, then the phase's name and the person's name are cut, then
+        the phase: where the sign-in is kept always stays (it is what a shared
+        terminal's user most needs to know)."""
+        left = time_left(self.phase.ends_at, now) if self.phase is not None else ""
+        phase = plain(self.phase.name) if self.phase is not None else None
         if self.user is not None:
+            name = plain(self.user.display_name)
             role = "" if self.user.role == "participant" else f" ({self.user.role})"
-            parts.append(Content(f"{plain(self.user.display_name)}{role}"))
         else:
-            parts.append(Content("signed out"))
-        if self.store:  # the kind of store; why it fell back is in the sign-in notice
-            parts.append(Content(f"token: {self.store}"))
+            name, role = "signed out", ""
+        # The kind of store; why it fell back is in the sign-in notice.
+        token = f"token: {self.store}" if self.store else None
         server = plain(self.server).removeprefix("https://").removeprefix("http://")
-        parts.append(Content(server or "not connected"))
-        line = Content(" │ ").join(parts)
-        while width is not None and line.cell_length > width and len(parts) > 1:
-            parts.pop()  # a whole part goes rather than half of one and a dangling bar
-            line = Content(" │ ").join(parts)
-        return line
+
+        def line(phase_room: int | None, name_room: int | None, with_server: bool,
+                 with_role: bool = True) -> str:
+            parts = []
+            if phase is not None and phase_room != 0:
+                shown = phase if phase_room is None else fit(phase, phase_room)
+                parts.append(f"{shown}: {left}" if shown else left)
+            parts.append((name if name_room is None else fit(name, name_room))
+                         + (role if with_role else ""))
+            if token:
+                parts.append(token)
+            if with_server:
+                parts.append(server or "not connected")
+            return " │ ".join(parts)
+
+        full = line(None, None, True)
+        if width is None or cell_len(full) <= width:
+            return Content(full)
+        if cell_len(text := line(None, None, False)) <= width:
+            return Content(text)
+        # -1: the time left without the phase's name; 0: no phase at all. A name is cut
+        # to the room there is, down to six cells.
+        room = width - cell_len(line(-1, None, False)) - 2  # 2: the name's ": "
+        if room >= 6:
+            return Content(line(room, None, False))
+        for phase_room in (-1, 0):
+            room = width - cell_len(line(phase_room, 0, False))
+            if room >= min(6, len(name)):
+                return Content(line(phase_room, room, False))
+        room = width - cell_len(line(0, 0, False, with_role=False))
+        return Content(line(0, max(room, 6), False, with_role=False) if room >= 3
+                       else fit(line(0, 6, False, with_role=False), width))
 
 
 class StatusBar(Static):

@@ -9,15 +9,14 @@ from textual.widgets import Markdown, Static
 
 from client.models import Submission
 from tui import clock
-from tui.text import ago, one_line, plain, plural
+from tui.text import ago, author_name, one_line, plain, plural
 from tui.widgets.body import Body
 
 
 def header(item: Submission) -> Content:
-    author = one_line(item.author.display_name) if item.author else Content.styled(
-        "Anonymous", "italic")
-    if item.author and item.anonymous:
-        author = author + Content.styled(" (anonymous to others)", "dim")
+    author = one_line(author_name(item.author.display_name if item.author else None,
+                                  item.anonymous, "anonymous to others"),
+                      "" if item.author else "italic")
     votes = (f"▲ {item.up}  ▼ {item.down}" if item.up is not None and item.down is not None
              else "votes hidden during this phase")
     mine = {1: "you support this", -1: "you oppose this"}.get(item.my_vote or 0, "no vote")

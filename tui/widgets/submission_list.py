@@ -27,7 +27,7 @@ from client.errors import ChallengeError
 from tui import clock
 from tui.first_look import PAGE
 from tui.session import describe
-from tui.text import ago, one_line, plural
+from tui.text import ago, author_name, one_line, plural
 from tui.widgets.rows import CURSOR_BINDINGS, LineCache, fit, message_line
 
 if TYPE_CHECKING:  # at run time only when needed: the first screen is drawn without them
@@ -383,7 +383,7 @@ class SubmissionList(ScrollView, can_focus=True):
             segments.append(Segment(fit(row.title, width - used), bold))
         else:
             meta = " · ".join(p for p in (
-                row.author or "Anonymous", ", ".join(row.themes),
+                author_name(row.author, row.anonymous), ", ".join(row.themes),
                 plural(row.comments, "comment"), ago(row.created_at, clock.now())) if p)
             meta_style = (row_style if cursor
                           else self.get_visual_style("submission-list--meta").rich_style)
