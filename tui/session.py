@@ -120,7 +120,8 @@ def describe(error: BaseException) -> str:
     if isinstance(error, ServerError):
         # The request id is what its operators look the failure up by.
         request_id = getattr(error, "request_id", None)
-        said = f"The server is having trouble ({error.status}: {error.message.rstrip('.')})."
+        reason = (error.detail or error.title).rstrip(".")  # the message, without the id
+        said = f"The server is having trouble ({error.status}: {reason})."
         return f"{said} Request id: {request_id}." if request_id else said
     if isinstance(error, ApiError):
         if error.errors:
