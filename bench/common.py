@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import math
 import os
 import platform
@@ -10,6 +12,7 @@ import re
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
@@ -295,36 +298,171 @@ def command_line(argv: Sequence[str]) -> str:
     return " ".join([".venv/bin/python -m bench", *argv]).strip()
 
 
+# --- calibration --------------------------------------------------------------------
+#
+# Figures from machines (or moments) that differ two to three times in speed are only
+# comparable next to a measure of the machine taken in the same run: every block
+# records this one.
+
+
+def _cpu_work() -> None:
+    """A fixed piece of the work a server does: JSON out and in, a hash, some dicts."""
+    data = {"items": [{"id": i, "title": f"Submission {i}", "score": i / 7, "up": i % 13}
+                      for i in range(200)]}
+    for _ in range(40):
+        text = json.dumps(data)
+        hashlib.sha256(text.encode()).hexdigest()
+        json.loads(text)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The machine as this run found it: a fixed CPU loop (ms, lower is faster) and,
+    where the bench has a server, bare ``GET /health`` throughput against it."""
+
+    cpu_ms: float
+    load: str
+    health_rps: float | None = None
+    health_p50_ms: float | None = None
+
+    def line(self) -> str:
+        health = ("" if self.health_rps is None else
+                  f"; `GET /health` {self.health_rps:,.0f} req/s, p50 "
+                  f"{self.health_p50_ms:.1f} ms ({HEALTH_CLIENTS} clients, same server)")
+        return (f"calibration: fixed CPU loop **{self.cpu_ms:.1f} ms** (median of "
+                f"{CPU_RUNS}; lower is faster){health}; load average {self.load}")
+
+    def short(self) -> str:
+        health = "" if self.health_rps is None else f", /health {self.health_rps:,.0f}/s"
+        return f"CPU loop {self.cpu_ms:.1f} ms{health}"
+
+
+CPU_RUNS = 7
+HEALTH_CLIENTS = 10
+
+
+def cpu_loop_ms() -> float:
+    _cpu_work()  # warm
+    runs = []
+    for _ in range(CPU_RUNS):
+        began = time.perf_counter()
+        _cpu_work()
+        runs.append(1000 * (time.perf_counter() - began))
+    return statistics.median(runs)
+
+
+async def health_rate(url: str, requests: int = 2_000, seconds: float = 10.0,
+                      ) -> tuple[float, float]:
+    """Requests per second and median latency of ``GET /api/v1/health`` from
+    ``HEALTH_CLIENTS`` keep-alive clients (bench/loadgen.py), ``requests`` in all."""
+    from bench.loadgen import RawClient
+
+    clients = [RawClient(url) for _ in range(HEALTH_CLIENTS)]
+    latencies: list[float] = []
+    left = requests
+    deadline = time.perf_counter() + seconds
+
+    async def one(raw: RawClient) -> None:
+        nonlocal left
+        while left > 0 and time.perf_counter() < deadline:
+            left -= 1
+            began = time.perf_counter()
+            status, _ = await raw.get("/api/v1/health")
+            if status != 200:
+                raise RuntimeError(f"GET /health answered {status}")
+            latencies.append(time.perf_counter() - began)
+
+    try:
+        for raw in clients:  # connect and warm
+            await raw.get("/api/v1/health")
+        began = time.perf_counter()
+        await asyncio.gather(*(one(raw) for raw in clients))
+        elapsed = time.perf_counter() - began
+    finally:
+        for raw in clients:
+            await raw.aclose()
+    return len(latencies) / elapsed, 1000 * percentile(latencies, 50)
+
+
+async def calibrate(server_url: str | None = None) -> Calibration:
+    """The calibration, with ``/health`` throughput when a server is given."""
+    cpu = cpu_loop_ms()
+    load = machine()["load average at start"]
+    if server_url is None:
+        return Calibration(cpu, load)
+    rps, p50 = await health_rate(server_url)
+    return Calibration(cpu, load, rps, p50)
+
+
 # --- RESULTS.md ---------------------------------------------------------------------
+#
+# RESULTS.md is the benches' current summary: a table of goals and latest figures (one
+# row per bench and database), then each bench's block as it printed it. Both are
+# rewritten in place between markers; the history is in git.
+
+SUMMARY_HEADER = ("bench", "goal", "latest", "result", "calibration", "when")
 
 
-def record(key: str, body: str, *, heading: str) -> None:
-    """Replace the block ``key`` in RESULTS.md (added under ``heading`` if missing).
-
-    Everything outside the marked blocks is hand-written and left alone.
-    """
+def _replace(text: str, key: str, body: str, heading: str) -> str:
     start, end = f"<!-- bench:{key} start -->", f"<!-- bench:{key} end -->"
     block = f"{start}\n{body.rstrip()}\n{end}"
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
     if start in text and end in text:
         before, rest = text.split(start, 1)
         _, after = rest.split(end, 1)
-        text = before + block + after
-    else:
-        text = text.rstrip() + f"\n\n## {heading}\n\n{block}\n"
-    RESULTS.write_text(text, encoding="utf-8")
+        return before + block + after
+    return text.rstrip() + f"\n\n## {heading}\n\n{block}\n"
+
+
+def _summary_rows(text: str) -> dict[str, list[str]]:
+    start, end = "<!-- bench:summary start -->", "<!-- bench:summary end -->"
+    if start not in text or end not in text:
+        return {}
+    inside = text.split(start, 1)[1].split(end, 1)[0]
+    rows: dict[str, list[str]] = {}
+    for line in inside.splitlines()[2:]:  # after the header and its rule
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        if len(cells) == len(SUMMARY_HEADER):
+            rows[cells[0]] = cells
+    return rows
+
+
+def record(key: str, body: str, *, heading: str,
+           summary: Sequence[str] | None = None) -> None:
+    """Replace the block ``key`` in RESULTS.md (added under ``heading`` if missing) and,
+    given ``summary`` (cells after the first of ``SUMMARY_HEADER``), its summary row."""
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    if summary is not None:
+        rows = _summary_rows(text)
+        rows[heading] = [heading, *summary]
+        text = _replace(text, "summary", table(SUMMARY_HEADER, list(rows.values())),
+                        "Goals and latest figures")
+    RESULTS.write_text(_replace(text, key, body, heading), encoding="utf-8")
 
 
 def record_run(key: str, title: str, *, quick: bool, argv: Sequence[str],
-               info: Mapping[str, str], lines: Sequence[str], heading: str) -> None:
-    """Record one run in RESULTS.md: ``title`` with the time, the command, the machine,
-    then ``lines``. A quick run goes to its own block (``key-quick``, ``heading (quick)``).
+               info: Mapping[str, str], lines: Sequence[str], heading: str,
+               calibration: Calibration, write: bool = True,
+               goal: tuple[str, str, bool] | None = None) -> None:
+    """Print the calibration, and record one run in RESULTS.md (unless not ``write``):
+    ``title`` with the time, the command, the machine and the calibration, then
+    ``lines``. ``goal`` (the goal, the latest figure, whether it is met) updates the
+    summary table. A quick run goes to its own block (``key-quick``, ``heading
+    (quick)``) and leaves the summary alone.
     """
+    say(calibration.line())
+    if not write:
+        return
     body = "\n".join([f"**{title}** — {now_text()}  ",
                       f"command: `{command_line(argv)}`  ",
-                      f"machine: {machine_line(info)}  ", *lines])
+                      f"machine: {machine_line(info)}  ",
+                      f"{calibration.line()}  ", *lines])
+    summary = None
+    if goal is not None and not quick:
+        wanted, latest, met = goal
+        summary = [wanted, latest, "met" if met else "**not met**", calibration.short(),
+                   now_text()]
     record(f"{key}-quick" if quick else key, body,
-           heading=heading + (" (quick)" if quick else ""))
+           heading=heading + (" (quick)" if quick else ""), summary=summary)
 
 
 def bullets(text: str) -> list[str]:

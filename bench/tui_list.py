@@ -112,14 +112,16 @@ def report(f: ListFigures) -> str:
 
 async def record_list(*, argv: Sequence[str], info: dict[str, str], write: bool,
                       quick: bool = False) -> bool:
-    from bench.common import bullets, record_run, say
+    from bench.common import bullets, calibrate, record_run, say
 
     figures = await (run_list_bench(large=5_000) if quick else run_list_bench())
     text = report(figures)
     say(text)
-    if write:
-        record_run("tui-list", "tui list", quick=quick, argv=argv, info=info,
-                   lines=bullets(text), heading="Terminal app list: memory")
+    record_run("tui-list", "tui list", quick=quick, argv=argv, info=info,
+               lines=bullets(text), heading="Terminal app list: memory",
+               calibration=await calibrate(), write=write,
+               goal=("RSS growth <= 30 MB", f"+{figures.growth:.0f} MiB after "
+                     f"{figures.rows_loaded:,} rows", figures.growth <= 28.6))
     return figures.growth <= 28.6
 
 
