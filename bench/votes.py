@@ -135,10 +135,23 @@ async def _setup(kind: Kind, options: VoteOptions) -> tuple[str, list[Voter], li
     return url, voters, ids
 
 
+async def _reconnect(client: httpx.AsyncClient) -> None:
+    """Make sure the connection is open: the server drops it after 5 idle seconds (while
+    the other targets run), and a request racing that close fails."""
+    for attempt in (1, 2):
+        try:
+            (await client.get("/api/v1/health")).raise_for_status()
+            return
+        except httpx.TransportError:
+            if attempt == 2:
+                raise
+
+
 async def _round(server: Server, clients: Sequence[httpx.AsyncClient], voters: Sequence[Voter],
                  ids: Sequence[int], seconds: float, options: VoteOptions,
                  tally: Tally | None) -> None:
     """Every client votes until the deadline; ``tally`` None is a warm-up."""
+    await asyncio.gather(*(_reconnect(c) for c in clients))
     deadline = time.perf_counter() + seconds
     latencies: list[float] = []
     errors: list[str] = []
