@@ -66,7 +66,8 @@ class Walk:
 
 @dataclass
 class KeyFigures:
-    rows: int  # in the list walked
+    rows: int  # the walk's target: it ends on this row or past it
+    listed: int  # rows in the list walked (the challenge's stories)
     app: Run
     bare: Run
     app_walk: Walk
@@ -183,8 +184,8 @@ async def run_keys_bench(rows: int = 10_000, seeded: Path | None = None) -> KeyF
                             "--users", "200", "--submissions", str(submissions), "--votes",
                             str(submissions), "--comments", "0"], env=env, check=True,
                            capture_output=True)
-        stories = _stories(database)
-        rows = min(rows, stories) if seeded is None else stories
+        listed = _stories(database)
+        rows = min(rows, listed)
         server = demo_server(NAME, env)
         try:
             await server.start()
@@ -200,7 +201,7 @@ async def run_keys_bench(rows: int = 10_000, seeded: Path | None = None) -> KeyF
             calibration = await calibrate(server.url)
             app_env = {**env, "CHALLENGE_SERVER": server.url, "CHALLENGE_TOKEN": auth.token}
             runs: dict[str, tuple[Run, Walk]] = {}
-            for which, wanted, run_env in (("bare", "Option 0:", {**env, "KEYS_ROWS": str(rows)}),
+            for which, wanted, run_env in (("bare", "Option 0:", {**env, "KEYS_ROWS": str(listed)}),
                                            ("app", first[:40], app_env)):
                 term = Terminal(which, run_env, Path(tmp) / f"{which}.log")
                 try:
@@ -212,13 +213,13 @@ async def run_keys_bench(rows: int = 10_000, seeded: Path | None = None) -> KeyF
                     term.close()
         finally:
             server.stop()
-    return KeyFigures(rows=rows, app=runs["app"][0], bare=runs["bare"][0],
+    return KeyFigures(rows=rows, listed=listed, app=runs["app"][0], bare=runs["bare"][0],
                       app_walk=runs["app"][1], bare_walk=runs["bare"][1],
                       calibration=calibration)
 
 
-def _reached(w: Walk, rows: int) -> str:
-    return (f"{w.presses:,} presses reached row {w.row + 1:,} of {rows:,} "
+def _reached(w: Walk, listed: int) -> str:
+    return (f"{w.presses:,} presses reached row {w.row + 1:,} of {listed:,} "
             f"({w.loaded:,} loaded)")
 
 
@@ -228,12 +229,13 @@ def report(f: KeyFigures) -> str:
     down, page = f.app_walk.down, f.app_walk.page
     assert down is not None and page is not None
     return "\n".join([
-        f"walking a list of {f.rows:,} rows (a cursor down, then three page downs, to the "
-        f"end) through a pty: app {_reached(f.app_walk, f.rows)}; key to frame on screen "
+        f"walking {f.rows:,} rows down a list of {f.listed:,} (a cursor down, then three page "
+        f"downs, over and over) through a pty: app {_reached(f.app_walk, f.listed)}; key to "
+        f"frame on screen "
         f"{f.app.line('outside')} (goal 16 / 50 ms: {'met' if f.met else 'MISSED'}){lost}",
         f"app by key: cursor down {down.line('outside')}, page down {page.line('outside')}",
-        f"bare Textual app (a stock OptionList of {f.rows:,} rows, walked the same way): "
-        f"{_reached(f.bare_walk, f.rows)}; {f.bare.line('outside')}; ratio of medians "
+        f"bare Textual app (a stock OptionList of {f.listed:,} rows, walked the same way): "
+        f"{_reached(f.bare_walk, f.listed)}; {f.bare.line('outside')}; ratio of medians "
         f"app/bare {f.ratio:.2f}",
         f"inside the process (key parsed → frame flushed): app {f.app.line('inside')}, "
         f"bare {f.bare.line('inside')}",
