@@ -27,7 +27,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import Calibration, Server, calibrate, free_port
+from bench.common import Calibration, calibrate
+from bench.servers import Server, free_port
 from client import ChallengeClient
 from client.models import ChallengeCreate, SubmissionCreate
 

@@ -33,16 +33,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bench.common import (
     HOST,
     Kind,
-    Server,
     calibrate,
     describe_url,
-    free_port,
     prepare_database,
     record_run,
     say,
-    server_env,
     table,
 )
+from bench.servers import Server, free_port, server_env
 from server.db import Database
 from server.security import hash_token
 from server.tables import (

@@ -38,16 +38,14 @@ from bench.common import (
     VENV_BIN,
     Calibration,
     Kind,
-    Server,
     calibrate,
     describe_url,
-    free_port,
     percentile,
     prepare_database,
     say,
-    server_env,
 )
 from bench.loadgen import RawClient
+from bench.servers import Server, free_port, server_env
 from bench.sql_profile import Statement, explain, is_listing, profile
 from server.config import Settings
 from server.db import Database

@@ -34,18 +34,16 @@ from sqlalchemy import select, text
 from bench.common import (
     HOST,
     Kind,
-    Server,
     calibrate,
     cpu_share,
     describe_url,
-    free_port,
     percentile,
     prepare_database,
     record_run,
     say,
-    server_env,
     table,
 )
+from bench.servers import Server, free_port, server_env
 from server.config import Settings
 from server.db import Database
 from server.security import hash_token
