@@ -299,9 +299,10 @@ def _summary_rows(text: str) -> dict[str, list[str]]:
         return {}
     inside = text.split(start, 1)[1].split(end, 1)[0]
     rows: dict[str, list[str]] = {}
-    for line in inside.splitlines()[2:]:  # after the header and its rule
+    lines = [line for line in inside.splitlines() if line.startswith("|")]
+    for line in lines[2:]:  # after the header and its rule
         cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
-        if len(cells) == len(SUMMARY_HEADER):
+        if len(cells) == len(SUMMARY_HEADER) and cells[0] != "---":
             rows[cells[0]] = cells
     return rows
 

@@ -1,4 +1,5 @@
-"""The vote benchmark's baseline (bench/baseline.py) issues exactly the app's SQL per vote.
+"""The benchmarks' own checks: the vote baseline (bench/baseline.py) sends exactly the app's
+SQL per vote, and RESULTS.md keeps one summary row and one block per bench.
 
 Its ratio is only like for like if the bare Starlette endpoint sends the database what
 ``PUT /submissions/{id}/vote`` sends, statement for statement, with the app's caches
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +21,7 @@ from fastapi import FastAPI
 from sqlalchemy import event
 from starlette.types import ASGIApp
 
+from bench import common
 from bench.baseline import create as create_baseline
 from server.config import Settings
 from server.db import Database
@@ -90,3 +93,23 @@ async def test_the_vote_baseline_sends_the_apps_statements(
     phases_read = [any("FROM phases" in s for s in one) for one in app_sql]
     assert phases_read == ([True, True, True] if settings.cache_seconds == 0
                            else [True, False, False])
+
+
+def test_results_keep_one_summary_row_and_one_block_per_bench(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """RESULTS.md is a current summary: a run replaces its bench's row and block."""
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Benchmark results\n\nBy hand.\n", encoding="utf-8")
+    monkeypatch.setattr(common, "RESULTS", results)
+    for figure in ("0.70", "0.91"):
+        common.record("votes-sqlite", f"ratio {figure}", heading="Vote throughput, sqlite",
+                      summary=[">= 0.6", figure, "met", "CPU loop 15.0 ms", "now"])
+    common.record("client", "ratio 1.01", heading="Typed client overhead",
+                  summary=["<= 1.15", "1.01", "met", "CPU loop 15.0 ms", "now"])
+    text = results.read_text(encoding="utf-8")
+    assert text.startswith("# Benchmark results\n\nBy hand.\n")
+    assert "0.70" not in text
+    assert text.count("ratio 0.91") == 1 and text.count("## Vote throughput, sqlite") == 1
+    rows = common._summary_rows(text)
+    assert list(rows) == ["Vote throughput, sqlite", "Typed client overhead"]
+    assert rows["Vote throughput, sqlite"][2] == "0.91"
