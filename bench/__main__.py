@@ -41,8 +41,9 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--workers", type=int,
                         help="national: server worker processes (default 1)")
     parser.add_argument("--page-cache-seconds", type=float, metavar="SECONDS",
-                        help="national: the server's CHALLENGE_PAGE_CACHE_SECONDS (default: "
-                             "its own, 1); 0 measures pages with the cache off")
+                        help="national: CHALLENGE_PAGE_CACHE_SECONDS of the cached server "
+                             "(default: the server's own, 1); 0 measures only the uncached "
+                             "one (an uncached server is always measured too)")
     return parser.parse_args(argv)
 
 

@@ -1,16 +1,18 @@
-"""The vote baseline: a bare Starlette endpoint that runs the app's SQL, and nothing else.
+"""The vote baseline: a bare Starlette endpoint that sends the app's SQL, and nothing else.
 
-Same database setup as the app (``server.db.Database`` with the pool size from the
-settings: on SQLite a reader pool and the single-connection ``BEGIN IMMEDIATE``
-writer), same token check query on the reader, then the statements
-``PUT /api/v1/submissions/{id}/vote`` issues, in the same order, in one write
-transaction: lock the voter, lock and read the submission, read the phases, read the
-existing vote, mark the participant, update the counters and score, insert or
-update the vote, commit. What it leaves out is the framework: FastAPI's dependency
-injection and validation, the ORM's unit of work, pydantic models, the problem
-handlers and the request guard middleware.
+Per vote it sends the database exactly the statements ``PUT /api/v1/submissions/{id}/vote``
+sends (server/deps.py, server/routes/votes.py, server/cache.py), in the same order:
+the token lookup on the reader unless the token is cached; in one write transaction
+the voter's lock (PostgreSQL only: on SQLite ``BEGIN IMMEDIATE`` already serialises
+writers), the submission's lock, the challenge and its phases unless they are cached,
+the existing vote, the participant row on a first vote only, the counters, the vote.
+The caches are the app's own ``TTLCache`` with the app's ``cache_seconds``, so
+``CHALLENGE_CACHE_SECONDS=0`` turns them off in both. tests/test_bench_baseline.py
+checks the statements are the same, caches on and off, on both databases.
 
-Served by ``bench.serve`` with exactly the uvicorn options the app gets.
+What it leaves out is the framework: FastAPI's dependency injection and validation,
+the ORM's identity map and unit of work, pydantic models, the problem handlers and the
+request guard middleware. Served by ``bench.serve`` with the app's uvicorn options.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.applications import Starlette
@@ -29,12 +32,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from server.cache import TTLCache
 from server.config import Settings
 from server.db import Database
 from server.ranking import wilson_lower_bound
 from server.security import hash_token
 from server.tables import (
     Base,
+    ChallengeRow,
     ParticipantRow,
     PhaseRow,
     SessionRow,
@@ -46,16 +51,31 @@ from server.tables import (
 sessions = Base.metadata.tables[SessionRow.__tablename__]
 users = Base.metadata.tables[UserRow.__tablename__]
 submissions = Base.metadata.tables[SubmissionRow.__tablename__]
+challenges = Base.metadata.tables[ChallengeRow.__tablename__]
 phases = Base.metadata.tables[PhaseRow.__tablename__]
 votes = Base.metadata.tables[VoteRow.__tablename__]
 participants = Base.metadata.tables[ParticipantRow.__tablename__]
 
-# The statements the app issues (see server/deps.py and server/routes/votes.py).
-TOKEN = (select(sessions, users).join_from(sessions, users, users.c.id == sessions.c.user_id))
+TOKEN = select(sessions, users).join(users, users.c.id == sessions.c.user_id)
 LOCK_VOTER = select(users.c.id).with_for_update()
 LOCK_SUBMISSION = select(submissions).with_for_update()
 PHASES = select(phases).order_by(phases.c.position)
 EXISTING = select(votes)
+
+
+@dataclass(frozen=True)
+class Voter:
+    id: int
+    role: str
+    blocked: bool
+    expires_at: datetime
+
+
+@dataclass
+class State:
+    db: Database
+    tokens: TTLCache[str, Voter]
+    phases: TTLCache[int, tuple[Row[Any], ...]]
 
 
 def _problem(status: int, detail: str) -> Response:
@@ -63,56 +83,87 @@ def _problem(status: int, detail: str) -> Response:
                         status_code=status, media_type="application/problem+json")
 
 
-async def _user(db: Database, request: Request) -> Row[Any] | Response:
+async def _voter(state: State, request: Request) -> Voter | Response:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return _problem(401, "Sign in to do this.")
-    async with db.reader.connect() as conn:
-        row = (await conn.execute(TOKEN.where(sessions.c.token_hash == hash_token(token)))
-               ).one_or_none()
-    now = datetime.now(UTC)
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
-        return _problem(401, "The token is not valid; sign in again.")
-    if row.blocked:
+    token_hash = hash_token(token)
+    voter = state.tokens.get(token_hash)
+    if voter is None:
+        async with state.db.reader.connect() as conn:
+            row = (await conn.execute(TOKEN.where(sessions.c.token_hash == token_hash))
+                   ).one_or_none()
+        if row is None or row.revoked_at is not None:
+            return _problem(401, "The token is not valid; sign in again.")
+        voter = Voter(row.id, row.role, row.blocked, row.expires_at)
+        state.tokens.put(token_hash, voter)
+    if voter.expires_at <= datetime.now(UTC):
+        return _problem(401, "The session has expired; sign in again.")
+    if voter.blocked:
         return _problem(403, "This account is blocked.")
-    return row
+    return voter
 
 
-async def _vote(conn: AsyncConnection, db: Database, user: Row[Any], submission_id: int,
+async def _phases(conn: AsyncConnection, state: State, challenge_id: int) -> tuple[Row[Any], ...]:
+    found = state.phases.get(challenge_id)
+    if found is None:
+        # The app's cache loads the challenge row too (it caches both).
+        await conn.execute(select(challenges).where(challenges.c.id == challenge_id))
+        found = tuple((await conn.execute(PHASES.where(
+            phases.c.challenge_id == challenge_id))).all())
+        state.phases.put(challenge_id, found)
+    return found
+
+
+async def _vote(conn: AsyncConnection, state: State, voter: Voter, submission_id: int,
                 value: int) -> Response:
     now = datetime.now(UTC)
-    await conn.execute(LOCK_VOTER.where(users.c.id == user.id))
+    dialect = state.db.dialect
+    if dialect == "postgresql":
+        await conn.execute(LOCK_VOTER.where(users.c.id == voter.id))
     row = (await conn.execute(LOCK_SUBMISSION.where(submissions.c.id == submission_id))
            ).one_or_none()
     if row is None or row.status != "published":
         return _problem(404, "No such submission.")
-    current = [p for p in (await conn.execute(PHASES.where(
-        phases.c.challenge_id == row.challenge_id))).all() if p.starts_at <= now < p.ends_at]
+    current = [p for p in await _phases(conn, state, row.challenge_id)
+               if p.starts_at <= now < p.ends_at]
     if not current or not current[0].votes:
         return _problem(403, "Voting is closed.")
     existing = (await conn.execute(EXISTING.where(
-        votes.c.user_id == user.id, votes.c.submission_id == submission_id))).one_or_none()
+        votes.c.user_id == voter.id, votes.c.submission_id == submission_id))).one_or_none()
     old = existing.value if existing is not None else None
     up, down = row.up, row.down
     if old != value:
-        # (A vote budget would be counted here; the benchmark's phase has none.)
-        insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
-        await conn.execute(insert(participants).values(
-            challenge_id=row.challenge_id, user_id=user.id, first_at=now).on_conflict_do_nothing())
+        budget = current[0].vote_budget
+        if value == 1 and budget is not None:
+            used = (await conn.execute(
+                select(func.count()).select_from(votes)
+                .join(submissions, submissions.c.id == votes.c.submission_id)
+                .where(votes.c.user_id == voter.id, votes.c.value == 1,
+                       submissions.c.challenge_id == row.challenge_id))).scalar_one()
+            if used >= budget:
+                return _problem(409, "Vote budget spent.")
+        if existing is None:
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            await conn.execute(insert(participants).values(
+                challenge_id=row.challenge_id, user_id=voter.id, first_at=now)
+                .on_conflict_do_nothing())
         up += (value == 1) - (old == 1)
         down += (value == -1) - (old == -1)
+        # The ORM's flush: only the columns whose value changed, then the vote.
         changed: dict[str, Any] = {}
         if up != row.up:
             changed["up"] = up
         if down != row.down:
             changed["down"] = down
-        changed["score"] = wilson_lower_bound(up, down)
+        if (score := wilson_lower_bound(up, down)) != row.score:
+            changed["score"] = score
         await conn.execute(update(submissions).where(submissions.c.id == submission_id)
                            .values(**changed))
         if existing is None:
-            statement = votes.insert().values(user_id=user.id, submission_id=submission_id,
+            statement = votes.insert().values(user_id=voter.id, submission_id=submission_id,
                                               value=value, created_at=now, updated_at=now)
-            if db.dialect == "postgresql":  # the ORM fetches the new id this way there
+            if dialect == "postgresql":  # the ORM fetches the new id this way there
                 statement = statement.returning(votes.c.id)
             await conn.execute(statement)
         else:
@@ -124,10 +175,10 @@ async def _vote(conn: AsyncConnection, db: Database, user: Row[Any], submission_
 
 
 async def vote(request: Request) -> Response:
-    db: Database = request.app.state.db
-    user = await _user(db, request)
-    if isinstance(user, Response):
-        return user
+    state: State = request.app.state.bench
+    voter = await _voter(state, request)
+    if isinstance(voter, Response):
+        return voter
     try:
         body = json.loads(await request.body())
         value = body["value"]
@@ -136,21 +187,22 @@ async def vote(request: Request) -> Response:
     if value not in (1, -1) or isinstance(value, bool) or set(body) != {"value"}:
         return _problem(422, "Send {\"value\": 1} or {\"value\": -1}.")
     submission_id = int(request.path_params["submission_id"])
-    async with db.writer.connect() as conn:
-        return await _vote(conn, db, user, submission_id, value)
+    async with state.db.writer.connect() as conn:
+        return await _vote(conn, state, voter, submission_id, value)
 
 
 async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok", "database": request.app.state.db.dialect})
 
 
-def factory() -> Starlette:
-    """For uvicorn's ``--factory``: settings (and so the database) from the environment."""
-    settings = Settings()
+def create(settings: Settings) -> Starlette:
+    """The baseline on ``settings``' database, with its pool size and cache lifetime."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.db = Database.connect(settings.database_url, pool_size=settings.pool_size)
+        app.state.bench = State(app.state.db, TTLCache(settings.cache_seconds),
+                                TTLCache(settings.cache_seconds, max_entries=1_000))
         try:
             yield
         finally:
@@ -160,3 +212,8 @@ def factory() -> Starlette:
         Route("/api/v1/submissions/{submission_id:int}/vote", vote, methods=["PUT"]),
         Route("/api/v1/health", health, methods=["GET"]),
     ], lifespan=lifespan)
+
+
+def factory() -> Starlette:
+    """For uvicorn's ``--factory``: settings (and so the database) from the environment."""
+    return create(Settings())

@@ -1,16 +1,17 @@
-"""What the benchmarks share: the machine, databases, server processes, figures, RESULTS.md."""
+"""What the benchmarks share: the machine, databases, figures, the calibration, RESULTS.md
+(servers in their own processes: ``bench.servers``)."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import math
 import os
 import platform
 import re
-import signal
-import socket
 import sqlite3
-import subprocess
+import statistics
 import sys
 import time
 from collections.abc import Coroutine, Mapping, Sequence
@@ -19,8 +20,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
-
-import httpx
 
 HOST = "127.0.0.1"  # the only address a benchmark ever talks to
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,122 +154,6 @@ async def prepare_database(kind: Kind, name: str, *, fresh: bool) -> str:
     return url
 
 
-# --- servers in their own processes -------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            text = (task / "children").read_text().split()
-            found.extend(int(c) for c in text)
-    except OSError:
-        pass
-    return found
-
-
-def _status_kib(pid: int, field: str) -> int:
-    try:
-        match = re.search(rf"^{field}:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(),
-                          re.MULTILINE)
-    except OSError:
-        return 0
-    return int(match.group(1)) if match else 0
-
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    # utime and stime are fields 14 and 15 of the whole line (11 and 12 after the name).
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-@dataclass
-class Server:
-    """A server process listening on ``HOST:port``; stopped by its own pid only."""
-
-    name: str
-    argv: Sequence[str]
-    env: Mapping[str, str]
-    port: int
-    health_path: str = "/api/v1/health"
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    @property
-    def log_path(self) -> Path:
-        return OUT / f"{self.name}.log"
-
-    def spawn(self) -> subprocess.Popen[bytes]:
-        OUT.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("wb") as log:
-            # The access log goes to stdout: dropped, like a terminal nobody reads.
-            self.process = subprocess.Popen(
-                list(self.argv), env={**os.environ, **self.env}, stdout=subprocess.DEVNULL,
-                stderr=log, cwd=ROOT)
-        return self.process
-
-    async def start(self, wait_seconds: float = 180.0) -> None:
-        """Spawn the server and wait (bounded) until its health check answers."""
-        process = self.spawn()
-        timeout = wait_seconds
-        deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient(base_url=self.url, trust_env=False, timeout=5) as http:
-            for _ in range(int(timeout / 0.2) + 1):
-                if process.poll() is not None:
-                    raise RuntimeError(f"{self.name} exited with {process.returncode}; "
-                                       f"see {self.log_path}")
-                try:
-                    if (await http.get(self.health_path)).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    break
-                await asyncio.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"{self.name} did not answer within {timeout:.0f} s; "
-                           f"see {self.log_path}")
-
-    def _pids(self) -> list[int]:
-        if self.process is None:
-            return []
-        return [self.process.pid, *_children(self.process.pid)]
-
-    def peak_rss_mib(self) -> float:
-        """VmHWM: the most resident memory the server (and any workers) ever had."""
-        return sum(_status_kib(pid, "VmHWM") for pid in self._pids()) / 1024
-
-    def cpu_seconds(self) -> float:
-        return sum(_cpu_seconds(pid) for pid in self._pids())
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
-def server_env(url: str) -> dict[str, str]:
-    return {"CHALLENGE_DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
-
-
 # --- figures ------------------------------------------------------------------------
 
 
@@ -295,36 +178,172 @@ def command_line(argv: Sequence[str]) -> str:
     return " ".join([".venv/bin/python -m bench", *argv]).strip()
 
 
+# --- calibration --------------------------------------------------------------------
+#
+# Figures from machines (or moments) that differ two to three times in speed are only
+# comparable next to a measure of the machine taken in the same run: every block
+# records this one.
+
+
+def _cpu_work() -> None:
+    """A fixed piece of the work a server does: JSON out and in, a hash, some dicts."""
+    data = {"items": [{"id": i, "title": f"Submission {i}", "score": i / 7, "up": i % 13}
+                      for i in range(200)]}
+    for _ in range(40):
+        text = json.dumps(data)
+        hashlib.sha256(text.encode()).hexdigest()
+        json.loads(text)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The machine as this run found it: a fixed CPU loop (ms, lower is faster) and,
+    where the bench has a server, bare ``GET /health`` throughput against it."""
+
+    cpu_ms: float
+    load: str
+    health_rps: float | None = None
+    health_p50_ms: float | None = None
+
+    def line(self) -> str:
+        health = ("" if self.health_rps is None else
+                  f"; `GET /health` {self.health_rps:,.0f} req/s, p50 "
+                  f"{self.health_p50_ms:.1f} ms ({HEALTH_CLIENTS} clients, same server)")
+        return (f"calibration: fixed CPU loop **{self.cpu_ms:.1f} ms** (median of "
+                f"{CPU_RUNS}; lower is faster){health}; load average {self.load}")
+
+    def short(self) -> str:
+        health = "" if self.health_rps is None else f", /health {self.health_rps:,.0f}/s"
+        return f"CPU loop {self.cpu_ms:.1f} ms{health}"
+
+
+CPU_RUNS = 7
+HEALTH_CLIENTS = 10
+
+
+def cpu_loop_ms() -> float:
+    _cpu_work()  # warm
+    runs = []
+    for _ in range(CPU_RUNS):
+        began = time.perf_counter()
+        _cpu_work()
+        runs.append(1000 * (time.perf_counter() - began))
+    return statistics.median(runs)
+
+
+async def health_rate(url: str, requests: int = 2_000, seconds: float = 10.0,
+                      ) -> tuple[float, float]:
+    """Requests per second and median latency of ``GET /api/v1/health`` from
+    ``HEALTH_CLIENTS`` keep-alive clients (bench/loadgen.py), ``requests`` in all."""
+    from bench.loadgen import RawClient
+
+    clients = [RawClient(url) for _ in range(HEALTH_CLIENTS)]
+    latencies: list[float] = []
+    left = requests
+    deadline = time.perf_counter() + seconds
+
+    async def one(raw: RawClient) -> None:
+        nonlocal left
+        while left > 0 and time.perf_counter() < deadline:
+            left -= 1
+            began = time.perf_counter()
+            status, _ = await raw.get("/api/v1/health")
+            if status != 200:
+                raise RuntimeError(f"GET /health answered {status}")
+            latencies.append(time.perf_counter() - began)
+
+    try:
+        for raw in clients:  # connect and warm
+            await raw.get("/api/v1/health")
+        began = time.perf_counter()
+        await asyncio.gather(*(one(raw) for raw in clients))
+        elapsed = time.perf_counter() - began
+    finally:
+        for raw in clients:
+            await raw.aclose()
+    return len(latencies) / elapsed, 1000 * percentile(latencies, 50)
+
+
+async def calibrate(server_url: str | None = None) -> Calibration:
+    """The calibration, with ``/health`` throughput when a server is given."""
+    cpu = cpu_loop_ms()
+    load = machine()["load average at start"]
+    if server_url is None:
+        return Calibration(cpu, load)
+    rps, p50 = await health_rate(server_url)
+    return Calibration(cpu, load, rps, p50)
+
+
 # --- RESULTS.md ---------------------------------------------------------------------
+#
+# RESULTS.md is the benches' current summary: a table of goals and latest figures (one
+# row per bench and database), then each bench's block as it printed it. Both are
+# rewritten in place between markers; the history is in git.
+
+SUMMARY_HEADER = ("bench", "goal", "latest", "result", "calibration", "when")
 
 
-def record(key: str, body: str, *, heading: str) -> None:
-    """Replace the block ``key`` in RESULTS.md (added under ``heading`` if missing).
-
-    Everything outside the marked blocks is hand-written and left alone.
-    """
+def _replace(text: str, key: str, body: str, heading: str) -> str:
     start, end = f"<!-- bench:{key} start -->", f"<!-- bench:{key} end -->"
     block = f"{start}\n{body.rstrip()}\n{end}"
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
     if start in text and end in text:
         before, rest = text.split(start, 1)
         _, after = rest.split(end, 1)
-        text = before + block + after
-    else:
-        text = text.rstrip() + f"\n\n## {heading}\n\n{block}\n"
-    RESULTS.write_text(text, encoding="utf-8")
+        return before + block + after
+    return text.rstrip() + f"\n\n## {heading}\n\n{block}\n"
+
+
+def _summary_rows(text: str) -> dict[str, list[str]]:
+    start, end = "<!-- bench:summary start -->", "<!-- bench:summary end -->"
+    if start not in text or end not in text:
+        return {}
+    inside = text.split(start, 1)[1].split(end, 1)[0]
+    rows: dict[str, list[str]] = {}
+    lines = [line for line in inside.splitlines() if line.startswith("|")]
+    for line in lines[2:]:  # after the header and its rule
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        if len(cells) == len(SUMMARY_HEADER) and cells[0] != "---":
+            rows[cells[0]] = cells
+    return rows
+
+
+def record(key: str, body: str, *, heading: str,
+           summary: Sequence[str] | None = None) -> None:
+    """Replace the block ``key`` in RESULTS.md (added under ``heading`` if missing) and,
+    given ``summary`` (cells after the first of ``SUMMARY_HEADER``), its summary row."""
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    if summary is not None:
+        rows = _summary_rows(text)
+        rows[heading] = [heading, *summary]
+        text = _replace(text, "summary", table(SUMMARY_HEADER, list(rows.values())),
+                        "Goals and latest figures")
+    RESULTS.write_text(_replace(text, key, body, heading), encoding="utf-8")
 
 
 def record_run(key: str, title: str, *, quick: bool, argv: Sequence[str],
-               info: Mapping[str, str], lines: Sequence[str], heading: str) -> None:
-    """Record one run in RESULTS.md: ``title`` with the time, the command, the machine,
-    then ``lines``. A quick run goes to its own block (``key-quick``, ``heading (quick)``).
+               info: Mapping[str, str], lines: Sequence[str], heading: str,
+               calibration: Calibration, write: bool = True,
+               goal: tuple[str, str, bool] | None = None) -> None:
+    """Print the calibration, and record one run in RESULTS.md (unless not ``write``):
+    ``title`` with the time, the command, the machine and the calibration, then
+    ``lines``. ``goal`` (the goal, the latest figure, whether it is met) updates the
+    summary table. A quick run goes to its own block (``key-quick``, ``heading
+    (quick)``) and leaves the summary alone.
     """
+    say(calibration.line())
+    if not write:
+        return
     body = "\n".join([f"**{title}** — {now_text()}  ",
                       f"command: `{command_line(argv)}`  ",
-                      f"machine: {machine_line(info)}  ", *lines])
+                      f"machine: {machine_line(info)}  ",
+                      f"{calibration.line()}  ", *lines])
+    summary = None
+    if goal is not None and not quick:
+        wanted, latest, met = goal
+        summary = [wanted, latest, "met" if met else "**not met**", calibration.short(),
+                   now_text()]
     record(f"{key}-quick" if quick else key, body,
-           heading=heading + (" (quick)" if quick else ""))
+           heading=heading + (" (quick)" if quick else ""), summary=summary)
 
 
 def bullets(text: str) -> list[str]:

@@ -33,15 +33,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bench.common import (
     HOST,
     Kind,
-    Server,
+    calibrate,
     describe_url,
-    free_port,
     prepare_database,
     record_run,
     say,
-    server_env,
     table,
 )
+from bench.servers import Server, free_port, server_env
 from server.db import Database
 from server.security import hash_token
 from server.tables import (
@@ -190,6 +189,7 @@ async def run_moderation(kind: Kind, options: ModerationOptions, *, quick: bool,
     timings = Timings()
     try:
         await server.start()
+        calibration = await calibrate(server.url)
         async with httpx.AsyncClient(base_url=server.url, trust_env=False, timeout=120,
                                      headers={"Authorization": f"Bearer {token}"}) as http:
             # A warm-up round each: connections, statement caches, imports on first use.
@@ -232,12 +232,13 @@ async def run_moderation(kind: Kind, options: ModerationOptions, *, quick: bool,
                f"undone: {undone}")
     say(figures)
     say(summary)
-    if write:
-        record_run(f"moderation-{kind}", f"{kind}{' (quick)' if quick else ''}", quick=quick,
-                   argv=argv, info=info, lines=[
-                       f"database: `{describe_url(url)}`, {options.items} pending "
-                       f"submissions, one client on {HOST}, {options.rounds} rounds (after "
-                       "one warm-up), app and baseline alternating first",
-                       "", figures, "", summary],
-                   heading=f"Moderation: bulk approve of {options.items}, {kind}")
+    record_run(f"moderation-{kind}", f"{kind}{' (quick)' if quick else ''}", quick=quick,
+               argv=argv, info=info, calibration=calibration, write=write, lines=[
+                   f"database: `{describe_url(url)}`, {options.items} pending "
+                   f"submissions, one client on {HOST}, {options.rounds} rounds (after "
+                   "one warm-up), app and baseline alternating first",
+                   "", figures, "", summary],
+               heading=f"Moderation: bulk approve of {options.items}, {kind}",
+               goal=("(report)", f"approve {1000 * approve:.0f} ms, {ratio:.1f}x one bare "
+                     f"UPDATE ({1000 * base:.0f} ms)", consistent))
     return consistent

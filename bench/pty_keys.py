@@ -150,7 +150,10 @@ def inside_latencies(log: Path, presses: list[Timed]) -> list[float]:
     frames: list[float] = []
     for line in log.read_text(encoding="utf-8").splitlines():
         kind, when, *_ = line.split()
-        (keys if kind == "key" else frames).append(float(when))
+        if kind == "key":
+            keys.append(float(when))
+        elif kind == "frame":
+            frames.append(float(when))
     found: list[float] = []
     for sent, seen in presses:
         key = next((k for k in keys if k >= sent), None)

@@ -130,14 +130,17 @@ def report(f: StartupFigures) -> str:
 
 async def record_startup(*, argv: Sequence[str], info: dict[str, str], write: bool,
                          quick: bool = False) -> bool:
-    from bench.common import record_run, say
+    from bench.common import calibrate, record_run, say
 
     figures = await run_startup_bench(runs=3 if quick else 7)
     text = report(figures)
     say(text)
-    if write:
-        record_run("tui-startup", "tui start-up", quick=quick, argv=argv, info=info,
-                   lines=["", f"- {text}"], heading="Terminal app start-up")
+    record_run("tui-startup", "tui start-up", quick=quick, argv=argv, info=info,
+               lines=["", f"- {text}"], heading="Terminal app start-up",
+               calibration=await calibrate(), write=write,
+               goal=("app / bare Textual app <= 1.5", f"{figures.ratio:.2f} (medians "
+                     f"{statistics.median(figures.app_ms):.0f} / "
+                     f"{statistics.median(figures.bare_ms):.0f} ms)", figures.ratio <= 1.5))
     return figures.ratio <= 1.5
 
 

@@ -6,10 +6,12 @@ lines are logged, on the system-wide monotonic clock the harness also reads:
 - ``key <t> <key>``: the driver's input thread has parsed a key from the terminal
   (the moment the app can start on it);
 - ``frame <t> <bytes>``: the driver's writer thread has written and flushed output
-  to the terminal.
+  to the terminal;
+- ``row <t> <index> <loaded>``: the list's cursor moved to row ``index`` (from 0) of
+  ``loaded`` rows, so the harness knows how far the walk has gone.
 
-Nothing in the app is changed: the wrapping is of Textual's driver only (pinned
-Textual 8.2.8), and the bare app gets exactly the same.
+Nothing in the app is changed: the wrapping is of Textual's driver and of the list's
+``move_to`` only (pinned Textual 8.2.8); the bare app logs its cursor the same way.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-BARE_ROWS = 10_000
+BARE_ROWS = int(os.environ.get("KEYS_ROWS", "10000"))
 
 
 def instrument(log_path: str) -> None:
@@ -57,6 +59,29 @@ def instrument(log_path: str) -> None:
 
     LinuxDriver.process_message = timed_process_message  # type: ignore[method-assign]
     WriterThread.run = timed_run  # type: ignore[method-assign]
+    global row_log
+    row_log = log
+
+
+row_log: Any = None
+
+
+def log_row(index: int | None, loaded: int) -> None:
+    if row_log is not None and index is not None:
+        row_log.write(f"row {time.monotonic():.6f} {index} {loaded}\n")
+
+
+def follow_app_list() -> None:
+    """Log where the app's list cursor is after each move (wrapping ``move_to``)."""
+    from tui.widgets.submission_list import SubmissionList
+
+    move_to = SubmissionList.move_to
+
+    def logged_move_to(self: SubmissionList, index: int) -> None:
+        move_to(self, index)
+        log_row(self.highlighted, len(self.items))
+
+    SubmissionList.move_to = logged_move_to  # type: ignore[method-assign]
 
 
 def run_bare() -> None:
@@ -70,6 +95,10 @@ def run_bare() -> None:
             yield OptionList(*(f"Option {i}: a one-line row, about as long as a title"
                                for i in range(BARE_ROWS)))
 
+        def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted,
+                                              ) -> None:
+            log_row(event.option_index, BARE_ROWS)
+
     Bare().run()
 
 
@@ -82,6 +111,7 @@ def launch(argv: list[str], run_bare: Callable[[], None]) -> int:
         return 0
     from tui.cli import main as app_main
 
+    follow_app_list()
     return app_main([])
 
 
