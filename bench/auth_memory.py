@@ -25,7 +25,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import Server, _status_kib, free_port, prepare_database, run, say
+from bench.common import prepare_database, run, say
+from bench.servers import Server, _status_kib, free_port
 
 PASSWORD = "a long enough password"
 
