@@ -6,7 +6,8 @@ has options but no size yet (the command palette's list in the moment between it
 commands arriving and the next layout, e.g. PageDown right after ctrl+p; any list not
 laid out yet) raised ``KeyError`` and ended the app. The palette builds its own
 ``CommandList``, so a subclass of ours could not cover it: the method itself is
-wrapped, for every ``OptionList`` at once. Reported upstream (see the project's notes).
+wrapped, for every ``OptionList`` at once. The report for upstream, with a minimal
+reproduction: docs/upstream/textual-optionlist-page-keyerror.md.
 """
 
 from __future__ import annotations
