@@ -168,6 +168,7 @@ async def test_closed_registration_says_accounts_come_from_an_administrator(
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = await register(pilot)
         assert text_of(message(screen)) == CLOSED and in_view(message(screen))
+        assert all(in_view(w) for w in (*screen.fields, screen.query_one("#submit")))
         assert "accounts come from an administrator" in CLOSED
         assert (value(screen, "email"), value(screen, "name"), value(screen, "password")) == (
             "ann@example.org", "Ann", PASSWORD)

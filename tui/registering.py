@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 # last wrong one the registration is gone, though the server's answer is the same.
 CODE_TRIES = 5
 
-CLOSED = ("This server does not take registrations: accounts come from an administrator. "
-          "Ask one for an account, then sign in (ctrl+r).")
+CLOSED = ("No registering here: accounts come from an administrator. Ask one, then sign "
+          "in (ctrl+r).")
 
 
 @dataclass

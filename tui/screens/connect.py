@@ -160,7 +160,7 @@ class ConnectScreen(Screen[None]):
         if not email or not password or (self.registering and not name):
             self.show("Fill in every field.")
             return
-        self.show("Connecting…")
+        self.show("Connecting…", error=False)
         pending: RegistrationPending | None = None
         try:
             if app.session is None or app.session.server != server:
@@ -190,7 +190,7 @@ class ConnectScreen(Screen[None]):
         if not code:
             self.show("Enter the code from the mail.")
             return
-        self.show("Checking the code…")
+        self.show("Checking the code…", error=False)
         try:
             await app.session.confirm_registration(mailed.pending, code)
         except ChallengeError as error:
