@@ -150,6 +150,14 @@ async def test_a_burst_typing_the_code_lands_in_the_code_field(mail_live: LiveSe
         assert not isinstance(app.screen, ConnectScreen)
 
 
+async def test_open_registration_signs_in_at_once(live: LiveServer) -> None:
+    app = app_for(live.url)  # no mail configured: registration is open
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await register(pilot)
+        assert app.session is not None and app.session.user is not None
+        assert not isinstance(app.screen, ConnectScreen)
+
+
 @pytest.fixture
 async def closed_live(settings: Settings, clock: Clock) -> AsyncIterator[LiveServer]:
     settings.registration = "closed"
