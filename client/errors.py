@@ -8,6 +8,8 @@ if TYPE_CHECKING:  # not at run time: the app reads errors before pydantic is lo
     from client.models import FieldError, Problem
 
 PHASE_CLOSED = "/problems/phase-closed"
+REGISTRATION_CLOSED = "/problems/registration-closed"
+CODE_INVALID = "/problems/registration-code-invalid"
 
 
 class ChallengeError(Exception):

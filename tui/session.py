@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import httpx
 
     from client.api import ChallengeClient
-    from client.models import User
+    from client.models import AuthResponse, RegistrationPending, User
 
 
 @dataclass
@@ -71,18 +71,23 @@ class Session:
         return self.user
 
     async def sign_in(self, email: str, password: str) -> User:
-        auth = await self.client.login(email, password)
-        self.store.store.set(self.server, auth.token)
-        self.user = auth.user
-        return auth.user
+        return self._signed_in(await self.client.login(email, password))
 
-    async def register(self, email: str, display_name: str, password: str) -> User:
+    async def register(self, email: str, display_name: str,
+                       password: str) -> User | RegistrationPending:
+        """Signed in at once where registration is open; where the server confirms
+        addresses by mail, what ``confirm_registration`` needs with the mailed code."""
         from client.models import RegistrationPending
 
         auth = await self.client.register(email, display_name, password)
         if isinstance(auth, RegistrationPending):
-            # Mail-confirmed registration: the code step belongs to the sign-in screen.
-            raise ChallengeError(f"A confirmation code was mailed to {auth.email}.")
+            return auth
+        return self._signed_in(auth)
+
+    async def confirm_registration(self, pending: RegistrationPending, code: str) -> User:
+        return self._signed_in(await self.client.confirm_registration(pending, code))
+
+    def _signed_in(self, auth: AuthResponse) -> User:
         self.store.store.set(self.server, auth.token)
         self.user = auth.user
         return auth.user
