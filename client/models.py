@@ -257,8 +257,11 @@ def _code(value: str) -> str:
 
 
 class RegisterConfirm(Request):
-    registration: Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_encodable)]
-    code: Annotated[str, Field(min_length=1, max_length=32), AfterValidator(_code)]
+    registration: Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_encodable),
+                            Storable]
+    # Digits, spaced or dashed as people copy them from a mail (what ``_code`` takes).
+    code: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[0-9 -]*[0-9][0-9 -]*$"),
+                    AfterValidator(_code)]
 
 
 # --- challenges -----------------------------------------------------------------
