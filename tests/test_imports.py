@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -69,6 +71,53 @@ def test_moderation_is_loaded_only_when_opened() -> None:
         "import tui.screens.moderation, tui.screens.moderation_forms, "
         "tui.screens.moderation_log; "
         "print(' '.join(m for m in sys.modules if m.startswith('tui.')))") >= MODERATION
+
+
+SCREENS = Path(__file__).parent.parent / "tui" / "screens"
+
+
+def screen_imports(source: str) -> list[tuple[int, str]]:
+    """Every screen module a screen's source imports (line, module), wherever the import
+    is: at the top, inside a method, under ``TYPE_CHECKING``; absolute or relative."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            # ``from . import x`` and ``from .x import y`` are tui.screens' too.
+            base = ("tui.screens" + (f".{node.module}" if node.module else "")
+                    if node.level else node.module or "")
+            names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        found += [(node.lineno, name.removeprefix("tui.screens.").split(".")[0])
+                  for name in names if name.startswith("tui.screens.")]
+    return sorted(set(found))
+
+
+def test_screens_do_not_import_one_another() -> None:
+    """Screens ask the app to open a screen (``tui.navigation``); what two screens share
+    is in a plain module or a widget. Only the shared base class is imported."""
+    modules = {path.stem for path in SCREENS.glob("*.py")}
+    wrong = [f"{path.name}:{line} imports tui.screens.{name}"
+             for path in sorted(SCREENS.glob("*.py"))
+             for line, name in screen_imports(path.read_text())
+             if name in modules and name != "base"]
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("source, imported", [
+    ("from tui.screens.challenge import WIDE", ["challenge"]),
+    ("def f():\n    from tui.screens.pick import PickScreen", ["pick"]),
+    ("import tui.screens.stats", ["stats"]),
+    ("from tui.screens import compose", ["compose"]),
+    ("from .moderation import refusal", ["moderation"]),
+    ("from . import drafts", ["drafts"]),
+    ("from tui.screens.base import AppScreen", ["base"]),
+    ("from tui.views import WIDE", []),
+])
+def test_screen_imports_are_all_seen(source: str, imported: list[str]) -> None:
+    assert [name for _, name in screen_imports(source)] == imported
 
 
 def test_server_commands_do_not_load_textual() -> None:

@@ -10,7 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import events, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from client.config import ClientConfig
 from client.errors import ChallengeError
+from tui.navigation import Navigation
 from tui.option_list_guard import guard_option_list_paging
 from tui.session import MODERATORS, Session, describe, passing
 from tui.widgets.status_bar import StatusBar, StatusInfo
@@ -31,8 +32,9 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class ChallengeApp(App[None]):
-    """Browse, read, post and vote; everything from the keyboard."""
+class ChallengeApp(Navigation):
+    """Browse, read, post and vote; everything from the keyboard. Screens open one
+    another through its ``Navigation`` methods."""
 
     TITLE = "Change Challenge"
     CSS_PATH = "app.tcss"

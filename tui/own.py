@@ -42,8 +42,6 @@ def edit(screen: AppScreen[Any], challenge: Challenge | None, item: Submission,
          done: Done) -> None:
     """The composer on the submission as the server has it now (a list row has no body,
     and the page's copy may be older)."""
-    from tui.screens.compose import ComposeScreen
-
     if (why := why_not_edit(item, challenge)) is not None:
         screen.notify(why, severity="warning", markup=False)
         return
@@ -56,7 +54,7 @@ def edit(screen: AppScreen[Any], challenge: Challenge | None, item: Submission,
                 done(updated)
 
         if full is not None:
-            screen.app.push_screen(ComposeScreen(challenge, full.kind, editing=full), saved)
+            screen.challenge_app.open_composer(challenge, full.kind, editing=full, done=saved)
 
     screen.run_worker(fetch_then_edit(), group="own", exclusive=True)
 

@@ -35,6 +35,9 @@ from client.models import (
     QueuePage,
     TargetType,
 )
+from tui import clock
+from tui.session import describe
+from tui.text import local_times
 
 Key = tuple[TargetType, int]
 State = Literal["sending", "done", "refused", "undoing", "undone"]
@@ -61,6 +64,11 @@ class Filters:
             ("challenge", self.challenge), ("kind", self.kind),
             ("flagged for", self.flag_reason), ("type", self.type)) if value]
         return ", ".join(parts)
+
+
+def refusal(error: BaseException) -> str:
+    """What the server said, its timestamps (the decision that came first) in local time."""
+    return local_times(describe(error), clock.now())
 
 
 def key_of(item: QueueItem) -> Key:

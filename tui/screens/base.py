@@ -19,6 +19,8 @@ R = TypeVar("R")
 class AppScreen(Screen[R], Generic[R]):
     @property
     def challenge_app(self) -> ChallengeApp:
+        """The app, typed: other screens open through it (``tui.navigation``), never by
+        importing them."""
         return cast("ChallengeApp", self.app)
 
     @property

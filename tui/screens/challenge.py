@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Container, Horizontal
 from textual.content import Content
 from textual.events import Resize
@@ -18,6 +17,8 @@ from tui.phases import allows, refusal
 from tui.screens.base import AppScreen
 from tui.session import counts_hidden, describe
 from tui.text import one_line
+from tui.views import CHALLENGE_KEYS, WIDE
+from tui.votes import voted
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.submission_list import Query, Row, SubmissionList
@@ -25,49 +26,12 @@ from tui.widgets.submission_list import Query, Row, SubmissionList
 if TYPE_CHECKING:
     from client.models import Challenge, Sort, Submission
 
-WIDE = 120
 SORTS: dict[str, Sort] = {"1": "top", "2": "new", "3": "discussed", "4": "random"}
 
 
 class ChallengeScreen(AppScreen[None]):
     AUTO_FOCUS = "SubmissionList"  # the list in front; None would mean the app's "*"
-    BINDINGS = [
-        # q quits from browsing screens only: in forms it is a letter (ctrl+q always quits).
-        Binding("q", "app.quit", "Quit", id="challenge.quit"),
-        Binding("escape,h", "back", "Back", id="challenge.back"),
-        # On the highlighted row; shown only when it is yours (see offers).
-        Binding("e", "edit", "Edit", id="challenge.edit"),
-        Binding("w", "withdraw", "Withdraw", id="challenge.withdraw"),
-        Binding("1", "sort('top')", "Top", tooltip="Sort by top", id="challenge.sort_top"),
-        Binding("2", "sort('new')", "New", tooltip="Sort by new", id="challenge.sort_new"),
-        Binding("3", "sort('discussed')", "Discussed", tooltip="Sort by most discussed",
-                id="challenge.sort_discussed"),
-        Binding("4", "sort('random')", "Random", tooltip="Sort in random order",
-                id="challenge.sort_random"),
-        Binding("slash", "search", "Search", id="challenge.search"),
-        Binding("t", "theme", "Theme", tooltip="Filter by theme", id="challenge.theme"),
-        Binding("o", "mine", "Mine", show=False, id="challenge.mine",
-                tooltip="Only my own posts, in every status (pending, rejected...)"),
-        Binding("n", "compose", "Write", tooltip="New submission", id="challenge.new"),
-        Binding("plus", "vote(1)", "Support", show=False, id="challenge.support"),
-        Binding("minus", "vote(-1)", "Oppose", show=False, id="challenge.oppose"),
-        Binding("0", "vote(0)", "Withdraw vote", show=False, id="challenge.unvote"),
-        Binding("right,right_square_bracket", "tab(1)", "Next tab", show=False,
-                id="challenge.next_tab"),
-        Binding("left,left_square_bracket", "tab(-1)", "Previous tab", show=False,
-                id="challenge.previous_tab"),
-        Binding("r", "refresh", "Refresh", id="challenge.refresh"),
-        Binding("j", "down", "Down", show=False, id="challenge.down"),
-        Binding("k", "up", "Up", show=False, id="challenge.up"),
-        Binding("g", "first", "First", show=False, id="challenge.first"),
-        Binding("G", "last", "Last", show=False, id="challenge.last"),
-        Binding("enter,l", "open", "Open", show=False, id="challenge.open"),
-        Binding("s", "stats", "Stats", show=False, id="challenge.stats"),
-        Binding("d", "drafts", "Drafts", show=False, id="challenge.drafts"),
-        # Moderators and admins only (check_action hides it from everyone else).
-        Binding("M", "moderate", "Moderate", show=False, tooltip="Moderation queue",
-                id="challenge.moderate"),
-    ]
+    BINDINGS = CHALLENGE_KEYS  # in tui.views: its first look shows the same keys
 
     def __init__(self, slug: str, challenge: Challenge | None = None, *,
                  first_page: tuple[list[Row], str | None, int] | None = None) -> None:
@@ -236,8 +200,6 @@ class ChallengeScreen(AppScreen[None]):
         self.focus_list()
 
     def action_theme(self) -> None:
-        from tui.screens.pick import PickScreen
-
         if self.challenge is None:
             return
 
@@ -247,7 +209,7 @@ class ChallengeScreen(AppScreen[None]):
                 self.reload_lists()
 
         options = [("", "All themes"), *((t, t) for t in self.challenge.themes)]
-        self.app.push_screen(PickScreen("Theme", options), chosen)
+        self.challenge_app.pick("Theme", options, chosen)
 
     def action_mine(self) -> None:
         if self.session.user is None:
@@ -266,9 +228,7 @@ class ChallengeScreen(AppScreen[None]):
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
         else:  # opened straight from start-up (a lone challenge): back is the list
-            from tui.screens.challenges import ChallengesScreen
-
-            self.app.switch_screen(ChallengesScreen())
+            self.challenge_app.open_challenges(instead=True)
 
     def action_refresh(self) -> None:
         self.reload_lists()
@@ -294,8 +254,6 @@ class ChallengeScreen(AppScreen[None]):
             self.open(current.current)
 
     def action_compose(self) -> None:
-        from tui.screens.compose import ComposeScreen
-
         if self.challenge is None:
             return
         tabs = self.query_one(TabbedContent)
@@ -306,18 +264,14 @@ class ChallengeScreen(AppScreen[None]):
             if item is not None:
                 self.reload_lists()
 
-        self.app.push_screen(ComposeScreen(self.challenge, kind), posted)
+        self.challenge_app.open_composer(self.challenge, kind, done=posted)
 
     def action_drafts(self) -> None:
-        from tui.screens.drafts import DraftsScreen
-
         if self.challenge is not None:
-            self.app.push_screen(DraftsScreen(self.challenge))
+            self.challenge_app.open_drafts(self.challenge)
 
     def action_stats(self) -> None:
-        from tui.screens.stats import StatsScreen
-
-        self.app.push_screen(StatsScreen(self.slug))
+        self.challenge_app.open_stats(self.slug)
 
     @on(SubmissionList.Highlighted)
     def highlighted(self, event: SubmissionList.Highlighted) -> None:
@@ -344,8 +298,6 @@ class ChallengeScreen(AppScreen[None]):
     @work(group="vote")
     async def action_vote(self, value: int) -> None:
         """Vote on the highlighted row without opening it; shown at once, then confirmed."""
-        from tui.screens.submission import voted
-
         current = self.current_list
         item = current.current if current else None
         wanted = None if value == 0 else value
@@ -389,13 +341,11 @@ class ChallengeScreen(AppScreen[None]):
         self.open(event.item)
 
     def open(self, item: Submission) -> None:
-        from tui.screens.submission import SubmissionScreen
-
         def changed(updated: Submission | None) -> None:
             if updated is not None:
                 self.changed(updated)
 
-        self.app.push_screen(SubmissionScreen(item, self.challenge), changed)
+        self.challenge_app.open_submission(item, self.challenge, changed)
 
     def changed(self, updated: Submission) -> None:
         """Show a submission changed elsewhere (a vote, an edit, a withdrawal)."""
@@ -433,7 +383,4 @@ class ChallengeScreen(AppScreen[None]):
         return True
 
     def action_moderate(self) -> None:
-        from tui.screens.moderation import ModerationScreen
-        from tui.triage import Filters
-
-        self.app.push_screen(ModerationScreen(Filters(challenge=self.slug)))
+        self.challenge_app.open_moderation(challenge=self.slug)

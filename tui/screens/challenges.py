@@ -2,85 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.content import Content
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import OptionList
 
-from tui import clock
 from tui.screens.base import AppScreen
-from tui.text import one_line, plural, time_left
-from tui.widgets.key_bar import KeyBar
-from tui.widgets.status_bar import PhaseShown, StatusBar
+from tui.views import CHALLENGES_KEYS, layout, show_lines
 
 if TYPE_CHECKING:
     from client.models import ChallengeSummary, Page
 
 
-class ChallengeShown(Protocol):
-    """What a line shows of a challenge: a ``ChallengeSummary``, or the first look's."""
-
-    @property
-    def title(self) -> str: ...
-    @property
-    def current_phase(self) -> PhaseShown | None: ...
-    @property
-    def submissions(self) -> int: ...
-    @property
-    def participants(self) -> int: ...
-
-
-def challenge_line(challenge: ChallengeShown, now: datetime) -> Content:
-    phase = challenge.current_phase
-    when = (f"{phase.name}: {time_left(phase.ends_at, now)}" if phase
-            else "no phase open")
-    return Content.assemble(
-        one_line(challenge.title, "bold"), "\n",
-        Content.styled(f"  {one_line(when).plain} · {plural(challenge.submissions, 'submission')}"
-                       f" · {challenge.participants} "
-                       f"{'person' if challenge.participants == 1 else 'people'}", "dim"))
-
-
-def layout() -> ComposeResult:
-    """The challenges screen's widgets (the app's first look draws the same)."""
-    yield Static("Challenges", classes="title", markup=False)
-    yield OptionList(id="challenges")
-    yield StatusBar()
-    yield KeyBar()
-
-
-def show_lines(options: OptionList, challenges: Sequence[ChallengeShown],
-               highlighted: int = 0) -> None:
-    now = clock.now()
-    options.clear_options()
-    options.add_options([Option(challenge_line(c, now)) for c in challenges])
-    if challenges:
-        options.highlighted = min(highlighted, len(challenges) - 1)
-    else:
-        options.add_option(Option("No challenges yet.", disabled=True))
-    options.focus()
-
-
 class ChallengesScreen(AppScreen[None]):
-    BINDINGS = [
-        # q quits from browsing screens only: in forms it is a letter (ctrl+q always quits).
-        Binding("q", "app.quit", "Quit", id="challenges.quit"),
-        Binding("r", "refresh", "Refresh", id="challenges.refresh"),
-        Binding("j", "cursor_down", "Down", show=False, id="challenges.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="challenges.up"),
-        Binding("g", "first", "First", show=False, id="challenges.first"),
-        Binding("G", "last", "Last", show=False, id="challenges.last"),
-        Binding("l", "open", "Open", show=False, id="challenges.open"),
-        # Moderators and admins only (check_action hides it from everyone else).
-        Binding("M", "moderate", "Moderate", tooltip="Moderation queue",
-                id="challenges.moderate"),
-    ]
+    BINDINGS = CHALLENGES_KEYS  # in tui.views: its first look shows the same keys
 
     def __init__(self, page: Page[ChallengeSummary] | None = None,
                  highlighted: int = 0) -> None:
@@ -136,11 +72,7 @@ class ChallengesScreen(AppScreen[None]):
         self.open(self.challenges[event.option_index])
 
     def open(self, challenge: ChallengeSummary) -> None:
-        from tui.screens.challenge import ChallengeScreen
-
-        self.app.push_screen(ChallengeScreen(challenge.slug))
+        self.challenge_app.open_challenge(challenge.slug)
 
     def action_moderate(self) -> None:
-        from tui.screens.moderation import ModerationScreen
-
-        self.app.push_screen(ModerationScreen())
+        self.challenge_app.open_moderation()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -11,18 +10,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Input, Select, SelectionList, Static, TextArea
 from textual.widgets.selection_list import Selection
 
-from client.api import ChallengeClient
 from client.errors import ApiError, ChallengeError, ConnectionFailed, Invalid, ServerError
-from client.models import (
-    MAX_THEMES,
-    Challenge,
-    FieldError,
-    Problem,
-    Submission,
-    SubmissionCreate,
-    SubmissionUpdate,
-)
+from client.models import MAX_THEMES, Challenge, FieldError, Problem, Submission
 from tui.drafts import Draft, DraftStore
+from tui.posting import post_draft
 from tui.screens.base import AppScreen
 from tui.session import describe
 from tui.text import one_line, plain
@@ -199,33 +190,3 @@ class ComposeScreen(AppScreen[Submission | None]):
         else:
             self.notify("Posted." if self.editing is None else "Saved.")
         self.dismiss(result)
-
-
-async def post_draft(client: ChallengeClient, slug: str, draft: Draft) -> Submission:
-    """Send a draft: an edit, or a new post under the draft's own idempotency key."""
-    if draft.editing is not None:
-        return await client.update_submission(draft.editing, SubmissionUpdate(
-            title=draft.title, body=draft.body, themes=draft.themes, anonymous=draft.anonymous))
-    try:
-        body = SubmissionCreate.model_validate({
-            "kind": draft.kind, "title": draft.title, "body": draft.body,
-            "themes": draft.themes, "anonymous": draft.anonymous})
-    except ValidationError as exc:  # checked here too, so mistakes show at once
-        errors = [FieldError(field=str(e["loc"][0]), message=str(e["msg"]).removeprefix(
-            "Value error, ")) for e in exc.errors()]
-        raise Invalid(Problem(title="Invalid", status=422, errors=errors,
-                              detail="Check the fields marked above.")) from None
-    return await client.create_submission(slug, body, idempotency_key=draft.idempotency_key)
-
-
-async def send_draft(client: ChallengeClient, challenge: Challenge, draft: Draft,
-                     store: DraftStore) -> tuple[bool, str]:
-    """Send from the drafts screen: the draft goes when it is posted, stays otherwise."""
-    try:
-        await post_draft(client, challenge.slug, draft)
-    except ChallengeError as error:
-        draft.error = describe(error)
-        store.save(draft)
-        return False, describe(error)
-    store.delete(draft.id)
-    return True, "Posted." if draft.editing is None else "Saved."

@@ -87,16 +87,14 @@ class DraftsScreen(AppScreen[None]):
         self.action_resume()
 
     def action_resume(self) -> None:
-        from tui.screens.compose import ComposeScreen
-
         draft = self.current()
         if draft is not None:
-            self.app.push_screen(ComposeScreen(self.challenge, draft.kind, draft=draft,
-                                               store=self.store))
+            self.challenge_app.open_composer(self.challenge, draft.kind, draft=draft,
+                                             store=self.store)
 
     @work(exclusive=True)
     async def action_send(self) -> None:
-        from tui.screens.compose import send_draft
+        from tui.posting import send_draft
 
         draft = self.current()
         if draft is None:

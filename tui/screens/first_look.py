@@ -15,9 +15,8 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static, TabbedContent, TabPane
 
 from tui.first_look import OneChallenge, Summary
-from tui.screens.challenge import WIDE, ChallengeScreen
-from tui.screens.challenges import ChallengesScreen, layout, show_lines
 from tui.text import one_line
+from tui.views import CHALLENGE_KEYS, CHALLENGES_KEYS, WIDE, layout, show_lines
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.submission_list import Query, Row, SubmissionList
@@ -59,7 +58,7 @@ class FirstChallengeScreen(FirstLookBase):
     """Stands in for ``ChallengeScreen``."""
 
     AUTO_FOCUS = "SubmissionList"
-    BINDINGS = ChallengeScreen.BINDINGS  # shown in the key bar; held keys do not reach them
+    BINDINGS = CHALLENGE_KEYS  # shown in the key bar; held keys do not reach them
 
     def __init__(self, one: OneChallenge, rows: list[Row], *, can_moderate: bool) -> None:
         super().__init__(can_moderate)
@@ -113,7 +112,7 @@ class FirstChallengesScreen(FirstLookBase):
     """Stands in for ``ChallengesScreen``."""
 
     AUTO_FOCUS = "OptionList"
-    BINDINGS = ChallengesScreen.BINDINGS
+    BINDINGS = CHALLENGES_KEYS
 
     def __init__(self, summaries: list[Summary], *, can_moderate: bool) -> None:
         super().__init__(can_moderate)

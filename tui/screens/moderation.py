@@ -28,20 +28,15 @@ from tui import clock
 from tui.screens.base import AppScreen
 from tui.session import describe
 from tui.text import local_times
-from tui.triage import PAST, Decision, Filters, Triage, key_of
+from tui.triage import PAST, Decision, Filters, Triage, key_of, refusal
+from tui.views import WIDE
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.queue_detail import render_item
 from tui.widgets.queue_list import QueueList
 from tui.widgets.status_bar import StatusBar
 
-WIDE = 120
 PAGE = 50  # queue items per request (each comes with its duplicates: not free)
 AHEAD = 15  # the next page is asked for when fewer items than this are left below
-
-
-def refusal(error: BaseException) -> str:
-    """What the server said, its timestamps (the decision that came first) in local time."""
-    return local_times(describe(error), clock.now())
 
 
 def per_target(error: ChallengeError) -> dict[int, str]:
@@ -297,8 +292,6 @@ class ModerationScreen(AppScreen[None]):
             self.show_all()
 
     def action_reject(self) -> None:
-        from tui.screens.moderation_forms import RejectScreen
-
         targets = self.triage.targets()
         if not targets:
             self.notify("Nothing to decide: the queue is empty.", severity="warning")
@@ -310,11 +303,9 @@ class ModerationScreen(AppScreen[None]):
             if reason is not None:
                 self.action_decide("reject", reason=reason)
 
-        self.app.push_screen(RejectScreen(len(targets), draft), chosen)
+        self.challenge_app.open_reject(len(targets), draft, chosen)
 
     def action_merge(self) -> None:
-        from tui.screens.moderation_forms import MergeScreen
-
         targets = self.triage.targets()
         current = self.triage.current
         if not targets or current is None:
@@ -333,8 +324,8 @@ class ModerationScreen(AppScreen[None]):
                 self.action_decide("merge", merge_into=destination[0])
 
         source = targets[0] if current not in targets else current
-        self.app.push_screen(MergeScreen(self.client, source, {i.id for i in targets},
-                                         len(targets)), chosen)
+        self.challenge_app.open_merge(self.client, source, {i.id for i in targets},
+                                      len(targets), chosen)
 
     # --- undo -----------------------------------------------------------------------------
 
@@ -398,21 +389,17 @@ class ModerationScreen(AppScreen[None]):
         self.load(replace=True)
 
     def action_log(self) -> None:
-        from tui.screens.moderation_log import ModerationLogScreen
-
         def back(changed: bool | None) -> None:
             if changed:
                 self.load(replace=True)
 
-        self.app.push_screen(ModerationLogScreen(self.filters.challenge), back)
+        self.challenge_app.open_moderation_log(self.filters.challenge, back)
 
     def action_filters(self) -> None:
-        from tui.screens.moderation_forms import FilterScreen
-
         def chosen(filters: Filters | None) -> None:
             if filters is not None and filters != self.filters:
                 self.filters = filters
                 self.update_heading()
                 self.load(replace=True)
 
-        self.app.push_screen(FilterScreen(self.client, self.filters), chosen)
+        self.challenge_app.open_filters(self.client, self.filters, chosen)

@@ -17,10 +17,9 @@ from client.errors import ChallengeError
 from client.models import ModerationAction, ModerationActionName
 from tui import clock
 from tui.screens.base import AppScreen
-from tui.screens.moderation import refusal
 from tui.session import describe
 from tui.text import ago, one_line
-from tui.triage import PAST
+from tui.triage import PAST, refusal
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 
@@ -136,8 +135,6 @@ class ModerationLogScreen(AppScreen[bool]):
             self.load(replace=False)
 
     def action_filter(self) -> None:
-        from tui.screens.pick import PickScreen
-
         actions: tuple[str, ...] = get_args(ModerationActionName)
         options = [("", "Every action"), *((a, PAST.get(a, a)) for a in actions)]
 
@@ -147,7 +144,7 @@ class ModerationLogScreen(AppScreen[bool]):
             self.only_action = value or None  # type: ignore[assignment]
             self.load(replace=True)
 
-        self.app.push_screen(PickScreen("Show the log for", options), chosen)
+        self.challenge_app.pick("Show the log for", options, chosen)
 
     def action_mine(self) -> None:
         self.mine = not self.mine

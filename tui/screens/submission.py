@@ -21,6 +21,7 @@ from tui.phases import Activity, allows
 from tui.screens.base import AppScreen
 from tui.session import describe
 from tui.text import ago, author_name, one_line, plain, safe
+from tui.votes import voted
 from tui.widgets.body import Body
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
@@ -52,16 +53,6 @@ def comment_line(comment: Comment, now: datetime, anonymous_author: int | None =
         Content.styled(f" · {ago(comment.created_at, now)}", "dim"), *held, "\n",
         safe(comment.body))
     return Padding(text, Spacing(0, 0, 0, REPLY_INDENT)) if comment.parent_id else text
-
-
-def voted(item: Submission, value: int | None) -> Submission:
-    """What the submission looks like after this vote, before the server confirms."""
-    old = item.my_vote
-    up, down = item.up, item.down
-    if up is not None and down is not None:
-        up += (value == 1) - (old == 1)
-        down += (value == -1) - (old == -1)
-    return item.model_copy(update={"my_vote": value, "up": up, "down": down})
 
 
 class SubmissionScreen(AppScreen[Submission | None]):
@@ -165,8 +156,6 @@ class SubmissionScreen(AppScreen[Submission | None]):
         self.render_item()
 
     def action_comment(self) -> None:
-        from tui.screens.write import WriteScreen
-
         if self.refused(self.challenge, "comments"):
             return
         parent = self.selected_comment()
@@ -195,12 +184,9 @@ class SubmissionScreen(AppScreen[Submission | None]):
             self.load_comments()
             self.notify("Comment posted.")
 
-        self.app.push_screen(WriteScreen(title, send), done)
+        self.challenge_app.write(title, send, done)
 
     def action_flag(self) -> None:
-        from tui.screens.pick import PickScreen
-        from tui.screens.write import WriteScreen
-
         comment = self.selected_comment()
         what = (f"comment by {plain(comment.author.display_name)}" if comment
                 else "submission")
@@ -220,10 +206,10 @@ class SubmissionScreen(AppScreen[Submission | None]):
                     self.notify(f"Thank you: the {what} is reported to the moderators.",
                                 markup=False)
 
-            self.app.push_screen(
-                WriteScreen(f"Why flag this {what}? (a note for the moderators)", send), sent)
+            self.challenge_app.write(f"Why flag this {what}? (a note for the moderators)",
+                                     send, sent)
 
-        self.app.push_screen(PickScreen(f"Flag this {what}", REASONS), reason_chosen)
+        self.challenge_app.pick(f"Flag this {what}", REASONS, reason_chosen)
 
     def action_edit(self) -> None:
         def edited(item: Submission) -> None:

@@ -1,0 +1,116 @@
+"""Where the app opens each screen: one method per destination.
+
+Screens ask the app (``self.challenge_app.open_submission(...)``) instead of importing
+one another, so no screen module knows another and a new screen touches two files:
+itself and this one. Each import is lazy: a screen's module (and what only it needs,
+such as the Markdown renderer or the moderation code) loads the first time it opens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from textual.app import App
+
+if TYPE_CHECKING:
+    from client.api import ChallengeClient
+    from client.models import Challenge, QueueItem, Submission
+    from tui.drafts import Draft, DraftStore
+    from tui.screens.write import Send
+    from tui.triage import Filters
+
+T = TypeVar("T")
+Done = Callable[[T | None], None]  # given the screen's result: None when cancelled
+
+
+class Navigation(App[None]):
+    """The destinations; ``tui.app.ChallengeApp`` is one of these."""
+
+    # --- browsing -------------------------------------------------------------------
+
+    def open_challenges(self, *, instead: bool = False) -> None:
+        """The list of challenges; ``instead``: in place of the current screen."""
+        from tui.screens.challenges import ChallengesScreen
+
+        if instead:
+            self.switch_screen(ChallengesScreen())
+        else:
+            self.push_screen(ChallengesScreen())
+
+    def open_challenge(self, slug: str) -> None:
+        from tui.screens.challenge import ChallengeScreen
+
+        self.push_screen(ChallengeScreen(slug))
+
+    def open_submission(self, item: Submission, challenge: Challenge | None,
+                        done: Done[Submission]) -> None:
+        """``done`` gets the submission as it was left (voted, edited, withdrawn)."""
+        from tui.screens.submission import SubmissionScreen
+
+        self.push_screen(SubmissionScreen(item, challenge), done)
+
+    def open_stats(self, slug: str) -> None:
+        from tui.screens.stats import StatsScreen
+
+        self.push_screen(StatsScreen(slug))
+
+    # --- writing --------------------------------------------------------------------
+
+    def open_composer(self, challenge: Challenge, kind: str, *, draft: Draft | None = None,
+                      editing: Submission | None = None, store: DraftStore | None = None,
+                      done: Done[Submission] | None = None) -> None:
+        """A new submission, a draft resumed, or an edit; ``done`` gets what was posted."""
+        from tui.screens.compose import ComposeScreen
+
+        self.push_screen(ComposeScreen(challenge, kind, draft=draft, editing=editing,
+                                       store=store), done)
+
+    def open_drafts(self, challenge: Challenge) -> None:
+        from tui.screens.drafts import DraftsScreen
+
+        self.push_screen(DraftsScreen(challenge))
+
+    def write(self, title: str, send: Send, done: Done[str]) -> None:
+        """A short text (a comment, a flag note), closed once ``send`` succeeded."""
+        from tui.screens.write import WriteScreen
+
+        self.push_screen(WriteScreen(title, send), done)
+
+    def pick(self, title: str, options: list[tuple[str, str]], done: Done[str]) -> None:
+        """One of ``options`` (value, label); ``done`` gets the value."""
+        from tui.screens.pick import PickScreen
+
+        self.push_screen(PickScreen(title, options), done)
+
+    # --- moderation -----------------------------------------------------------------
+
+    def open_moderation(self, challenge: str | None = None) -> None:
+        """The queue, of one challenge or of all."""
+        from tui.screens.moderation import ModerationScreen
+        from tui.triage import Filters
+
+        self.push_screen(ModerationScreen(Filters(challenge=challenge)))
+
+    def open_moderation_log(self, challenge: str | None, done: Done[bool]) -> None:
+        """``done`` hears whether an action was undone there."""
+        from tui.screens.moderation_log import ModerationLogScreen
+
+        self.push_screen(ModerationLogScreen(challenge), done)
+
+    def open_reject(self, count: int, draft: str, done: Done[str]) -> None:
+        from tui.screens.moderation_forms import RejectScreen
+
+        self.push_screen(RejectScreen(count, draft), done)
+
+    def open_merge(self, client: ChallengeClient, item: QueueItem, excluded: set[int],
+                   count: int, done: Done[tuple[int, str]]) -> None:
+        from tui.screens.moderation_forms import MergeScreen
+
+        self.push_screen(MergeScreen(client, item, excluded, count), done)
+
+    def open_filters(self, client: ChallengeClient, filters: Filters,
+                     done: Done[Filters]) -> None:
+        from tui.screens.moderation_forms import FilterScreen
+
+        self.push_screen(FilterScreen(client, filters), done)
