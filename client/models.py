@@ -375,6 +375,9 @@ class Challenge(ChallengeSummary):
     anonymous_default: bool
     phases: list[Phase]
     prompts: list[Prompt]
+    # The signed-in viewer's supports left under the current phase's vote budget;
+    # None without a budget or a viewer (and from servers that do not say).
+    supports_left: int | None = None
 
 
 # --- submissions ----------------------------------------------------------------
@@ -450,6 +453,8 @@ class VoteResult(Response):
     up: int | None = None
     down: int | None = None
     score: float | None = None
+    # As on ``Challenge``: the voter's supports left after this vote.
+    supports_left: int | None = None
 
 
 class FlagCreate(Request):
