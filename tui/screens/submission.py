@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from client.errors import ChallengeError
 from client.models import Challenge, Comment, FlagReason, Submission
-from tui import clock, own
+from tui import budget, clock, own
 from tui.phases import Activity, allows
 from tui.screens.base import AppScreen
 from tui.session import describe
@@ -108,7 +108,10 @@ class SubmissionScreen(AppScreen[Submission | None]):
         self.action_refresh()  # list rows carry no body; this fetches it, and the comments
 
     def render_item(self) -> None:
-        self.query_one("#header", Static).update(header(self.item))
+        shown = header(self.item)
+        if left := budget.supports_left(self.challenge, clock.now()):
+            shown = Content("\n").join([shown, Content(left)])
+        self.query_one("#header", Static).update(shown)
 
     @work(exclusive=True, group="comments")
     async def load_comments(self) -> None:
@@ -149,12 +152,14 @@ class SubmissionScreen(AppScreen[Submission | None]):
         if before.my_vote == wanted or self.refused(self.challenge, "votes"):
             return
         self.item = voted(before, wanted)  # shown at once …
+        left = budget.spend(self.challenge, before.my_vote, wanted)
         self.render_item()
         try:
             result = await (self.client.unvote(before.id) if wanted is None
                             else self.client.vote(before.id, 1 if wanted == 1 else -1))
         except ChallengeError as error:
             self.item = before  # … and rolled back, visibly, if the server says no
+            budget.settle(self.challenge, before=left)
             self.render_item()
             self.notify(describe(error), title="Vote not counted", severity="error",
                         markup=False)
@@ -162,6 +167,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
         self.item = self.item.model_copy(update={
             "my_vote": result.my_vote, "up": result.up, "down": result.down,
             "score": result.score})
+        budget.settle(self.challenge, result)
         self.render_item()
 
     def action_comment(self) -> None:
