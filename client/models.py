@@ -436,7 +436,9 @@ class Comment(Response):
     submission_id: int
     parent_id: int | None = None
     body: str
-    author: UserPublic
+    # None when by the submission's anonymous author (``anonymous``), except for moderators.
+    author: UserPublic | None = None
+    anonymous: bool = False
     status: CommentStatus
     # Why it waits for a moderator (e.g. suspected personal data); for its author.
     status_reason: str | None = None

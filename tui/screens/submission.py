@@ -33,6 +33,12 @@ REASONS: list[tuple[str, str]] = [
 ]
 ACTIVITIES: dict[str, Activity] = {"comment": "comments", "vote": "votes"}
 REPLY_INDENT = 4
+ANONYMOUS_AUTHOR = "the anonymous author"
+
+
+def commenter(comment: Comment) -> str:
+    """Who wrote a comment, in a sentence."""
+    return plain(comment.author.display_name) if comment.author else ANONYMOUS_AUTHOR
 
 
 def comment_line(comment: Comment, now: datetime, anonymous_author: int | None = None) -> Visual:
@@ -45,10 +51,15 @@ def comment_line(comment: Comment, now: datetime, anonymous_author: int | None =
         held = [Content.styled(f" · {comment.status}", "bold")]
         if comment.status_reason:
             held += ["\n", one_line(comment.status_reason, "italic")]
-    name = author_name(comment.author.display_name, comment.author.id == anonymous_author,
-                       "the post's anonymous author")
+    if comment.author is None:  # by the anonymous author: no name is sent
+        shown = one_line(ANONYMOUS_AUTHOR, "bold italic")
+    else:
+        shown = one_line(author_name(
+            comment.author.display_name,
+            comment.anonymous or comment.author.id == anonymous_author,
+            "the post's anonymous author"), "bold")
     text = Content.assemble(
-        one_line(name, "bold"),
+        shown,
         Content.styled(f" · {ago(comment.created_at, now)}", "dim"), *held, "\n",
         safe(comment.body))
     return Padding(text, Spacing(0, 0, 0, REPLY_INDENT)) if comment.parent_id else text
@@ -177,7 +188,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
             return
         parent = self.selected_comment()
         parent_id = (parent.parent_id or parent.id) if parent else None
-        title = (f"Reply to {plain(parent.author.display_name)}" if parent
+        title = (f"Reply to {commenter(parent)}" if parent
                  else "Comment")
 
         posted: list[Comment] = []
@@ -208,7 +219,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
         from tui.screens.write import WriteScreen
 
         comment = self.selected_comment()
-        what = (f"comment by {plain(comment.author.display_name)}" if comment
+        what = (f"comment by {commenter(comment)}" if comment
                 else "submission")
 
         def reason_chosen(reason: str | None) -> None:
