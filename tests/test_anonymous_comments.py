@@ -3,8 +3,12 @@ id reach moderators only, whoever reads the comments, and wherever a merge moves
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
+from server.migrate import upgrade
 from tests.moderation_support import decided
 from tests.support import Person, TestApi
 
@@ -102,3 +106,29 @@ async def test_a_merge_keeps_the_comment_anonymous(api: TestApi) -> None:
     assert seen["Mine, anonymously"]["author"]["id"] == author.id
     # A new comment of theirs on the destination, not their post, is named as ever.
     assert (await comment(api, author, into, "Later"))["author"]["id"] == author.id
+
+
+async def test_the_migration_marks_what_is_already_there(tmp_path: Path) -> None:
+    """0005 on a database of 0004: the anonymous author's comments on their own post."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    await upgrade(url, "0004")
+    now = "2026-01-01 00:00:00"
+    with closing(sqlite3.connect(tmp_path / "old.db")) as db:
+        db.executemany("INSERT INTO users (id, email, display_name, password_hash, role, "
+                       "blocked, created_at) VALUES (?, ?, ?, '!', 'participant', 0, ?)",
+                       [(1, "a@example.org", "A", now), (2, "b@example.org", "B", now)])
+        db.execute("INSERT INTO challenges (id, slug, title, summary, themes, moderation, "
+                   "anonymous_default, created_at, updated_at) VALUES "
+                   "(1, 'c', 'C', '', '[]', 'post', 0, ?, ?)", (now, now))
+        db.executemany("INSERT INTO submissions (id, challenge_id, kind, title, body, "
+                       "author_id, anonymous, status, up, down, comments, score, created_at, "
+                       "updated_at) VALUES (?, 1, 'story', 't', 'b', ?, ?, 'published', 0, "
+                       "0, 0, 0, ?, ?)", [(1, 1, 1, now, now), (2, 1, 0, now, now)])
+        db.executemany("INSERT INTO comments (id, submission_id, author_id, body, status, "
+                       "created_at, updated_at) VALUES (?, ?, ?, 'x', 'published', ?, ?)",
+                       [(1, 1, 1, now, now), (2, 1, 2, now, now), (3, 2, 1, now, now)])
+        db.commit()
+    await upgrade(url)
+    with closing(sqlite3.connect(tmp_path / "old.db")) as db:
+        marked = dict(db.execute("SELECT id, anonymous FROM comments").fetchall())
+    assert marked == {1: 1, 2: 0, 3: 0}

@@ -20,6 +20,7 @@ from client.models import (
     AuthResponse,
     ChallengeCreate,
     ChallengeUpdate,
+    Comment,
     SubmissionCreate,
     SubmissionUpdate,
     VoteResult,
@@ -177,3 +178,7 @@ def test_an_older_servers_answers_still_parse() -> None:
     """A server from before ``supports_left``: the field is simply unknown (None)."""
     result = VoteResult.model_validate({"submission_id": 1, "my_vote": 1})
     assert result.supports_left is None
+    said = Comment.model_validate({"id": 1, "submission_id": 1, "body": "b", "status":
+                                   "published", "created_at": "2026-01-01T00:00:00Z",
+                                   "author": {"id": 2, "display_name": "Ada"}})
+    assert said.anonymous is False and said.author is not None
