@@ -7,10 +7,14 @@ as it changes the row, and the server's answer then sets it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
 
-from client.models import Challenge, VoteResult
 from tui.phases import current
+
+if TYPE_CHECKING:  # pydantic loads after the first screen (tests/test_imports.py)
+    from datetime import datetime
+
+    from client.models import Challenge, VoteResult
 
 
 def supports_left(challenge: Challenge | None, now: datetime) -> str | None:

@@ -8,10 +8,12 @@ phases the server sent against the local clock.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from client.models import Challenge, Phase
 from tui.text import plain
+
+if TYPE_CHECKING:  # pydantic loads after the first screen (tests/test_imports.py)
+    from client.models import Challenge, Phase
 
 Activity = Literal["submissions", "comments", "votes"]
 VERBS: dict[Activity, str] = {"submissions": "Posting", "comments": "Commenting",
