@@ -378,6 +378,9 @@ class Challenge(ChallengeSummary):
     anonymous_default: bool
     phases: list[Phase]
     prompts: list[Prompt]
+    # The signed-in viewer's supports left under the current phase's vote budget;
+    # None without a budget or a viewer (and from servers that do not say).
+    supports_left: int | None = None
 
 
 # --- submissions ----------------------------------------------------------------
@@ -436,7 +439,9 @@ class Comment(Response):
     submission_id: int
     parent_id: int | None = None
     body: str
-    author: UserPublic
+    # None when by the submission's anonymous author (``anonymous``), except for moderators.
+    author: UserPublic | None = None
+    anonymous: bool = False
     status: CommentStatus
     # Why it waits for a moderator (e.g. suspected personal data); for its author.
     status_reason: str | None = None
@@ -453,6 +458,8 @@ class VoteResult(Response):
     up: int | None = None
     down: int | None = None
     score: float | None = None
+    # As on ``Challenge``: the voter's supports left after this vote.
+    supports_left: int | None = None
 
 
 class FlagCreate(Request):

@@ -16,7 +16,18 @@ from server.tables import (
     PhaseRow,
     SubmissionRow,
     SubmissionThemeRow,
+    VoteRow,
 )
+
+
+async def supports_used(session: AsyncSession, user_id: int, challenge_id: int) -> int:
+    """The supports (votes of +1) this person has given in this challenge: what the
+    current phase's vote budget limits."""
+    return int((await session.execute(
+        select(func.count()).select_from(VoteRow)
+        .join(SubmissionRow, SubmissionRow.id == VoteRow.submission_id)
+        .where(VoteRow.user_id == user_id, VoteRow.value == 1,
+               SubmissionRow.challenge_id == challenge_id))).scalar_one())
 
 
 async def challenge_by_slug(session: AsyncSession, slug: str) -> ChallengeRow:

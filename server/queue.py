@@ -177,7 +177,7 @@ async def _render(session: AsyncSession, keys: Sequence[tuple[str, int]]) -> lis
             title=sub.title if is_sub else None, body=row.body,
             themes=themes.get(ident, []) if is_sub else [],
             status=row.status, status_reason=row.status_reason,
-            anonymous=sub.anonymous if is_sub else False,
+            anonymous=sub.anonymous if is_sub else row.anonymous,
             comments_locked=sub.comments_locked,
             up=sub.up if is_sub else None, down=sub.down if is_sub else None,
             comments=sub.comments if is_sub else None,

@@ -214,6 +214,10 @@ class CommentRow(Base):
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     status_reason: Mapped[str | None] = mapped_column(Text)
+    # By the anonymous author of the submission it was written on: their name and id
+    # go to moderators only. Kept on the comment, so it stays so when a merge moves it.
+    # A server default only, as comments_locked: the seed's bulk loader names its columns.
+    anonymous: Mapped[bool] = mapped_column(Boolean, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

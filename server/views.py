@@ -98,7 +98,12 @@ def submission_out(row: SubmissionFields, *, slug: str, themes: list[str], autho
         created_at=row.created_at, updated_at=row.updated_at)
 
 
-def comment_out(row: CommentRow, author: UserRow) -> Comment:
+def comment_out(row: CommentRow, author: UserRow, viewer: UserRow | None) -> Comment:
+    """A comment by the submission's anonymous author names nobody, its author
+    included (as their submission does), except to moderators."""
+    privileged = viewer is not None and viewer.role in ("moderator", "admin")
     return Comment(id=row.id, submission_id=row.submission_id, parent_id=row.parent_id,
-                   body=row.body, author=public(author), status=row.status,
+                   body=row.body,
+                   author=public(author) if not row.anonymous or privileged else None,
+                   anonymous=row.anonymous, status=row.status,
                    status_reason=row.status_reason, created_at=row.created_at)

@@ -20,8 +20,10 @@ from client.models import (
     AuthResponse,
     ChallengeCreate,
     ChallengeUpdate,
+    Comment,
     SubmissionCreate,
     SubmissionUpdate,
+    VoteResult,
 )
 from tests.support import DAY, LiveServer, add_users, challenge_spec, phase
 
@@ -154,3 +156,29 @@ def test_sync_client(live: LiveServer, database_url: str) -> None:
         assert api.me().role == "admin"
         with pytest.raises(NotFound):
             api.get_submission(99_999)
+
+
+async def test_supports_left_reaches_the_client(live: LiveServer, database_url: str) -> None:
+    spec = challenge_spec(phases=[phase("Vote", -DAY, DAY, votes=True, comments=True,
+                                        submissions=True, vote_budget=2)])
+    ((_, token),) = await add_users(database_url, 1, prefix="ada")
+    async with await admin_client(live, database_url) as admin, \
+            ChallengeClient(live.url, token=token) as ada, ChallengeClient(live.url) as anon:
+        await admin.create_challenge(ChallengeCreate.model_validate(spec))
+        story = await ada.create_submission("change", SubmissionCreate(
+            kind="story", title="Huddles", body="Ten minutes a day."))
+        assert (await ada.get_challenge("change")).supports_left == 2
+        assert (await ada.vote(story.id, 1)).supports_left == 1
+        assert (await ada.get_challenge("change")).supports_left == 1
+        assert (await ada.unvote(story.id)).supports_left == 2
+        assert (await anon.get_challenge("change")).supports_left is None
+
+
+def test_an_older_servers_answers_still_parse() -> None:
+    """A server from before ``supports_left``: the field is simply unknown (None)."""
+    result = VoteResult.model_validate({"submission_id": 1, "my_vote": 1})
+    assert result.supports_left is None
+    said = Comment.model_validate({"id": 1, "submission_id": 1, "body": "b", "status":
+                                   "published", "created_at": "2026-01-01T00:00:00Z",
+                                   "author": {"id": 2, "display_name": "Ada"}})
+    assert said.anonymous is False and said.author is not None

@@ -20,25 +20,32 @@ from client.models import (
     PromptIn,
 )
 from server import cursors
-from server.deps import Admin, ReadDB, Svc
+from server.deps import Admin, MaybeUser, ReadDB, Svc
 from server.phases import current_phase
 from server.problems import ProblemError
-from server.queries import challenge_by_slug, counts_of, phases_of
+from server.queries import challenge_by_slug, counts_of, phases_of, supports_used
 from server.services import Services
-from server.tables import ChallengeRow, PhaseRow, PromptRow
+from server.tables import ChallengeRow, PhaseRow, PromptRow, UserRow
 from server.views import challenge_out, summary_out
 
 router = APIRouter(tags=["challenges"])
 
 
-async def render(session: AsyncSession, services: Services, challenge: ChallengeRow) -> Challenge:
+async def render(session: AsyncSession, services: Services, challenge: ChallengeRow,
+                 viewer: UserRow | None) -> Challenge:
+    """The challenge as ``viewer`` sees it: with their supports left, if the current
+    phase has a vote budget (rendered per request, never kept for others)."""
     phases = await phases_of(session, challenge.id)
     prompts = (await session.execute(
         select(PromptRow).where(PromptRow.challenge_id == challenge.id)
         .order_by(PromptRow.position))).scalars().all()
     submissions, participants = (await counts_of(session, [challenge.id]))[challenge.id]
-    return challenge_out(challenge, phases, prompts, current_phase(phases, services.now()),
-                         submissions, participants)
+    current = current_phase(phases, services.now())
+    out = challenge_out(challenge, phases, prompts, current, submissions, participants)
+    if viewer is not None and current is not None and current.vote_budget is not None:
+        used = await supports_used(session, viewer.id, challenge.id)
+        out.supports_left = max(0, current.vote_budget - used)
+    return out
 
 
 def _phase_rows(challenge_id: int, phases: list[PhaseIn]) -> list[PhaseRow]:
@@ -108,12 +115,13 @@ async def create_challenge(body: ChallengeCreate, admin: Admin, services: Svc) -
         await session.commit()
     services.challenges.forget()
     async with services.db.read() as session:
-        return await render(session, services, challenge)
+        return await render(session, services, challenge, admin)
 
 
 @router.get("/challenges/{slug}")
-async def get_challenge(slug: str, session: ReadDB, services: Svc) -> Challenge:
-    return await render(session, services, await challenge_by_slug(session, slug))
+async def get_challenge(slug: str, session: ReadDB, viewer: MaybeUser,
+                        services: Svc) -> Challenge:
+    return await render(session, services, await challenge_by_slug(session, slug), viewer)
 
 
 @router.patch("/challenges/{slug}")
@@ -142,4 +150,4 @@ async def update_challenge(slug: str, body: ChallengeUpdate, admin: Admin,
         await session.commit()
     services.challenges.forget()
     async with services.db.read() as session:
-        return await render(session, services, challenge)
+        return await render(session, services, challenge, admin)

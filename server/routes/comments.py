@@ -45,7 +45,7 @@ async def list_comments(
     rows = list(await session.execute(query))
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page[Comment](items=[comment_out(c, u) for c, u in rows],
+    return Page[Comment](items=[comment_out(c, u, viewer) for c, u in rows],
                          next_cursor=cursors.encode(tag, [rows[-1][0].id]) if more else None)
 
 
@@ -80,6 +80,7 @@ async def add_comment(submission_id: SubmissionId, body: CommentCreate, user: Cu
         held = held_for_personal_data(body.body)
         row = CommentRow(submission_id=submission.id, parent_id=body.parent_id,
                          author_id=user.id, body=body.body,
+                         anonymous=submission.anonymous and submission.author_id == user.id,
                          status="pending" if moderation == "pre" or held else "published",
                          status_reason=held, created_at=now, updated_at=now)
         session.add(row)
@@ -90,7 +91,7 @@ async def add_comment(submission_id: SubmissionId, body: CommentCreate, user: Cu
                 .values(comments=SubmissionRow.comments + 1))
         await mark_participant(session, submission.challenge_id, user.id, now)
         await session.flush()
-        result = comment_out(row, user)
+        result = comment_out(row, user, user)
         idem.remember(201, result)
         await session.commit()
     services.pages.changed(submission.challenge_id)  # its comment count

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.models import (
@@ -30,6 +30,7 @@ from server.ranking import shuffle_params
 from server.services import Services
 from server.tables import (
     ChallengeRow,
+    CommentRow,
     PromptRow,
     SubmissionRow,
     SubmissionThemeRow,
@@ -292,8 +293,12 @@ async def update_submission(submission_id: SubmissionId, body: SubmissionUpdate,
             row.title = body.title.strip()
         if body.body is not None:
             row.body = body.body
-        if body.anonymous is not None:
+        if body.anonymous is not None and body.anonymous != row.anonymous:
             row.anonymous = body.anonymous
+            # Their comments on it follow: named with the post, or no longer.
+            await session.execute(update(CommentRow).where(
+                CommentRow.submission_id == row.id, CommentRow.author_id == row.author_id)
+                .values(anonymous=body.anonymous))
         if body.themes is not None:
             themes = _check_themes(challenge, body.themes)
             await session.execute(delete(SubmissionThemeRow).where(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.models import VoteRequest, VoteResult
 from server.deps import CurrentUser, SubmissionId, Svc
 from server.phases import counts_visible, require
 from server.problems import VOTE_BUDGET, ProblemError, not_found
-from server.queries import mark_participant
+from server.queries import mark_participant, supports_used
 from server.ranking import wilson_lower_bound
 from server.services import Services
 from server.tables import PhaseRow, SubmissionRow, UserRow, VoteRow
@@ -48,11 +48,19 @@ def _apply(row: SubmissionRow, old: int | None, new: int | None) -> None:
     row.score = wilson_lower_bound(row.up, row.down)
 
 
-def _result(row: SubmissionRow, my_vote: int | None, counts: bool) -> VoteResult:
+def _result(row: SubmissionRow, my_vote: int | None, counts: bool,
+            supports_left: int | None) -> VoteResult:
     if not counts:
-        return VoteResult(submission_id=row.id, my_vote=my_vote)
+        return VoteResult(submission_id=row.id, my_vote=my_vote, supports_left=supports_left)
     return VoteResult(submission_id=row.id, my_vote=my_vote, up=row.up, down=row.down,
-                      score=row.score)
+                      score=row.score, supports_left=supports_left)
+
+
+def _left(phase: PhaseRow, used: int | None, old: int | None, new: int | None) -> int | None:
+    """The voter's supports left once ``old`` became ``new``; None without a budget."""
+    if phase.vote_budget is None or used is None:
+        return None
+    return max(0, phase.vote_budget - (used - (old == 1) + (new == 1)))
 
 
 async def _existing(session: AsyncSession, user_id: int, submission_id: int) -> VoteRow | None:
@@ -69,19 +77,17 @@ async def vote(submission_id: SubmissionId, body: VoteRequest, user: CurrentUser
         row, phase, counts = await _locked(session, services, submission_id, user)
         existing = await _existing(session, user.id, row.id)
         old = existing.value if existing else None
+        # Counted under the voter's lock: exact, and the answer says what is left.
+        used = (await supports_used(session, user.id, row.challenge_id)
+                if phase.vote_budget is not None else None)
         if old == body.value:
-            return _result(row, old, counts)
-        if body.value == 1 and phase.vote_budget is not None:
-            used = (await session.execute(
-                select(func.count()).select_from(VoteRow)
-                .join(SubmissionRow, SubmissionRow.id == VoteRow.submission_id)
-                .where(VoteRow.user_id == user.id, VoteRow.value == 1,
-                       SubmissionRow.challenge_id == row.challenge_id))).scalar_one()
-            if used >= phase.vote_budget:
-                raise ProblemError(
-                    409, f"You have used all {phase.vote_budget} of your supports in this "
-                         "phase; withdraw one to support something else.",
-                    type=VOTE_BUDGET, title="Vote budget spent")
+            return _result(row, old, counts, _left(phase, used, old, old))
+        if (body.value == 1 and phase.vote_budget is not None and used is not None
+                and used >= phase.vote_budget):
+            raise ProblemError(
+                409, f"You have used all {phase.vote_budget} of your supports in this "
+                     "phase; withdraw one to support something else.",
+                type=VOTE_BUDGET, title="Vote budget spent")
         if existing is None:
             session.add(VoteRow(user_id=user.id, submission_id=row.id, value=body.value,
                                 created_at=now, updated_at=now))
@@ -93,17 +99,20 @@ async def vote(submission_id: SubmissionId, body: VoteRequest, user: CurrentUser
             await mark_participant(session, row.challenge_id, user.id, now)
         await session.commit()
     services.pages.changed(row.challenge_id)
-    return _result(row, body.value, counts)
+    return _result(row, body.value, counts, _left(phase, used, old, body.value))
 
 
 @router.delete("/submissions/{submission_id}/vote")
 async def unvote(submission_id: SubmissionId, user: CurrentUser, services: Svc) -> VoteResult:
     async with services.db.write() as session:
-        row, _phase, counts = await _locked(session, services, submission_id, user)
+        row, phase, counts = await _locked(session, services, submission_id, user)
         existing = await _existing(session, user.id, row.id)
+        old = existing.value if existing else None
+        used = (await supports_used(session, user.id, row.challenge_id)
+                if phase.vote_budget is not None else None)
         if existing is not None:
             _apply(row, existing.value, None)
             await session.delete(existing)
             await session.commit()
             services.pages.changed(row.challenge_id)
-    return _result(row, None, counts)
+    return _result(row, None, counts, _left(phase, used, old, None))

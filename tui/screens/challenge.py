@@ -12,7 +12,7 @@ from textual.events import Resize
 from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from client.errors import ChallengeError
-from tui import clock, own
+from tui import budget, clock, own
 from tui.phases import allows, refusal
 from tui.screens.base import AppScreen
 from tui.session import counts_hidden, describe
@@ -134,6 +134,8 @@ class ChallengeScreen(AppScreen[None]):
             parts.append(Content.styled("  theme: ", "dim") + one_line(self.theme))
         if self.mine:
             parts.append(Content.styled("  only mine", "dim"))
+        if left := budget.supports_left(self.challenge, clock.now()):
+            parts.append(Content(f"  {left}"))
         self.query_one("#heading", Static).update(Content.assemble(*parts))
 
     @property
@@ -305,17 +307,23 @@ class ChallengeScreen(AppScreen[None]):
                 or self.refused(self.challenge, "votes")):
             return
         current.replace_item(voted(item, wanted))
+        left = budget.spend(self.challenge, item.my_vote, wanted)
+        self.update_heading()
         try:
             result = await (self.client.unvote(item.id) if wanted is None
                             else self.client.vote(item.id, 1 if wanted == 1 else -1))
         except ChallengeError as error:
             current.replace_item(item)
+            budget.settle(self.challenge, before=left)
+            self.update_heading()
             self.notify(describe(error), title="Vote not counted", severity="error",
                         markup=False)
             return
         current.replace_item(item.model_copy(update={
             "my_vote": result.my_vote, "up": result.up, "down": result.down,
             "score": result.score}))
+        budget.settle(self.challenge, result)
+        self.update_heading()
 
     @work(exclusive=True, group="detail")
     async def show_detail(self, item: Submission) -> None:
@@ -354,6 +362,7 @@ class ChallengeScreen(AppScreen[None]):
                 items.replace_item(updated.model_copy(update={"body": ""}))
             else:
                 items.remove_item(updated.id)  # withdrawn: gone from everyone's list
+        self.update_heading()  # a vote there changed the supports left
         self.refresh_bindings()
 
     def action_edit(self) -> None:

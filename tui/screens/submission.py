@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from client.errors import ChallengeError
 from client.models import Challenge, Comment, FlagReason, Submission
-from tui import clock, own
+from tui import budget, clock, own
 from tui.phases import Activity, allows
 from tui.screens.base import AppScreen
 from tui.session import describe
@@ -34,6 +34,12 @@ REASONS: list[tuple[str, str]] = [
 ]
 ACTIVITIES: dict[str, Activity] = {"comment": "comments", "vote": "votes"}
 REPLY_INDENT = 4
+ANONYMOUS_AUTHOR = "the anonymous author"
+
+
+def commenter(comment: Comment) -> str:
+    """Who wrote a comment, in a sentence."""
+    return plain(comment.author.display_name) if comment.author else ANONYMOUS_AUTHOR
 
 
 def comment_line(comment: Comment, now: datetime, anonymous_author: int | None = None) -> Visual:
@@ -46,10 +52,15 @@ def comment_line(comment: Comment, now: datetime, anonymous_author: int | None =
         held = [Content.styled(f" · {comment.status}", "bold")]
         if comment.status_reason:
             held += ["\n", one_line(comment.status_reason, "italic")]
-    name = author_name(comment.author.display_name, comment.author.id == anonymous_author,
-                       "the post's anonymous author")
+    if comment.author is None:  # by the anonymous author: no name is sent
+        shown = one_line(ANONYMOUS_AUTHOR, "bold italic")
+    else:
+        shown = one_line(author_name(
+            comment.author.display_name,
+            comment.anonymous or comment.author.id == anonymous_author,
+            "the post's anonymous author"), "bold")
     text = Content.assemble(
-        one_line(name, "bold"),
+        shown,
         Content.styled(f" · {ago(comment.created_at, now)}", "dim"), *held, "\n",
         safe(comment.body))
     return Padding(text, Spacing(0, 0, 0, REPLY_INDENT)) if comment.parent_id else text
@@ -99,7 +110,10 @@ class SubmissionScreen(AppScreen[Submission | None]):
         self.action_refresh()  # list rows carry no body; this fetches it, and the comments
 
     def render_item(self) -> None:
-        self.query_one("#header", Static).update(header(self.item))
+        shown = header(self.item)
+        if left := budget.supports_left(self.challenge, clock.now()):
+            shown = Content("\n").join([shown, Content(left)])
+        self.query_one("#header", Static).update(shown)
 
     @work(exclusive=True, group="comments")
     async def load_comments(self) -> None:
@@ -140,12 +154,14 @@ class SubmissionScreen(AppScreen[Submission | None]):
         if before.my_vote == wanted or self.refused(self.challenge, "votes"):
             return
         self.item = voted(before, wanted)  # shown at once …
+        left = budget.spend(self.challenge, before.my_vote, wanted)
         self.render_item()
         try:
             result = await (self.client.unvote(before.id) if wanted is None
                             else self.client.vote(before.id, 1 if wanted == 1 else -1))
         except ChallengeError as error:
             self.item = before  # … and rolled back, visibly, if the server says no
+            budget.settle(self.challenge, before=left)
             self.render_item()
             self.notify(describe(error), title="Vote not counted", severity="error",
                         markup=False)
@@ -153,6 +169,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
         self.item = self.item.model_copy(update={
             "my_vote": result.my_vote, "up": result.up, "down": result.down,
             "score": result.score})
+        budget.settle(self.challenge, result)
         self.render_item()
 
     def action_comment(self) -> None:
@@ -160,7 +177,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
             return
         parent = self.selected_comment()
         parent_id = (parent.parent_id or parent.id) if parent else None
-        title = (f"Reply to {plain(parent.author.display_name)}" if parent
+        title = (f"Reply to {commenter(parent)}" if parent
                  else "Comment")
 
         posted: list[Comment] = []
@@ -188,7 +205,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
 
     def action_flag(self) -> None:
         comment = self.selected_comment()
-        what = (f"comment by {plain(comment.author.display_name)}" if comment
+        what = (f"comment by {commenter(comment)}" if comment
                 else "submission")
 
         def reason_chosen(reason: str | None) -> None:
