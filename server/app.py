@@ -132,7 +132,7 @@ async def _method_not_allowed(request: Request, exc: Exception) -> JSONResponse:
         if re.fullmatch(pattern, request.scope["path"]):
             allowed |= {method.upper() for method in operations}
     if "GET" in allowed:
-        allowed.add("HEAD")  # Starlette answers HEAD wherever it answers GET
+        allowed.add("HEAD")  # server.middleware answers HEAD wherever GET is answered
     problem = Problem(title="Method not allowed", status=405, detail="Method Not Allowed")
     return problems.problem_response(problem, request, {"Allow": ", ".join(sorted(allowed))})
 

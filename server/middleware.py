@@ -1,4 +1,5 @@
-"""ASGI middleware: a request id on every response, and the body size cap."""
+"""ASGI middleware: a request id on every response, HEAD as GET without the body, and
+the body size cap."""
 
 from __future__ import annotations
 
@@ -37,9 +38,17 @@ class RequestGuard:
         request_id = given if _SAFE_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
 
+        # HEAD is GET without the body (RFC 9110), for every GET route: FastAPI's routes
+        # answer only the methods they declare.
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
+
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 MutableHeaders(scope=message).append("X-Request-ID", request_id)
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}  # the headers still say GET's length
             await send(message)
 
         # NUL cannot reach PostgreSQL (it is an error there, so it would be a 500).

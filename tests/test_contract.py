@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 
 from server.app import create_app
 from server.config import Settings
-from tests.support import TestApi, challenge_spec, problem
+from tests.support import LiveServer, TestApi, challenge_spec, problem
 
 DOC: dict[str, Any] = create_app(Settings()).openapi()
 PATHS = DOC["paths"]
@@ -30,6 +31,18 @@ async def test_405_lists_every_method_of_the_path(api: TestApi, method: str, pat
     r = await api.http.request(method, path)
     problem(r, 405)
     assert r.headers["allow"] == allowed
+
+
+async def test_head_is_get_without_the_body_where_allow_says_so(live: LiveServer) -> None:
+    """Allow lists HEAD beside GET: a HEAD answers as GET would, with no body."""
+    async with httpx.AsyncClient(base_url=f"{live.url}/api/v1") as http:
+        for path in ("/health", "/challenges"):
+            got, head = await http.get(path), await http.head(path)
+            assert head.status_code == got.status_code == 200, (path, head.text)
+            assert head.content == b""
+            assert head.headers["content-type"] == got.headers["content-type"]
+            assert head.headers["content-length"] == str(len(got.content))
+        assert (await http.head("/submissions/1/vote")).status_code == 405  # no GET there
 
 
 def test_optional_sign_in_is_optional_in_the_document() -> None:

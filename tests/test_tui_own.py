@@ -131,3 +131,7 @@ async def test_mine_keeps_what_i_withdraw_listed_as_withdrawn(world: World) -> N
         assert items is not None
         assert [row.status for row in items.items] == ["withdrawn", "withdrawn"]
         assert "[withdrawn]" in items.render_line(0).text
+        await pilot.press("e")  # a withdrawn post is not offered for editing either
+        await settle(pilot)
+        assert isinstance(app.screen, ChallengeScreen)
+        assert messages(app)[-1] == "A withdrawn submission cannot be edited."

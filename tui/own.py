@@ -20,11 +20,14 @@ if TYPE_CHECKING:
 
 Done = Callable[["Submission"], object]
 WITHDRAWABLE = frozenset({"pending", "published", "hidden"})
+EDITABLE = frozenset({"pending", "published"})  # as the server's PATCH allows
 
 
 def why_not_edit(item: Submission, challenge: Challenge | None) -> str | None:
     if not item.is_mine:
         return "Not yours: only its author can edit a submission."
+    if item.status not in EDITABLE:
+        return f"A {item.status} submission cannot be edited."
     if challenge is None:
         return "Open it from its challenge to edit it."
     return refusal(challenge, "submissions", clock.now())

@@ -69,7 +69,9 @@ CHALLENGES_KEYS: list[BindingType] = [
     Binding("k", "cursor_up", "Up", show=False, id="challenges.up"),
     Binding("g", "first", "First", show=False, id="challenges.first"),
     Binding("G", "last", "Last", show=False, id="challenges.last"),
-    Binding("l", "open", "Open", show=False, id="challenges.open"),
+    # A priority binding opens as the key is read, ahead of the list's own enter (which
+    # posts a message): a key typed right after enter then reaches the opened screen.
+    Binding("enter,l", "open", "Open", show=False, id="challenges.open", priority=True),
     # Moderators and admins only (check_action hides it from everyone else).
     Binding("M", "moderate", "Moderate", tooltip="Moderation queue",
             id="challenges.moderate"),

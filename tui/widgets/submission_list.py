@@ -17,7 +17,7 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -117,8 +117,9 @@ class Query:
 class SubmissionList(ScrollView, can_focus=True):
     """``items`` holds the rows in order; ``highlighted`` is the cursor's index."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *CURSOR_BINDINGS, Binding("enter", "select", show=False)]
+    # No enter binding: the screen's opens at once as the key is read, so a key typed
+    # right after it reaches the opened submission (a message would arrive too late).
+    BINDINGS: ClassVar[list[BindingType]] = [*CURSOR_BINDINGS]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "submission-list--cursor", "submission-list--meta", "submission-list--empty"}
     # No scrollbar: the list grows a page at a time as the cursor nears its end, so a
