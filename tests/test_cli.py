@@ -271,3 +271,33 @@ def test_only_a_missing_module_is_taken_for_a_missing_extra(tmp_path: Path) -> N
     assert done.returncode == 1
     assert "ImportError: cannot import name 'create_app'" in done.stderr
     assert "needs the server extra" not in done.stderr
+
+
+def test_keys_typed_ahead_are_not_echoed_and_the_terminal_is_restored(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before the app takes the terminal, the terminal would echo a password typed
+    ahead onto the screen; the command turns echo off at once, and back on at the end."""
+    import termios
+
+    from tui.terminal import keys_unechoed
+
+    master, slave = os.openpty()
+    os.set_blocking(master, False)
+
+    def typed_ahead() -> bytes:
+        os.write(master, b"secret\n")
+        assert os.read(slave, 100) == b"secret\n"  # the line discipline is done with it
+        try:
+            return os.read(master, 100)  # what the terminal echoed, if anything
+        except BlockingIOError:
+            return b""
+
+    with open(slave, closefd=False) as tty:
+        monkeypatch.setattr(sys, "stdin", tty)
+        assert b"secret" in typed_ahead()  # a terminal as it starts: echo on
+        with keys_unechoed():
+            assert typed_ahead() == b""
+        assert termios.tcgetattr(slave)[3] & termios.ECHO
+        assert b"secret" in typed_ahead()
+    os.close(slave)
+    os.close(master)

@@ -4,6 +4,7 @@ message a form shows is on screen without scrolling."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 from textual import events
@@ -70,6 +71,32 @@ async def test_a_burst_of_keys_at_sign_in_fills_the_right_fields(world: World,
         await settle(pilot)
         assert app.session is not None and app.session.user is not None
         assert not isinstance(app.screen, ConnectScreen)
+
+
+async def test_keys_typed_before_the_sign_in_form_is_up_reach_it(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Typed at launch, before the form exists (the session opens in a thread, held
+    here until the keys are in): kept, then typed into the form in order."""
+    from tui.session import Session
+
+    keys_in = threading.Event()
+    opened = Session.open
+
+    def held_open(*args: object) -> Session:
+        assert keys_in.wait(30)
+        return opened(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Session, "open", held_open)
+    app = ChallengeApp(ClientConfig(server=world.url, token_store="memory"))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        assert len(app.screen_stack) == 1  # no form yet
+        burst(app, *"ada@example.org", "tab", *PASSWORD)
+        await pilot.pause()
+        keys_in.set()
+        screen = await sign_in_screen(pilot)
+        await settle(pilot)
+        assert screen.query_one("#email", Input).value == "ada@example.org"
+        assert screen.query_one("#password", Input).value == PASSWORD
 
 
 async def test_tab_and_shift_tab_go_round_the_sign_in_form(world: World) -> None:

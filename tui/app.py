@@ -60,6 +60,7 @@ class ChallengeApp(Navigation):
         self.session: Session | None = None
         self.status_info = StatusInfo(server=self.server or "")
         self.heap_frozen = False  # see ``started``
+        self.early_keys: list[events.Key] | None = []  # see ``on_event``
         self.bad_theme = config.theme if config.theme and (
             config.theme not in self.available_themes) else None
         if config.theme and not self.bad_theme:
@@ -99,6 +100,19 @@ class ChallengeApp(Navigation):
         self.push_screen(ConnectScreen(self.server or "", message))
         self.call_after_refresh(self.started)
 
+    async def on_event(self, event: events.Event) -> None:
+        # Keys typed before the first screen is up (the sign-in form is pushed once the
+        # HTTP stack has loaded, ~0.3 s) would reach the bare base screen and be lost:
+        # they are kept, and replayed to that screen when it is up. Priority bindings
+        # (ctrl+q) still act at once.
+        if (isinstance(event, events.Key) and not event.is_forwarded
+                and self.early_keys is not None and len(self.screen_stack) == 1
+                and not any(b.priority for b in
+                            self._bindings.key_to_bindings.get(event.key, []))):
+            self.early_keys.append(events.Key(event.key, event.character))
+            return
+        await super().on_event(event)
+
     def started(self) -> None:
         """The first screen is up: the garbage collector back on (``tui.cli`` turns it
         off for start-up, which makes few cycles and many long-lived objects), and what
@@ -108,6 +122,9 @@ class ChallengeApp(Navigation):
         cursor key's repaint for 40-60 ms; frozen, they take a few. Done once, O(1);
         only cycles dropped before now (a few thousand small objects) are never freed.
         """
+        early, self.early_keys = self.early_keys, None  # from now on, screens take keys
+        if early:
+            self.replay(early)
         if not self.heap_frozen:
             self.heap_frozen = True
             gc.freeze()
@@ -204,6 +221,9 @@ class ChallengeApp(Navigation):
         except (KeyError, TypeError, ValueError):
             return None  # not what the API promises: the usual way says so
         self.update_status(user=look.who, phase=look.one.phase if look.one else None)
+        if self.early_keys:  # typed before it was up: held with its own, in order
+            screen.held.extend(self.early_keys)
+            self.early_keys.clear()
         self.switch_to(screen)
         return look
 

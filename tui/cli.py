@@ -42,6 +42,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _needs_server_extra(args[0], exc)
         return server_main(args)
     options = _parser().parse_args(args)
+    from tui.terminal import keys_unechoed
+
+    with keys_unechoed():
+        return _run_app(options)
+
+
+def _run_app(options: argparse.Namespace) -> int:
     _without_httpx_cli()
     # Start-up makes many objects that live as long as the app and almost no garbage;
     # the cyclic collector's passes over them were ~40 ms of it. The app turns it back
