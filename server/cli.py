@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import getpass
 import sys
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -71,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         first = exc.errors()[0]
         where = f"{first['loc'][0]}: " if first["loc"] else ""  # a check across settings has none
         return _fail(f"bad setting: {where}{first['msg'].removeprefix('Value error, ')}")
+    _quiet_closed_loop_answers()
     try:
         return _command(args, settings)
     except Exception as exc:
@@ -82,6 +84,23 @@ def run(args: argparse.Namespace) -> int:
         # One line a person can act on, not the driver's traceback.
         return _fail(f"cannot reach the database, {place(settings.database_url)}: {reason}",
                      1)
+
+
+def _quiet_closed_loop_answers() -> None:
+    """aiosqlite answers from its own thread; when a connection fails, ``asyncio.run``
+    may close its loop before that thread's last answer arrives, and the thread dies
+    with 'Event loop is closed' (a traceback after the one line that said what went
+    wrong). Only that is silenced: the failure itself was already reported."""
+    previous = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        name = args.thread.name if args.thread is not None else ""
+        if (args.exc_type is RuntimeError and "_connection_worker_thread" in name
+                and "Event loop is closed" in str(args.exc_value)):
+            return
+        previous(args)
+
+    threading.excepthook = hook
 
 
 def _command(args: argparse.Namespace, settings: Settings) -> int:
