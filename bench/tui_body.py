@@ -7,6 +7,7 @@ being pressed to its action running (a busy event loop makes them all wait). Eac
 is run ``RUNS`` times: the median of the runs and the worst. Every shape is 10,000
 characters at most, the API's limit. Goal: median <= 100 ms for every shape.
 
+Before each run the heap is collected and frozen, as the app's is after start-up.
 In the same run: the calibration (``bench.common.calibrate``), a baseline (an empty
 body: what this machine's load alone makes a key wait), how long the body takes to be
 shown completely, and a first open in a fresh process (the imports of the Markdown
@@ -19,6 +20,7 @@ widget and markdown-it on the event loop, as before, or done at start-up in a th
 from __future__ import annotations
 
 import asyncio
+import gc
 import statistics
 import subprocess
 import sys
@@ -86,6 +88,14 @@ class _Bench(App[None]):
         self.handled.append(time.perf_counter())
 
 
+def _settled_heap() -> None:
+    """What earlier runs left collected, and the rest kept out of the collector's full
+    passes, as the app's heap is after start-up (``tui.app.ChallengeApp.started``): else
+    a full pass over the thousands of widgets earlier runs made lands in a later run."""
+    gc.collect()
+    gc.freeze()
+
+
 def _presser(app: _Bench, posted: list[float]) -> threading.Thread:
     """A thread pressing x every ``EVERY`` for ``WINDOW`` (the event loop may be busy)."""
     from textual import events
@@ -109,6 +119,7 @@ async def key_wait(text: str, widget: str) -> tuple[float, float]:
 
     from tui.widgets.body import Body
 
+    _settled_heap()
     app = _Bench(Body if widget == "app" else lambda: Markdown(open_links=False))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -141,6 +152,7 @@ async def first_open(warm: bool) -> float:
         from tui.app import warm as warm_up
 
         await asyncio.to_thread(warm_up)
+    _settled_heap()
     app = _Bench(None)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
