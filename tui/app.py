@@ -32,6 +32,18 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+def warm() -> None:
+    """Import what a submission's screen and body need (Markdown, markdown-it, its
+    highlighter: 40-100 ms of imports), parse once (markdown-it compiles its rules),
+    then keep the new modules out of the collector's full passes, as ``started`` does."""
+    from tui.body import prepare
+    from tui.screens import submission  # noqa: F401
+    from tui.widgets import submission_detail  # noqa: F401
+
+    prepare("*warm*")
+    gc.freeze()
+
+
 class ChallengeApp(Navigation):
     """Browse, read, post and vote; everything from the keyboard. Screens open one
     another through its ``Navigation`` methods."""
@@ -129,6 +141,13 @@ class ChallengeApp(Navigation):
             self.heap_frozen = True
             gc.freeze()
             gc.enable()
+            self.warm_up()
+
+    @work(thread=True, group="warm-up", exit_on_error=False)
+    def warm_up(self) -> None:
+        """What opening a submission needs, loaded in a thread while the first screen is
+        read (``warm``): else the first open holds the keys for its imports."""
+        warm()
 
     @work(exclusive=True, group="session")
     async def connect(self, server: str) -> None:
