@@ -19,10 +19,9 @@ from pydantic import ValidationError
 
 from client import ApiError, ChallengeClient, SyncChallengeClient
 from client.models import AuthResponse, RegistrationPending
-from server.app import create_app
 from server.config import Settings
 from server.security import Passwords
-from tests.support import Clock, LiveServer, TestApi, problem, reset_database
+from tests.support import Clock, LiveServer, TestApi, problem
 
 PASSWORD = "correct horse battery"
 CODE_INVALID = "/problems/registration-code-invalid"
@@ -62,15 +61,9 @@ def outbox(settings: Settings, tmp_path: Path) -> Outbox:
 
 
 @pytest.fixture
-async def mail_live(outbox: Outbox, settings: Settings,
-                    clock: Clock) -> AsyncIterator[LiveServer]:
-    await reset_database(settings.database_url)
-    server = LiveServer(create_app(settings, clock=clock))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def mail_live(outbox: Outbox, live: LiveServer) -> LiveServer:
+    """The live server, started after ``outbox`` configured mail (argument order)."""
+    return live
 
 
 @pytest.fixture

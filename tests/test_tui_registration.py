@@ -4,7 +4,6 @@ where it takes no registrations), at 80x24 against a live server with a mail out
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,10 +12,9 @@ from textual.widgets import Input, Static
 
 from client.config import ClientConfig
 from client.models import RegistrationPending
-from server.app import create_app
 from server.config import Settings
 from tests import tui_support
-from tests.support import Clock, LiveServer, reset_database
+from tests.support import LiveServer
 from tests.test_auth_registration import Outbox, mail_live, outbox
 from tests.test_tui_forms import burst, in_view, sign_in_screen
 from tests.tui_support import settle, text_of
@@ -159,15 +157,14 @@ async def test_open_registration_signs_in_at_once(live: LiveServer) -> None:
 
 
 @pytest.fixture
-async def closed_live(settings: Settings, clock: Clock) -> AsyncIterator[LiveServer]:
+def closed(settings: Settings) -> None:
     settings.registration = "closed"
-    await reset_database(settings.database_url)
-    server = LiveServer(create_app(settings, clock=clock))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+
+
+@pytest.fixture
+def closed_live(closed: None, live: LiveServer) -> LiveServer:
+    """The live server, started after registration was closed (argument order)."""
+    return live
 
 
 async def test_closed_registration_says_accounts_come_from_an_administrator(
