@@ -109,7 +109,7 @@ async def main(argv: Sequence[str]) -> int:
     if args.benchmark in ("tui-body", "all"):
         from bench.tui_body import record_body
 
-        met = await record_body(argv, info)
+        met = await record_body(argv, info, write=not args.no_record, quick=args.quick)
         results.append(("tui body key wait", met))
     if args.benchmark in ("moderation-tui", "all"):
         from bench.moderation_tui import record_moderation_tui

@@ -34,7 +34,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 
-from bench.common import calibrate, machine_line, say, table
+from bench.common import calibrate, machine_line, record_run, say, table
 
 LIMIT = 10_000
 GOAL_MS = 100.0
@@ -184,16 +184,17 @@ def _figure(runs: Sequence[float]) -> str:
     return f"{statistics.median(runs):.0f} ({max(runs):.0f})"
 
 
-async def record_body(argv: Sequence[str], info: dict[str, str]) -> bool:
+async def record_body(argv: Sequence[str], info: dict[str, str], *, write: bool = True,
+                      quick: bool = False) -> bool:
     from tui.body import formatted
 
     calibration = await calibrate()
-    rows, met = [], True
+    rows, worst = [], 0.0
     for name, text in SHAPES.items():
         app = [await key_wait(text, "app") for _ in range(RUNS)]
         bare = [await key_wait(text, "markdown") for _ in range(RUNS)]
         app_waits = [wait for wait, _ in app]
-        met &= statistics.median(app_waits) <= GOAL_MS
+        worst = max(worst, statistics.median(app_waits))
         rows.append([name, f"{len(text):,}", "Markdown" if formatted(text) else "as written",
                      _figure(app_waits), f"{statistics.median(s for _, s in app):.0f}",
                      _figure([wait for wait, _ in bare]),
@@ -201,17 +202,24 @@ async def record_body(argv: Sequence[str], info: dict[str, str]) -> bool:
     for warm in (False, True):
         runs = [await asyncio.to_thread(_fresh, warm) for _ in range(RUNS)]
         if warm:
-            met &= statistics.median(runs) <= GOAL_MS
+            worst = max(worst, statistics.median(runs))
         rows.append(["a usual post, first open in a fresh process, imports "
                      + ("done at start-up in a thread (now)" if warm
                         else "on the event loop (before)"),
                      f"{len(USUAL)}", "Markdown", _figure(runs), "", "", ""])
     say(machine_line(info))
-    say(calibration.line())
-    say(f"key wait: median (worst) of {RUNS} runs, ms; shown: median ms until the body is "
-        "shown completely")
-    say(table(["body", "characters", "app shows it as", "app: key wait", "app: shown",
-               "bare Markdown: key wait", "bare Markdown: shown"], rows))
+    heading = (f"key wait: median (worst) of {RUNS} runs, ms; shown: median ms until the "
+               "body is shown completely")
+    result = table(["body", "characters", "app shows it as", "app: key wait", "app: shown",
+                    "bare Markdown: key wait", "bare Markdown: shown"], rows)
+    say(heading)
+    say(result)
+    met = worst <= GOAL_MS
+    record_run("tui-body", "tui body key wait", quick=quick, argv=argv, info=info,
+               lines=["", heading, "", result], heading="Terminal app: opening a body",
+               calibration=calibration, write=write,
+               goal=(f"longest key wait while a body opens, median <= {GOAL_MS:.0f} ms",
+                     f"worst shape {worst:.0f} ms", met))
     return met
 
 
