@@ -16,23 +16,33 @@ from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    TypeAdapter,
     model_validator,
 )
 from pydantic.config import JsonDict
 
-from client.text import (
-    EMAIL_PATTERN,
-    STORABLE_PATTERN,
-    VISIBLE_PATTERN,
-    clean_text,
-    is_blank,
-    is_email,
-    is_storable,
+from client.fields import (
+    MAX_BODY,
+    MAX_THEMES,
+    Body,
+    CommentBody,
+    DisplayName,
+    Email,
+    Moment,
+    NotBlank,
+    Password,
+    Slug,
+    Storable,
+    Text,
+    Theme,
+    Title,
+    VoteValue,
+    encodable,
+    not_blank,
+    whole_numbers,
 )
+from client.text import VISIBLE_PATTERN, clean_text
 
 Kind = Literal["story", "idea"]
 Role = Literal["participant", "moderator", "admin"]
@@ -41,90 +51,6 @@ SubmissionStatus = Literal["pending", "published", "rejected", "hidden", "withdr
 CommentStatus = Literal["pending", "published", "rejected", "hidden", "withdrawn"]
 Sort = Literal["top", "new", "discussed", "random"]
 FlagReason = Literal["spam", "offensive", "personal_data", "off_topic", "other"]
-def _exact_int(value: object) -> object:
-    # A vote is 1 or -1 exactly: not true, not 1.5, not "1" (1.0 is 1 in JSON).
-    if type(value) is not int:
-        raise ValueError("must be 1 or -1")
-    return value
-
-
-def _one_or_minus_one(value: object) -> object:
-    if value not in (1, -1):
-        raise ValueError("must be 1 or -1")
-    return value
-
-
-VoteValue = Annotated[Literal[1, -1], BeforeValidator(_one_or_minus_one),
-                      BeforeValidator(_exact_int)]
-
-MAX_TITLE = 140
-MAX_BODY = 10_000
-MAX_COMMENT = 4_000
-MAX_THEMES = 3
-
-
-def _not_blank(value: str) -> str:
-    if is_blank(value):
-        raise ValueError("must not be blank")
-    return value
-
-
-# Text as the user meant it, minus control characters and invisible marks (client/text.py).
-Text = Annotated[str, AfterValidator(clean_text)]
-# The document says "not blank" as a pattern: at least one visible character.
-NotBlank = Field(json_schema_extra={"pattern": VISIBLE_PATTERN})
-Title = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
-                  Field(max_length=MAX_TITLE), NotBlank]
-Body = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
-                 Field(max_length=MAX_BODY), NotBlank]
-CommentBody = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
-                        Field(max_length=MAX_COMMENT), NotBlank]
-Theme = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
-                  Field(max_length=60), NotBlank]
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")]
-def _encodable(value: str) -> str:
-    if not is_storable(value):
-        raise ValueError("contains characters that cannot be stored (NUL or a lone surrogate)")
-    return value
-
-
-def _email(value: str) -> str:
-    if not is_email(value):
-        raise ValueError("is not an email address")
-    return value
-
-
-# The patterns are for the document; the validators say what is wrong in words.
-Email = Annotated[str, Field(min_length=3, max_length=254), AfterValidator(_email),
-                  Field(json_schema_extra={"pattern": EMAIL_PATTERN})]
-Storable = Field(json_schema_extra={"pattern": STORABLE_PATTERN})
-Password = Annotated[str, Field(min_length=8, max_length=256), AfterValidator(_encodable),
-                     Storable]
-DisplayName = Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
-                        Field(max_length=80), NotBlank]
-
-
-def _whole_numbers(value: object) -> object:
-    # JSON (and JSON Schema's "integer") does not tell 1.0 from 1: take it as 1.
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {key: _whole_numbers(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_whole_numbers(item) for item in value]
-    return value
-
-
-_DATETIME = TypeAdapter(datetime)
-
-
-def _moment(value: object) -> object:
-    # JSON has no date-time type: a string is parsed here, as strict mode would not.
-    return _DATETIME.validate_python(value) if isinstance(value, str) else value
-
-
-# A date-time in a request: an ISO 8601 string (or a datetime, from Python), not a number.
-Moment = Annotated[datetime, BeforeValidator(_moment)]
 
 
 class Request(BaseModel):
@@ -136,7 +62,7 @@ class Request(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _json_integers(cls, data: object) -> object:
-        return _whole_numbers(data)
+        return whole_numbers(data)
 
 
 class Response(BaseModel):
@@ -212,7 +138,7 @@ class RegisterRequest(Request):
 
 class LoginRequest(Request):
     email: Email
-    password: Annotated[str, Field(min_length=1, max_length=256), AfterValidator(_encodable),
+    password: Annotated[str, Field(min_length=1, max_length=256), AfterValidator(encodable),
                         Storable]
 
 
@@ -257,7 +183,7 @@ def _code(value: str) -> str:
 
 
 class RegisterConfirm(Request):
-    registration: Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_encodable),
+    registration: Annotated[str, Field(min_length=1, max_length=128), AfterValidator(encodable),
                             Storable]
     # Digits, spaced or dashed as people copy them from a mail (what ``_code`` takes).
     code: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[0-9 -]*[0-9][0-9 -]*$"),
@@ -268,7 +194,7 @@ class RegisterConfirm(Request):
 
 
 class PhaseIn(Request):
-    name: Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
+    name: Annotated[str, AfterValidator(clean_text), AfterValidator(not_blank),
                     Field(max_length=80), NotBlank]
     starts_at: Moment
     ends_at: Moment
@@ -302,7 +228,7 @@ class Phase(Response):
 
 class PromptIn(Request):
     kind: Kind
-    question: Annotated[str, AfterValidator(clean_text), AfterValidator(_not_blank),
+    question: Annotated[str, AfterValidator(clean_text), AfterValidator(not_blank),
                         Field(max_length=200), NotBlank]
     description: Annotated[Text, Field(max_length=2_000)] = ""
 

@@ -11,7 +11,8 @@ from textual.widgets import Checkbox, Input, Select, SelectionList, Static, Text
 from textual.widgets.selection_list import Selection
 
 from client.errors import ApiError, ChallengeError, ConnectionFailed, Invalid, ServerError
-from client.models import MAX_THEMES, Challenge, FieldError, Problem, Submission
+from client.fields import MAX_THEMES
+from client.models import Challenge, FieldError, Problem, Submission
 from tui.drafts import Draft, DraftStore
 from tui.posting import post_draft
 from tui.screens.base import AppScreen
