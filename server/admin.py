@@ -8,9 +8,8 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from client.models import RegisterRequest
+from server.admin_users import database
 from server.config import Settings
-from server.db import Database
-from server.migrate import upgrade
 from server.security import Passwords
 from server.tables import UserRow, utcnow
 
@@ -24,24 +23,18 @@ async def create_user(settings: Settings, email: str, name: str, role: str, pass
             print(f"change-challenge: {'.'.join(map(str, err['loc']))}: {err['msg']}",
                   file=sys.stderr)
         return 2
-    if settings.is_sqlite:
-        await upgrade(settings.database_url)
-    db = Database.connect(settings.database_url, pool_size=1)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
-    try:
-        async with db.write() as session:
-            user = UserRow(email=checked.email.lower(), display_name=checked.display_name,
-                           password_hash=await passwords.hash(checked.password), role=role,
-                           organisation=organisation, staff_group=staff_group,
-                           created_at=utcnow())
-            session.add(user)
-            try:
-                await session.commit()
-            except IntegrityError:
-                print(f"change-challenge: a user with the email {email} exists",
-                      file=sys.stderr)
-                return 1
-    finally:
-        await db.dispose()
+    async with database(settings) as db, db.write() as session:
+        user = UserRow(email=checked.email.lower(), display_name=checked.display_name,
+                       password_hash=await passwords.hash(checked.password), role=role,
+                       organisation=organisation, staff_group=staff_group,
+                       created_at=utcnow())
+        session.add(user)
+        try:
+            await session.commit()
+        except IntegrityError:
+            print(f"change-challenge: a user with the email {email} exists",
+                  file=sys.stderr)
+            return 1
     print(f"Created {role} {user.display_name} <{user.email}> (id {user.id}).")
     return 0

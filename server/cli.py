@@ -1,4 +1,4 @@
-"""Server commands: ``serve``, ``migrate``, ``admin create-user``, ``seed demo|scale``.
+"""Server commands: ``serve``, ``migrate``, ``admin create-user|user``, ``seed demo|scale``.
 
 Reached through the ``change-challenge`` command (``tui.cli``), which imports this
 module only when one of these commands is asked for.
@@ -16,6 +16,8 @@ from typing import Any
 
 from server.config import Settings
 
+ROLES = ["participant", "moderator", "admin"]
+
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = sub.add_parser("serve", help="run the challenge server")
@@ -30,11 +32,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     create = admin_sub.add_parser("create-user", help="create a user (any role)")
     create.add_argument("--email", required=True)
     create.add_argument("--name", required=True, help="display name")
-    create.add_argument("--role", choices=["participant", "moderator", "admin"],
-                        default="participant")
+    create.add_argument("--role", choices=ROLES, default="participant")
     create.add_argument("--password", help="the password; read from standard input if absent")
     create.add_argument("--organisation")
     create.add_argument("--staff-group")
+    _add_user_commands(admin_sub.add_parser("user", help="list users, change roles, block"))
 
     seed = sub.add_parser("seed", help="fill the database with data")
     seed_sub = seed.add_subparsers(dest="seed_command", required=True)
@@ -48,6 +50,18 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     scale.add_argument("--comments", type=int, default=1_000)
     scale.add_argument("--slug", default="national-scale")
     scale.add_argument("--seed", type=int, default=1, help="random seed")
+
+
+def _add_user_commands(user: argparse.ArgumentParser) -> None:
+    user_sub = user.add_subparsers(dest="user_command", required=True)
+    listing = user_sub.add_parser("list", help="every user, oldest first")
+    listing.add_argument("--role", choices=ROLES, help="only users with this role")
+    set_role = user_sub.add_parser("set-role", help="change a user's role")
+    set_role.add_argument("email")
+    set_role.add_argument("role", choices=ROLES)
+    for name, what in (("block", "refuse the user's sign-ins and requests"),
+                       ("unblock", "let a blocked user back in")):
+        user_sub.add_parser(name, help=what).add_argument("email")
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -112,6 +126,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         asyncio.run(upgrade(settings.database_url))
         print(f"Database schema is up to date ({settings.database_label()}).")
         return 0
+    if args.command == "admin" and args.admin_command == "user":
+        return asyncio.run(_user_command(args, settings))
     if args.command == "admin":
         from server.admin import create_user
 
@@ -129,6 +145,16 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
                                       votes=args.votes, comments=args.comments,
                                       slug=args.slug, seed=args.seed))
     return _fail(f"unknown command {args.command!r}")
+
+
+async def _user_command(args: argparse.Namespace, settings: Settings) -> int:
+    from server import admin_users
+
+    if args.user_command == "list":
+        return await admin_users.list_users(settings, args.role)
+    if args.user_command == "set-role":
+        return await admin_users.set_role(settings, args.email, args.role)
+    return await admin_users.set_blocked(settings, args.email, args.user_command == "block")
 
 
 def serve(settings: Settings, host: str | None, port: int | None, workers: int) -> int:
