@@ -41,7 +41,7 @@ GOAL_MS = 100.0
 RUNS = 3
 
 
-def _table(rows: int, columns: int) -> str:
+def table_body(rows: int, columns: int) -> str:
     line = "|" + "|".join(["x"] * columns) + "|\n"
     return ("|" + "|".join(f"c{i}" for i in range(columns)) + "|\n"
             + "|" + "|".join(["-"] * columns) + "|\n" + line * rows)
@@ -49,21 +49,26 @@ def _table(rows: int, columns: int) -> str:
 
 USUAL = ("## What we did\n\nWe met **every** morning.\n\n- one\n- two\n- three\n\n"
          "| a | b |\n|---|---|\n| 1 | 2 |\n\n> It worked.\n") * 4
-SHAPES: dict[str, str] = {
-    "nothing (baseline: the machine)": "",
-    "table 200 x 24": _table(200, 24)[:LIMIT],
+# Bodies at the size limit that would make thousands of Markdown widgets (also the
+# shapes tests/test_tui_body.py checks are shown as written).
+HEAVY: dict[str, str] = {
+    "table 200 x 24": table_body(200, 24)[:LIMIT],
     "table of 2,450 columns": ("|a" * 2450 + "|\n" + "|-" * 2450 + "|\n")[:LIMIT],
     "1,666 paragraphs": "word\n\n" * 1666,
     "1,428 list items": "- item\n" * 1428,
     "2,500 headings": "# h\n" * 2500,
     "2,000 quotes": "> q\n\n" * 2000,
     "a 5,000-line code block": "```\n" + "x\n" * 4990 + "```\n",
+}
+SHAPES: dict[str, str] = {
+    "nothing (baseline: the machine)": "",
+    **HEAVY,
     "prose, one paragraph": ("lorem ipsum dolor sit amet " * 400)[:LIMIT],
     "a usual post": USUAL,
     # The largest bodies still drawn as Markdown (see tui.body's budgets).
     "120 short paragraphs": "word\n\n" * 120,
     "a list of 15 items": "- item\n" * 15,
-    "a table of 7 rows x 6 columns": _table(7, 6),
+    "a table of 7 rows x 6 columns": table_body(7, 6),
 }
 
 

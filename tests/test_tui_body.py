@@ -19,6 +19,7 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Markdown
 
+from bench.tui_body import HEAVY, LIMIT
 from client.models import SubmissionCreate
 from tests import tui_support
 from tests.test_tui import World, make_app, open_submission, world
@@ -31,24 +32,6 @@ database_url = tui_support.database_url
 private_dirs = tui_support.private_dirs
 __all__ = ["world"]
 
-LIMIT = 10_000
-
-
-def table(rows: int, columns: int) -> str:
-    return ("|" + "|".join(f"c{i}" for i in range(columns)) + "|\n"
-            + "|" + "|".join(["-"] * columns) + "|\n"
-            + ("|" + "|".join(["x"] * columns) + "|\n") * rows)[:LIMIT]
-
-
-HEAVY = {
-    "table 200 x 24": table(200, 24),
-    "2,450 columns": ("|a" * 2450 + "|\n" + "|-" * 2450 + "|\n")[:LIMIT],
-    "paragraphs": "word\n\n" * 1666,
-    "list items": "- item\n" * 1428,
-    "headings": "# h\n" * 2500,
-    "quotes": "> q\n\n" * 2000,
-    "code": "```\n" + "x\n" * 4990 + "```\n",
-}
 USUAL = ("## What we did\n\nWe met **every** morning.\n\n- one\n- two\n- three\n\n"
          "| a | b |\n|---|---|\n| 1 | 2 |\n\n> It worked.\n") * 3
 
@@ -172,7 +155,7 @@ async def test_text_as_written_is_wrapped_in_a_thread(monkeypatch: pytest.Monkey
         return plan.wrap(text, width)
 
     monkeypatch.setattr(widgets, "wrap", spy)
-    text = HEAVY["paragraphs"] + "lorem ipsum " * 50
+    text = HEAVY["1,666 paragraphs"] + "lorem ipsum " * 50
     app = Holder()
     async with app.run_test(size=(80, 24)) as pilot:
         app.query_one(Body).update(text)
