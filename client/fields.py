@@ -4,7 +4,7 @@ words what is wrong. ``client.models`` builds the bodies from them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter
@@ -104,3 +104,13 @@ def _moment(value: object) -> object:
 
 # A date-time in a request: an ISO 8601 string (or a datetime, from Python), not a number.
 Moment = Annotated[datetime, BeforeValidator(_moment)]
+
+_DATE = TypeAdapter(date)
+
+
+def _day(value: object) -> object:
+    return _DATE.validate_python(value) if isinstance(value, str) else value
+
+
+# A calendar day in a request: "2027-03-01" (or a date, from Python).
+Day = Annotated[date, BeforeValidator(_day)]
