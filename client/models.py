@@ -18,6 +18,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic.config import JsonDict
@@ -204,13 +206,22 @@ class PhaseIn(Request):
     show_counts: bool = True
     vote_budget: Annotated[int, Field(ge=1, le=10_000)] | None = None
 
-    @model_validator(mode="after")
-    def _ends_after_start(self) -> PhaseIn:
-        if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
+    # Field validators, not one on the model, so an error names the field it is about
+    # (``phases.2.ends_at``): the API's errors and the set-up file's line numbers.
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _with_offset(cls, value: datetime) -> datetime:
+        if value.utcoffset() is None:
             raise ValueError("phase times need a timezone offset")
-        if self.ends_at <= self.starts_at:
+        return value
+
+    @field_validator("ends_at")
+    @classmethod
+    def _ends_after_start(cls, value: datetime, info: ValidationInfo) -> datetime:
+        starts_at = info.data.get("starts_at")  # absent when it was itself invalid
+        if starts_at is not None and value <= starts_at:
             raise ValueError("a phase must end after it starts")
-        return self
+        return value
 
 
 class Phase(Response):
@@ -239,18 +250,20 @@ class Prompt(Response):
     description: str = ""
 
 
-def _check_phases(phases: list[PhaseIn] | None) -> None:
+def _check_phases(phases: list[PhaseIn] | None) -> list[PhaseIn] | None:
     if not phases:
-        return
+        return phases
     ordered = sorted(phases, key=lambda p: p.starts_at)
     for earlier, later in itertools.pairwise(ordered):
         if later.starts_at < earlier.ends_at:
             raise ValueError(f"phases {earlier.name!r} and {later.name!r} overlap")
+    return phases
 
 
-def _check_prompts(prompts: list[PromptIn] | None) -> None:
+def _check_prompts(prompts: list[PromptIn] | None) -> list[PromptIn] | None:
     if prompts is not None and len({p.kind for p in prompts}) != len(prompts):
         raise ValueError("at most one prompt per kind")
+    return prompts
 
 
 class ChallengeCreate(Request):
@@ -263,11 +276,8 @@ class ChallengeCreate(Request):
     phases: Annotated[list[PhaseIn], Field(max_length=20)] = Field(default_factory=list)
     prompts: Annotated[list[PromptIn], Field(min_length=1, max_length=10)]
 
-    @model_validator(mode="after")
-    def _consistent(self) -> ChallengeCreate:
-        _check_phases(self.phases)
-        _check_prompts(self.prompts)
-        return self
+    _phases_apart = field_validator("phases")(_check_phases)
+    _one_prompt_per_kind = field_validator("prompts")(_check_prompts)
 
 
 class ChallengeUpdate(Request):
@@ -281,11 +291,8 @@ class ChallengeUpdate(Request):
     phases: Annotated[list[PhaseIn], Field(max_length=20)] | None = None
     prompts: Annotated[list[PromptIn], Field(min_length=1, max_length=10)] | None = None
 
-    @model_validator(mode="after")
-    def _consistent(self) -> ChallengeUpdate:
-        _check_phases(self.phases)
-        _check_prompts(self.prompts)
-        return self
+    _phases_apart = field_validator("phases")(_check_phases)
+    _one_prompt_per_kind = field_validator("prompts")(_check_prompts)
 
 
 class ChallengeSummary(Response):

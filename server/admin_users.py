@@ -46,14 +46,18 @@ def for_terminal(value: str) -> str:
     return _SPACES.sub(" ", clean_text(value)).strip()
 
 
-def table(users: Sequence[UserRow]) -> str:
-    rows = [COLUMNS] + [
-        (for_terminal(u.email), for_terminal(u.display_name), u.role,
-         "yes" if u.blocked else "no", u.created_at.strftime("%Y-%m-%d %H:%M"))
-        for u in users]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+def aligned(rows: Sequence[Sequence[str]]) -> str:
+    """Rows of cells as a plain-text table, each column as wide as its widest cell."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
                      .rstrip() for row in rows)
+
+
+def table(users: Sequence[UserRow]) -> str:
+    return aligned([COLUMNS] + [
+        (for_terminal(u.email), for_terminal(u.display_name), u.role,
+         "yes" if u.blocked else "no", u.created_at.strftime("%Y-%m-%d %H:%M"))
+        for u in users])
 
 
 async def list_users(settings: Settings, role: str | None = None) -> int:

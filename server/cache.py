@@ -85,9 +85,11 @@ class ChallengeInfo(NamedTuple):
 
 
 class Challenges:
-    def __init__(self, ttl: float) -> None:
-        self._by_slug: TTLCache[str, ChallengeInfo] = TTLCache(ttl, max_entries=1_000)
-        self._by_id: TTLCache[int, ChallengeInfo] = TTLCache(ttl, max_entries=1_000)
+    def __init__(self, ttl: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._by_slug: TTLCache[str, ChallengeInfo] = TTLCache(ttl, max_entries=1_000,
+                                                                clock=clock)
+        self._by_id: TTLCache[int, ChallengeInfo] = TTLCache(ttl, max_entries=1_000,
+                                                              clock=clock)
 
     async def by_slug(self, session: AsyncSession, slug: str) -> ChallengeInfo:
         info = self._by_slug.get(slug)

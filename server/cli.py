@@ -1,4 +1,5 @@
-"""Server commands: ``serve``, ``migrate``, ``admin create-user|user``, ``seed demo|scale``.
+"""Server commands: ``serve``, ``migrate``, ``admin create-user|user|challenge``,
+``seed demo|scale``.
 
 Reached through the ``change-challenge`` command (``tui.cli``), which imports this
 module only when one of these commands is asked for.
@@ -37,6 +38,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     create.add_argument("--organisation")
     create.add_argument("--staff-group")
     _add_user_commands(admin_sub.add_parser("user", help="list users, change roles, block"))
+    _add_challenge_commands(admin_sub.add_parser(
+        "challenge", help="set a challenge up from a TOML file, show it, list them"))
 
     seed = sub.add_parser("seed", help="fill the database with data")
     seed_sub = seed.add_subparsers(dest="seed_command", required=True)
@@ -62,6 +65,20 @@ def _add_user_commands(user: argparse.ArgumentParser) -> None:
     for name, what in (("block", "refuse the user's sign-ins and requests"),
                        ("unblock", "let a blocked user back in")):
         user_sub.add_parser(name, help=what).add_argument("email")
+
+
+def _add_challenge_commands(challenge: argparse.ArgumentParser) -> None:
+    challenge_sub = challenge.add_subparsers(dest="challenge_command", required=True)
+    file_help = "the challenge as TOML (docs/challenge.example.toml); - for standard input"
+    challenge_sub.add_parser("create", help="create a challenge from a TOML file").add_argument(
+        "--file", required=True, help=file_help)
+    update = challenge_sub.add_parser(
+        "update", help="change a challenge to what a TOML file says (keys left out stay)")
+    update.add_argument("slug")
+    update.add_argument("--file", required=True, help=file_help)
+    challenge_sub.add_parser(
+        "show", help="print a challenge as the TOML that update takes").add_argument("slug")
+    challenge_sub.add_parser("list", help="every challenge: its phase now and its dates")
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -128,6 +145,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "admin" and args.admin_command == "user":
         return asyncio.run(_user_command(args, settings))
+    if args.command == "admin" and args.admin_command == "challenge":
+        return asyncio.run(_challenge_command(args, settings))
     if args.command == "admin":
         from server.admin import create_user
 
@@ -155,6 +174,18 @@ async def _user_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.user_command == "set-role":
         return await admin_users.set_role(settings, args.email, args.role)
     return await admin_users.set_blocked(settings, args.email, args.user_command == "block")
+
+
+async def _challenge_command(args: argparse.Namespace, settings: Settings) -> int:
+    from server import admin_challenges
+
+    if args.challenge_command == "create":
+        return await admin_challenges.create(settings, args.file)
+    if args.challenge_command == "update":
+        return await admin_challenges.update(settings, args.slug, args.file)
+    if args.challenge_command == "show":
+        return await admin_challenges.show(settings, args.slug)
+    return await admin_challenges.list_challenges(settings)
 
 
 def serve(settings: Settings, host: str | None, port: int | None, workers: int) -> int:

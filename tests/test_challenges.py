@@ -23,7 +23,7 @@ async def test_create_and_read(api: TestApi) -> None:
     ({"prompts": []}, "prompts"),
     ({"themes": ["A", "a"]}, "themes"),
     ({"phases": [phase("x", DAY, -DAY)]}, "phases"),
-    ({"phases": [phase("a", -DAY, 2 * DAY), phase("b", DAY, 3 * DAY)]}, "body"),
+    ({"phases": [phase("a", -DAY, 2 * DAY), phase("b", DAY, 3 * DAY)]}, "phases"),
     ({"phases": [{"name": "n", "starts_at": "2026-01-01T00:00:00",
                   "ends_at": "2026-02-01T00:00:00"}]}, "phases"),
 ])

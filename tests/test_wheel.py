@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tomllib
 import venv
 import zipfile
@@ -101,6 +102,13 @@ def test_the_wheel_holds_every_file_of_the_packages(wheel: Path) -> None:
     # Nothing but the three packages and the metadata (no tests, no bench).
     tops = {name.split("/")[0] for name in held}
     assert tops - set(PACKAGES) == {wheel.name.split("-py3")[0] + ".dist-info"}
+
+
+def test_the_sdist_holds_the_example_challenge_file(dist: Path) -> None:
+    (sdist,) = dist.glob("change_challenge-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        held = {name.split("/", 1)[-1] for name in archive.getnames()}
+    assert "docs/challenge.example.toml" in held  # the README's admin section points at it
 
 
 @pytest.fixture
