@@ -141,6 +141,9 @@ class PhaseRow(Base):
     votes: Mapped[bool] = mapped_column(Boolean, default=False)
     show_counts: Mapped[bool] = mapped_column(Boolean, default=True)
     vote_budget: Mapped[int | None] = mapped_column(Integer)
+    # The develop stage (guide entries edited, pledged to). A server default too, for
+    # loaders that name their columns (seed scale).
+    develop: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PromptRow(Base):
