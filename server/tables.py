@@ -317,3 +317,8 @@ class ModerationTargetRow(Base):
     role: Mapped[str] = mapped_column(String(8))  # "target" | "into" | "author"
     challenge_id: Mapped[int | None] = mapped_column(
         ForeignKey("challenges.id", ondelete="CASCADE"))
+
+
+# The develop stage's tables live in their own module; importing it here registers
+# them on Base.metadata for everything that uses the schema.
+from server import guide_tables as guide_tables  # noqa: E402
