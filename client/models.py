@@ -205,6 +205,8 @@ class PhaseIn(Request):
     votes: bool = False
     show_counts: bool = True
     vote_budget: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    # The develop stage: guide entries can be edited, pledged to and commented on.
+    develop: bool = False
 
     # Field validators, not one on the model, so an error names the field it is about
     # (``phases.2.ends_at``): the API's errors and the set-up file's line numbers.
@@ -235,6 +237,7 @@ class Phase(Response):
     votes: bool
     show_counts: bool
     vote_budget: int | None = None
+    develop: bool = False
 
 
 class PromptIn(Request):
@@ -402,7 +405,8 @@ class FlagCreate(Request):
 
 class Flag(Response):
     id: int
-    target_type: Literal["submission", "comment"]
+    # "entry" and "entry_comment": a guide entry's text, a comment on one.
+    target_type: Literal["submission", "comment", "entry", "entry_comment"]
     target_id: int
     reason: FlagReason
     note: str
@@ -434,7 +438,13 @@ class Stats(Response):
 
 ModerationActionName = Literal["approve", "reject", "hide", "restore", "dismiss_flags",
                                "merge", "lock_comments", "block_user"]
-TargetType = Literal["submission", "comment"]
+# Facilitators' actions on the guide (the develop stage): in the audit log and undoable
+# like decisions, but made through the guide's own endpoints, not /moderation/decisions.
+GuideActionName = Literal["guide_shortlist", "guide_remove", "guide_update", "guide_order",
+                          "guide_publish"]
+LoggedActionName = Literal[ModerationActionName, GuideActionName]
+# "entry" and "entry_comment": a guide entry's text and a comment on an entry.
+TargetType = Literal["submission", "comment", "entry", "entry_comment"]
 ExportFormat = Literal["csv", "jsonl", "markdown"]
 MAX_DECISION_TARGETS = 500
 _ModerationId = Annotated[int, Field(ge=1, le=2**31 - 1)]
@@ -482,7 +492,7 @@ class DecisionCreate(Request):
 
 
 class ActionTarget(Response):
-    type: Literal["submission", "comment", "user"]
+    type: Literal["submission", "comment", "user", "entry", "entry_comment"]
     id: int
 
 
@@ -490,7 +500,7 @@ class ModerationAction(Response):
     """One entry of the audit log."""
 
     id: int
-    action: ModerationActionName
+    action: LoggedActionName
     moderator: UserPublic
     reason: str | None = None
     targets: list[ActionTarget]
@@ -521,7 +531,7 @@ class ActionRef(Response):
     """The latest decision on an item that has not been undone."""
 
     id: int
-    action: ModerationActionName
+    action: LoggedActionName
     moderator: UserPublic
     created_at: datetime
 
