@@ -206,10 +206,9 @@ def _form_field(name: str, message: str, prompt_rows: list[int]) -> str:
     """The form field a wire field name (indexes as sent) belongs to."""
     parts = name.split(".")
     if parts[0] == "phases" and len(parts) >= 2 and parts[1].isdigit():
-        known = {"name", "starts_at", "ends_at", "vote_budget", *phase_flags()}
-        # A rule on a whole phase is about its times: said at its end.
-        tail = parts[2] if len(parts) > 2 and parts[2] in known else "ends_at"
-        return f"phases.{parts[1]}.{tail}"
+        # A rule on a whole phase is about its times: said at its end. A field this
+        # client does not know stays as named (the screen says it in its message line).
+        return name if len(parts) > 2 else f"phases.{parts[1]}.ends_at"
     if parts[0] == "prompts" and len(parts) >= 2 and parts[1].isdigit():
         sent = int(parts[1])
         row = prompt_rows[sent] if sent < len(prompt_rows) else sent

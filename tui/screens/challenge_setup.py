@@ -215,12 +215,14 @@ class ChallengeSetupScreen(AppScreen[Challenge | None]):
     # --- errors, saving, leaving ------------------------------------------------------
 
     def error_line(self, key: str) -> ErrorLine | None:
+        """Where the error about form field ``key`` is said; None: in the message line."""
         parts = key.split(".")
-        if parts[0] == "phases" and len(parts) == 3:
+        if parts[0] == "phases" and len(parts) == 3 and parts[1].isdigit():
             editors = self.editors
             index = int(parts[1])
             return editors[index].error_line(parts[2]) if index < len(editors) else None
-        found = self.query(f"#{key.replace('.', '-')}-error")
+        name = key.replace(".", "-")
+        found = self.query(f"#{name}-error") if name.replace("-", "_").isidentifier() else None
         return found.first(ErrorLine) if found else None
 
     def show_errors(self, errors: dict[str, str], said: str) -> None:

@@ -80,11 +80,13 @@ class PhaseEditor(Vertical):
                          {flag: self.query_one(f"#{flag}", Checkbox).value
                           for flag in phase_flags()}, text("vote_budget"))
 
-    def error_line(self, field: str) -> ErrorLine:
-        """Where an error about ``field`` (a PhaseIn field) is said."""
+    def error_line(self, field: str) -> ErrorLine | None:
+        """Where an error about ``field`` (a PhaseIn field) is said; None for a field
+        this form does not have."""
         if field in phase_flags():
             return self.query_one("#flags-error", ErrorLine)
-        return self.query_one(f"#{field}-error", ErrorLine)
+        found = self.query_children(f"#{field}-error") if field.isidentifier() else None
+        return found.first(ErrorLine) if found else None
 
     def focus_first(self) -> None:
         """Its name, and the whole of it in view."""
