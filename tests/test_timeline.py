@@ -55,18 +55,19 @@ def test_overlapping_phases_go_on_another_lane() -> None:
     assert len(draw(timeline, ["a", "b", "c"])) == 3  # two lanes and the dates
 
 
-def test_a_short_phase_still_shows_and_a_phase_without_dates_does_not() -> None:
+def test_a_short_phase_still_shows_and_one_without_sensible_dates_does_not() -> None:
     timeline = lay_out([span(0, 100), (START + DAY, START + DAY + timedelta(minutes=1)),
-                        None], START, 50)
+                        None, span(300, 200)], START, 50)
     short = next(b for b in timeline.bars if b.index == 1)
     assert short.end - short.start == 1
     assert {b.index for b in timeline.bars} == {0, 1}
+    assert timeline.last == START + 100 * DAY  # the backwards one does not stretch it
 
 
 def test_nothing_with_dates_says_so() -> None:
-    timeline = lay_out([None, None], START, 30)
+    timeline = lay_out([None, None], START, 40)
     assert timeline.first is None and timeline.bars == []
-    assert text(draw(timeline, ["a", "b"])) == ["No phase has dates yet.".ljust(30)]
+    assert text(draw(timeline, ["a", "b"])) == ["No phase has dates to show yet.".ljust(40)]
 
 
 def test_today_is_marked_under_its_cell_or_pointed_to() -> None:

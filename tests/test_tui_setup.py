@@ -113,6 +113,15 @@ async def test_an_admin_sets_a_challenge_up_from_the_keyboard(world: World) -> N
         assert not vote.submissions
         assert [p.kind for p in made.prompts] == ["story", "idea"]
         assert len(app.screen.challenges) == 2  # the list asked again
+        again = await open_setup(pilot, "g", "E")  # the newest, first: as saved
+        assert text_of(again.query_one(".title", Static)) == "Editing Ward ideas"
+        assert [(p.name, p.starts_at, p.ends_at, p.vote_budget)
+                for p in (e.read() for e in again.editors)] == [
+            ("Share", "2027-03-01 09:00", "2027-03-08 17:00", ""),
+            ("Vote", "2027-03-08 17:00", "2027-03-15 17:00", "3")]
+        await pilot.press("escape")  # nothing changed: no question
+        await settle(pilot)
+        assert isinstance(app.screen, ChallengesScreen)
 
 
 async def test_a_phases_dates_change_on_the_timeline(world: World) -> None:
@@ -229,3 +238,33 @@ async def test_untrusted_names_are_shown_as_they_are(world: World) -> None:
         assert "[@click=app.quit]x[/]" in app.status_info.render(now).plain
         assert app.is_running and isinstance(app.screen, ChallengeSetupScreen)
         assert len(setup.query(PhaseEditor)) == 2
+
+
+async def test_phases_are_added_sorted_by_date_and_removed(world: World) -> None:
+    app = admin_app(world)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await challenge_screen(pilot)
+        setup = await open_setup(pilot, "E")
+        share_ends = field(setup, "ends_at", 1).value
+        await pilot.press("ctrl+n", *"Develop")  # after the last: from its end, a week
+        await settle(pilot)
+        assert [e.read().name for e in setup.editors] == [
+            "Understand", "Share and prioritise", "Develop"]
+        assert field(setup, "starts_at", 2).value == share_ends
+        later = moments.show(datetime.now(UTC) + 30 * DAY)
+        await pilot.press("ctrl+up", "ctrl+up", "tab", *later)  # Understand starts last
+        await pilot.press("tab", *moments.show(datetime.now(UTC) + 31 * DAY), "ctrl+t")
+        await settle(pilot)
+        assert [e.read().name for e in setup.editors] == [
+            "Share and prioritise", "Develop", "Understand"]
+        assert [e.border_title for e in setup.editors] == ["Phase 1", "Phase 2", "Phase 3"]
+        assert field(setup, "name", 2).has_focus  # the phase moved, and the focus with it
+        assert setup.query_one(PhaseTimeline).selected == 2
+        await pilot.press("ctrl+up", "ctrl+r")  # Develop goes
+        await settle(pilot)
+        assert [e.read().name for e in setup.editors] == ["Share and prioritise", "Understand"]
+        assert len(setup.query_one(PhaseTimeline).spans) == 2
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        saved = await world.admin.get_challenge("change")
+        assert [p.name for p in saved.phases] == ["Share and prioritise", "Understand"]

@@ -52,8 +52,9 @@ def cell(moment: datetime, first: datetime, last: datetime, width: int) -> int:
 
 def lay_out(spans: Sequence[tuple[datetime, datetime] | None], now: datetime,
             width: int) -> Timeline:
-    """``spans``: each phase's (start, end), None for one without dates yet (left out)."""
-    known = [(i, span) for i, span in enumerate(spans) if span is not None]
+    """``spans``: each phase's (start, end); None for one without dates yet, and one that
+    ends before it starts (a mistake being made), are left out."""
+    known = [(i, span) for i, span in enumerate(spans) if span is not None and span[1] > span[0]]
     width = max(width, 1)
     if not known:
         return Timeline(width, [], None, None, None, False, False)
@@ -96,7 +97,7 @@ def draw(timeline: Timeline, names: Sequence[str]) -> list[list[Piece]]:
     today's mark. Names are shown as plain text on one line."""
     width = timeline.width
     if timeline.first is None or timeline.last is None:
-        return [[(set_cell_size("No phase has dates yet.", width), None)]]
+        return [[(set_cell_size("No phase has dates to show yet.", width), None)]]
     lines: list[list[Piece]] = []
     for lane in range(timeline.lanes):
         pieces: list[Piece] = []

@@ -75,7 +75,7 @@ class ChallengeSetupScreen(AppScreen[Challenge | None]):
             if self.original is None:
                 yield from field_row("Slug", Input(form.slug, compact=True, id="slug",
                                                    placeholder="e.g. staff-ideas-2027"),
-                                     "in its address; cannot change later")
+                                     "in its address; fixed")
             yield from field_row("Title", Input(form.title, compact=True, max_length=140,
                                                 id="title"))
             yield from self.area("summary", "Summary", "Markdown", form.summary, 5)

@@ -12,6 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.widgets import Checkbox, Input, Static
 
 from tui import moments
@@ -73,12 +74,16 @@ class PhaseEditor(Vertical):
                 Content(moments.explain(event.value)))
 
     def read(self) -> PhaseForm:
+        """What is typed in it (what it was made with, while its fields are mounting)."""
         def text(name: str) -> str:
             return self.query_one(f"#{name}", Input).value
 
-        return PhaseForm(text("name"), text("starts_at"), text("ends_at"),
-                         {flag: self.query_one(f"#{flag}", Checkbox).value
-                          for flag in phase_flags()}, text("vote_budget"))
+        try:
+            return PhaseForm(text("name"), text("starts_at"), text("ends_at"),
+                             {flag: self.query_one(f"#{flag}", Checkbox).value
+                              for flag in phase_flags()}, text("vote_budget"))
+        except NoMatches:
+            return self.phase
 
     def error_line(self, field: str) -> ErrorLine | None:
         """Where an error about ``field`` (a PhaseIn field) is said; None for a field
@@ -89,6 +94,6 @@ class PhaseEditor(Vertical):
         return found.first(ErrorLine) if found else None
 
     def focus_first(self) -> None:
-        """Its name, and the whole of it in view."""
-        self.query_one("#name", Input).focus(scroll_visible=False)
+        """Its name (now: keys typed next land in it), and the whole of it in view."""
+        self.screen.set_focus(self.query_one("#name", Input), scroll_visible=False)
         self.call_after_refresh(self.scroll_visible, top=True, animate=False)
