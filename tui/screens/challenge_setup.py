@@ -4,21 +4,17 @@ said at the field, and nothing typed is lost."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.events import DescendantFocus
 from textual.widgets import Checkbox, Input, Select, Static, TextArea
 
 from client.errors import ApiError, ChallengeError
 from client.models import Challenge, ChallengeCreate, ChallengeUpdate
-from tui import moments
-from tui.challenge_form import ChallengeForm, FormInvalid, PhaseForm, PromptForm, build
+from tui.challenge_form import ChallengeForm, FormInvalid, PromptForm, build
 from tui.screens.base import AppScreen
 from tui.session import describe
 from tui.text import one_line, plain
@@ -26,13 +22,13 @@ from tui.widgets.choices import MarkedCheckbox
 from tui.widgets.form_rows import ErrorLine, field_row
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.phase_editor import PhaseEditor
+from tui.widgets.phase_list import PhaseList
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.timeline import PhaseTimeline
 
 MODERATION = [(Text("post: published at once, flags queue them"), "post"),
               (Text("pre: each new item waits for a moderator"), "pre")]
 ASKS = {"story": "Stories", "idea": "Ideas"}
-NEW_PHASE_DAYS = 7
 
 
 class ChallengeSetupScreen(AppScreen[Challenge | None]):
@@ -52,7 +48,6 @@ class ChallengeSetupScreen(AppScreen[Challenge | None]):
     ChallengeSetupScreen #slug { width: 30; }
     ChallengeSetupScreen TextArea { background: $boost; margin: 0 0 0 14; }
     ChallengeSetupScreen Select { width: 1fr; }
-    ChallengeSetupScreen #phases { height: auto; }
     ChallengeSetupScreen .section { text-style: bold; margin: 1 0 0 0; }
     ChallengeSetupScreen #message { height: auto; max-height: 3; }
     ChallengeSetupScreen #timeline { border-bottom: solid $panel; }
@@ -63,7 +58,6 @@ class ChallengeSetupScreen(AppScreen[Challenge | None]):
         super().__init__()
         self.original = challenge
         self.initial = ChallengeForm.of(challenge) if challenge else ChallengeForm.new()
-        self.selected: int | None = 0 if self.initial.phases else None
 
     def compose(self) -> ComposeResult:
         form = self.initial
@@ -95,8 +89,7 @@ class ChallengeSetupScreen(AppScreen[Challenge | None]):
             yield ErrorLine(questions[0] if questions else None, id="prompts-error")
             yield Static("Phases (ctrl+n add · ctrl+r remove · ctrl+t sort by date)",
                          classes="section")
-            with Vertical(id="phases"):
-                yield from (PhaseEditor(p, n) for n, p in enumerate(form.phases, 1))
+            yield PhaseList(form.phases, id="phases")
             yield ErrorLine(None, id="phases-error")
         yield Static("", id="message", classes="error")
         yield StatusBar()
@@ -119,8 +112,12 @@ class ChallengeSetupScreen(AppScreen[Challenge | None]):
     # --- reading the form -------------------------------------------------------------
 
     @property
+    def phases(self) -> PhaseList:
+        return self.query_one(PhaseList)
+
+    @property
     def editors(self) -> list[PhaseEditor]:
-        return list(self.query_one("#phases").query_children(PhaseEditor))
+        return self.phases.editors
 
     def text(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value
@@ -136,81 +133,29 @@ class ChallengeSetupScreen(AppScreen[Challenge | None]):
             [PromptForm(p.kind, self.text(f"prompts-{row}-question"),
                         self.text(f"prompts-{row}-description"))
              for row, p in enumerate(self.initial.prompts)],
-            [editor.read() for editor in self.editors])
+            self.phases.read())
 
+    @on(PhaseList.Changed)
     def show_timeline(self) -> None:
-        phases = [editor.read() for editor in self.editors]
+        phases = self.phases.read()
         self.query_one(PhaseTimeline).show([p.span() for p in phases],
-                                           [p.name for p in phases], self.selected)
-
-    @on(Input.Changed, "PhaseEditor Input")
-    def phase_typed(self) -> None:
-        self.show_timeline()
-
-    @on(DescendantFocus)
-    def focus_moved(self, event: DescendantFocus) -> None:
-        editors = self.editors
-        editor = next((e for e in editors if event.widget in e.walk_children()), None)
-        if editor is not None and editors.index(editor) != self.selected:
-            self.selected = editors.index(editor)
-            self.show_timeline()
+                                           [p.name for p in phases], self.phases.selected)
 
     # --- the phases -------------------------------------------------------------------
 
     def action_to_phase(self, step: int) -> None:
-        """To the next (or previous) phase's name: a long form, crossed from the keyboard."""
-        editors = self.editors
-        if not editors:
-            return
-        inside = any(self.focused in e.walk_children() for e in editors)
-        at = (self.selected or 0) + step if inside else (0 if step > 0 else len(editors) - 1)
-        editors[max(0, min(at, len(editors) - 1))].focus_first()
+        self.phases.step(step)
 
     async def action_add_phase(self) -> None:
-        """A phase after the last one: from its end, for a week."""
-        phases = [editor.read() for editor in self.editors]
-        spans = [span for p in phases if (span := p.span())]
-        start = max((end for _, end in spans), default=None)
-        new = PhaseForm()
-        if start is not None:
-            new.starts_at = moments.show(start)
-            new.ends_at = moments.show(start + timedelta(days=NEW_PHASE_DAYS))
-        editor = PhaseEditor(new, len(phases) + 1)
-        await self.query_one("#phases").mount(editor)
-        self.selected = len(phases)
-        editor.focus_first()
-        self.show_timeline()
+        await self.phases.add()
 
     async def action_remove_phase(self) -> None:
-        """The phase being edited goes (what is typed in the others stays)."""
-        editors = self.editors
-        if self.selected is None or not editors or not any(
-                self.focused in e.walk_children() for e in editors):
-            self.notify("Move to a phase first (tab), then ctrl+r removes it.",
+        if not await self.phases.remove_selected():
+            self.notify("Move to a phase first (tab, or ctrl+↓), then ctrl+r removes it.",
                         severity="warning")
-            return
-        await editors[self.selected].remove()
-        await self.renumber(min(self.selected, len(editors) - 2))
 
     async def action_sort_phases(self) -> None:
-        phases = [editor.read() for editor in self.editors]
-        order = sorted(range(len(phases)), key=lambda i: (
-            (span := phases[i].span()) is None, span[0] if span else None, i))
-        if order == list(range(len(phases))):
-            return
-        container = self.query_one("#phases")
-        await container.remove_children()
-        await container.mount_all([PhaseEditor(phases[i], n) for n, i in enumerate(order, 1)])
-        await self.renumber(order.index(self.selected) if self.selected is not None else 0)
-
-    async def renumber(self, selected: int) -> None:
-        editors = self.editors
-        for number, editor in enumerate(editors, 1):
-            editor.number(number)
-        self.selected = selected if editors and selected >= 0 else None
-        if self.selected is not None:
-            editors[self.selected].focus_first()
-        self.show_timeline()
+        await self.phases.sort_by_date()
 
     # --- errors, saving, leaving ------------------------------------------------------
 
