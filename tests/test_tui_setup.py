@@ -19,6 +19,7 @@ from client.config import ClientConfig
 from client.models import ChallengeUpdate
 from tests import tui_support
 from tests.support import DAY, phase
+from tests.test_first_look import Site, first_look, no_proxies, site
 from tests.test_tui import HOSTILE, STORED, World, challenge_screen, make_app, world
 from tests.tui_support import settle, text_of
 from tui import moments
@@ -26,6 +27,7 @@ from tui.app import ChallengeApp
 from tui.screens.challenge import ChallengeScreen
 from tui.screens.challenge_setup import ChallengeSetupScreen
 from tui.screens.challenges import ChallengesScreen
+from tui.screens.first_look import FirstChallengeScreen
 from tui.text import one_line
 from tui.widgets.form_rows import ErrorLine
 from tui.widgets.key_bar import KeyBar
@@ -34,7 +36,7 @@ from tui.widgets.timeline import PhaseTimeline
 
 database_url = tui_support.database_url
 private_dirs = tui_support.private_dirs
-__all__ = ["world"]
+__all__ = ["no_proxies", "site", "world"]  # the fixtures, for pytest
 
 
 @pytest.fixture(autouse=True)
@@ -268,3 +270,17 @@ async def test_phases_are_added_sorted_by_date_and_removed(world: World) -> None
         await settle(pilot)
         saved = await world.admin.get_challenge("change")
         assert [p.name for p in saved.phases] == ["Share and prioritise", "Understand"]
+
+
+async def test_an_admins_key_on_the_first_look_waits_for_the_real_screen(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first look does not know the role: E is held, then done by the real screen."""
+    async with first_look(site, monkeypatch, (80, 24)) as (pilot, gate):
+        first = pilot.app.screen
+        assert isinstance(first, FirstChallengeScreen), first
+        assert not first.check_action("edit_challenge", ())
+        await pilot.press("E")
+        assert [key.key for key in first.held] == ["E"]
+        gate.set()
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ChallengeSetupScreen), pilot.app.screen
