@@ -83,8 +83,9 @@ async def test_an_admin_sets_a_challenge_up_from_the_keyboard(world: World) -> N
         await pilot.press("escape")
         await settle(pilot)
         assert "N New challenge" in keys(app.screen)
-        setup = await open_setup(pilot, "N")
-        await pilot.press(*"ward-ideas", "tab", *"Ward ideas", "tab", *"Share *what* works.",
+        setup = await open_setup(pilot, "N", *"ward-ideas")  # typed straight after N
+        assert field(setup, "slug").value == "ward-ideas"
+        await pilot.press("tab", *"Ward ideas", "tab", *"Share *what* works.",
                           "tab", *"Rotas", "enter", *"Handover")
         await pilot.press("ctrl+n")  # the first phase: no dates to follow yet
         await pilot.press(*"Share", "tab", *"2027-03-01 09:00", "tab", *"2027-03-08 17:00",

@@ -32,6 +32,8 @@ ASKS = {"story": "Stories", "idea": "Ideas"}
 
 
 class ChallengeSetupScreen(AppScreen[Challenge | None]):
+    # Focused as the screen is composed: keys typed straight after N or E land in it.
+    AUTO_FOCUS = "#slug, #title"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="setup.save"),
         Binding("escape", "close", "Close", id="setup.close"),
@@ -77,9 +79,10 @@ class ChallengeSetupScreen(AppScreen[Challenge | None]):
             yield from field_row("Moderation", Select(MODERATION, value=form.moderation,
                                                       allow_blank=False, compact=True,
                                                       id="moderation"))
-            yield MarkedCheckbox("Anonymous by default", form.anonymous_default,
+            yield MarkedCheckbox(Content("Anonymous by default"), form.anonymous_default,
                                  compact=True, id="anonymous_default")
-            yield Static("Questions (leave one blank not to ask it)", classes="section")
+            yield Static(Content("Questions (leave one blank not to ask it)"),
+                         classes="section")
             questions = [Input(p.question, compact=True, id=f"prompts-{row}-question")
                          for row, p in enumerate(form.prompts)]
             for row, (prompt, question) in enumerate(zip(form.prompts, questions, strict=True)):
@@ -87,7 +90,7 @@ class ChallengeSetupScreen(AppScreen[Challenge | None]):
                 yield from field_row("  described", Input(
                     prompt.description, compact=True, id=f"prompts-{row}-description"))
             yield ErrorLine(questions[0] if questions else None, id="prompts-error")
-            yield Static("Phases (ctrl+n add · ctrl+r remove · ctrl+t sort by date)",
+            yield Static(Content("Phases (ctrl+n add · ctrl+r remove · ctrl+t sort by date)"),
                          classes="section")
             yield PhaseList(form.phases, id="phases")
             yield ErrorLine(None, id="phases-error")
@@ -106,7 +109,6 @@ class ChallengeSetupScreen(AppScreen[Challenge | None]):
 
     def on_mount(self) -> None:
         self.query_one("#message").display = False
-        self.query_one("#slug" if self.original is None else "#title").focus()
         self.show_timeline()
 
     # --- reading the form -------------------------------------------------------------
