@@ -83,6 +83,15 @@ class Navigation(App[None]):
 
         self.push_screen(PickScreen(title, options), done)
 
+    # --- administration -------------------------------------------------------------
+
+    def open_challenge_setup(self, challenge: Challenge | None,
+                             done: Done[Challenge]) -> None:
+        """Set a new challenge up (None), or change ``challenge``; ``done`` gets it saved."""
+        from tui.screens.challenge_setup import ChallengeSetupScreen
+
+        self.push_screen(ChallengeSetupScreen(challenge), done)
+
     # --- moderation -----------------------------------------------------------------
 
     def open_moderation(self, challenge: str | None = None) -> None:

@@ -7,7 +7,7 @@ phases the server sent against the local clock.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from tui.text import plain
@@ -20,8 +20,28 @@ VERBS: dict[Activity, str] = {"submissions": "Posting", "comments": "Commenting"
                               "votes": "Voting"}
 
 
+REFRESH_EVERY = timedelta(minutes=3)  # how stale an open app's phases may get
+RETRY = timedelta(seconds=30)  # after a failed ask, or while one is on its way
+
+
 def current(challenge: Challenge, now: datetime) -> Phase | None:
     return next((p for p in challenge.phases if p.starts_at <= now < p.ends_at), None)
+
+
+def shown(challenge: Challenge, now: datetime) -> Phase | None:
+    """The phase the countdown is about: the one open now, else the next to open, else
+    the last (which has ended); None without phases."""
+    ordered = sorted(challenge.phases, key=lambda p: p.starts_at)
+    return (current(challenge, now) or next((p for p in ordered if p.starts_at > now), None)
+            or (ordered[-1] if ordered else None))
+
+
+def next_look(challenge: Challenge, now: datetime) -> datetime:
+    """When to ask for the challenge again: as the next phase starts or ends (what it
+    allows changes then, and an admin may have moved it), or in a few minutes."""
+    later = now + REFRESH_EVERY
+    changes = [m for p in challenge.phases for m in (p.starts_at, p.ends_at) if m > now]
+    return min([*changes, later])
 
 
 def when(moment: datetime, now: datetime) -> str:

@@ -59,6 +59,10 @@ CHALLENGE_KEYS: list[BindingType] = [
     # Moderators and admins only (check_action hides it from everyone else).
     Binding("M", "moderate", "Moderate", show=False, tooltip="Moderation queue",
             id="challenge.moderate"),
+    # Admins only (check_action hides it from everyone else).
+    Binding("E", "edit_challenge", "Edit challenge", show=False,
+            tooltip="Change this challenge: words, questions, phases",
+            id="challenge.edit_challenge"),
 ]
 
 CHALLENGES_KEYS: list[BindingType] = [
@@ -75,7 +79,15 @@ CHALLENGES_KEYS: list[BindingType] = [
     # Moderators and admins only (check_action hides it from everyone else).
     Binding("M", "moderate", "Moderate", tooltip="Moderation queue",
             id="challenges.moderate"),
+    # Admins only (check_action hides them from everyone else).
+    Binding("N", "new_challenge", "New challenge", tooltip="Set a new challenge up",
+            id="challenges.new_challenge"),
+    Binding("E", "edit_challenge", "Edit challenge", show=False,
+            tooltip="Change the highlighted challenge", id="challenges.edit_challenge"),
 ]
+
+# What only an admin is offered (AppScreen.check_action).
+ADMIN_ACTIONS = frozenset({"new_challenge", "edit_challenge"})
 
 
 class ChallengeShown(Protocol):

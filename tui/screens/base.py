@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 from textual.screen import Screen
 
+from tui.views import ADMIN_ACTIONS
+
 if TYPE_CHECKING:
     from client.api import ChallengeClient
     from client.models import Challenge
@@ -34,9 +36,11 @@ class AppScreen(Screen[R], Generic[R]):
         return self.session.client
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        session = self.challenge_app.session
         if action == "moderate":  # not offered (key, palette, help) to participants
-            session = self.challenge_app.session
             return session is not None and session.is_moderator
+        if action in ADMIN_ACTIONS:
+            return session is not None and session.role == "admin"
         return True
 
     def offers(self, action: str) -> bool:

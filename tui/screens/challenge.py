@@ -18,8 +18,10 @@ from tui.screens.base import AppScreen
 from tui.session import counts_hidden, describe
 from tui.text import one_line
 from tui.views import CHALLENGE_KEYS, WIDE
-from tui.votes import voted
+from tui.votes import send_vote
 from tui.widgets.key_bar import KeyBar
+from tui.widgets.phase_clock import PhaseClock
+from tui.widgets.search_box import SearchBox
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.submission_list import Query, Row, SubmissionList
 
@@ -61,6 +63,7 @@ class ChallengeScreen(AppScreen[None]):
             yield Container(id="detail")
         yield StatusBar()
         yield KeyBar()
+        yield PhaseClock(lambda: self.client.get_challenge(self.slug))
 
     def on_mount(self) -> None:
         self.set_class(self.app.size.width >= WIDE, "wide")
@@ -87,23 +90,35 @@ class ChallengeScreen(AppScreen[None]):
         if self.challenge is None:
             return []
         first_page, self.first_page = self.first_page, None
-        why = refusal(self.challenge, "submissions", clock.now())
         panes = []
         for index, prompt in enumerate(self.challenge.prompts):
             items = SubmissionList(self.client, self.query_for(prompt.kind), lazy=index > 0,
                                    id=f"list-{prompt.kind}",
                                    first_page=first_page if index == 0 else None)
-            if why:  # an empty list says what the phase allows
-                items.nothing = f"Nothing here yet. {why}"
+            self.say_when_empty(items)
             panes.append(TabPane(one_line(prompt.question), items, id=f"tab-{prompt.kind}"))
         return panes
+
+    def say_when_empty(self, items: SubmissionList) -> None:
+        """An empty list says what the phase allows."""
+        why = refusal(self.challenge, "submissions", clock.now())
+        items.nothing = f"Nothing here yet. {why}" if why else SubmissionList.nothing
 
     def shown(self) -> None:
         """The challenge is known and its tabs are there."""
         assert self.challenge is not None
-        self.challenge_app.show_phase(self.challenge.current_phase)
+        self.query_one(PhaseClock).track(self.challenge)
         self.update_heading()
         self.call_after_refresh(self.focus_list)
+
+    @on(PhaseClock.Changed)
+    def phase_changed(self, event: PhaseClock.Changed) -> None:
+        if not event.moved:
+            self.update_heading()  # the supports left
+            return
+        for items in self.query(SubmissionList):  # counts shown or not, words when empty
+            self.say_when_empty(items)
+        self.reload_lists()
 
     @work(exclusive=True)
     async def load(self) -> None:
@@ -166,36 +181,29 @@ class ChallengeScreen(AppScreen[None]):
         self.reload_lists()
 
     @property
-    def search_box(self) -> Input | None:
-        """The search box, made the first time ``/`` is pressed."""
-        found = self.query("#search")
-        return found.first(Input) if found else None
+    def search_box(self) -> SearchBox | None:
+        found = self.query(SearchBox)
+        return found.first(SearchBox) if found else None
 
     async def action_search(self) -> None:
-        search = self.search_box
-        if search is None:
-            search = Input(placeholder="Search (enter to apply, esc to clear)", id="search")
+        if (search := self.search_box) is None:
+            search = SearchBox()
             await self.mount(search, before=self.query_one("#panes"))
-        search.disabled = False
-        search.add_class("visible")
-        search.focus()
+        search.open()
 
     @on(Input.Submitted, "#search")
     def searched(self, event: Input.Submitted) -> None:
         self.q = event.value.strip() or None
-        if self.q is None:
-            event.input.remove_class("visible")
-            event.input.disabled = True
+        if self.q is None and (search := self.search_box) is not None:
+            search.hide()
         self.reload_lists()
         self.call_after_refresh(self.focus_list)  # leave the box: j/k move the list again
 
     def close_search(self) -> None:
-        search = self.search_box
-        if search is None:
+        if (search := self.search_box) is None:
             return
         search.value = ""
-        search.remove_class("visible")
-        search.disabled = True
+        search.hide()
         if self.q is not None:
             self.q = None
             self.reload_lists()
@@ -223,7 +231,7 @@ class ChallengeScreen(AppScreen[None]):
                     if self.mine else "Everyone's published posts.")
 
     def action_back(self) -> None:
-        if (search := self.search_box) is not None and search.has_class("visible"):
+        if (search := self.search_box) is not None and search.is_open:
             self.close_search()  # esc first closes the search, then leaves
             return
         self.challenge_app.show_phase(None)
@@ -234,6 +242,7 @@ class ChallengeScreen(AppScreen[None]):
 
     def action_refresh(self) -> None:
         self.reload_lists()
+        self.query_one(PhaseClock).look()  # and the phases, which an admin may have changed
 
     def action_down(self) -> None:
         if (current := self.current_list) is not None:
@@ -306,24 +315,16 @@ class ChallengeScreen(AppScreen[None]):
         if (current is None or item is None or item.my_vote == wanted
                 or self.refused(self.challenge, "votes")):
             return
-        current.replace_item(voted(item, wanted))
-        left = budget.spend(self.challenge, item.my_vote, wanted)
-        self.update_heading()
-        try:
-            result = await (self.client.unvote(item.id) if wanted is None
-                            else self.client.vote(item.id, 1 if wanted == 1 else -1))
-        except ChallengeError as error:
-            current.replace_item(item)
-            budget.settle(self.challenge, before=left)
+
+        def show(shown: Submission) -> None:
+            current.replace_item(shown)
             self.update_heading()
+
+        try:
+            await send_vote(self.client, self.challenge, item, wanted, show)
+        except ChallengeError as error:
             self.notify(describe(error), title="Vote not counted", severity="error",
                         markup=False)
-            return
-        current.replace_item(item.model_copy(update={
-            "my_vote": result.my_vote, "up": result.up, "down": result.down,
-            "score": result.score}))
-        budget.settle(self.challenge, result)
-        self.update_heading()
 
     @work(exclusive=True, group="detail")
     async def show_detail(self, item: Submission) -> None:
@@ -393,3 +394,11 @@ class ChallengeScreen(AppScreen[None]):
 
     def action_moderate(self) -> None:
         self.challenge_app.open_moderation(challenge=self.slug)
+
+    def action_edit_challenge(self) -> None:
+        def saved(challenge: Challenge | None) -> None:
+            if challenge is not None:
+                self.load()  # again, questions (tabs) and all
+
+        if self.challenge is not None:
+            self.challenge_app.open_challenge_setup(self.challenge, saved)

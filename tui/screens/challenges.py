@@ -12,7 +12,7 @@ from tui.screens.base import AppScreen
 from tui.views import CHALLENGES_KEYS, layout, show_lines
 
 if TYPE_CHECKING:
-    from client.models import ChallengeSummary, Page
+    from client.models import Challenge, ChallengeSummary, Page
 
 
 class ChallengesScreen(AppScreen[None]):
@@ -76,3 +76,21 @@ class ChallengesScreen(AppScreen[None]):
 
     def action_moderate(self) -> None:
         self.challenge_app.open_moderation()
+
+    def action_new_challenge(self) -> None:
+        self.challenge_app.open_challenge_setup(None, self.set_up)
+
+    @work(exclusive=True, group="edit")
+    async def action_edit_challenge(self) -> None:
+        """The highlighted challenge in full (the list has summaries), to change."""
+        options = self.query_one(OptionList)
+        if options.highlighted is None or not self.challenges:
+            return
+        slug = self.challenges[options.highlighted].slug
+        challenge = await self.challenge_app.api(lambda: self.client.get_challenge(slug))
+        if challenge is not None and self.is_current:
+            self.challenge_app.open_challenge_setup(challenge, self.set_up)
+
+    def set_up(self, challenge: Challenge | None) -> None:
+        if challenge is not None:
+            self.load()

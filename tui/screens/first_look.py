@@ -16,7 +16,7 @@ from textual.widgets import OptionList, Static, TabbedContent, TabPane
 
 from tui.first_look import OneChallenge, Summary
 from tui.text import one_line
-from tui.views import CHALLENGE_KEYS, CHALLENGES_KEYS, WIDE, layout, show_lines
+from tui.views import ADMIN_ACTIONS, CHALLENGE_KEYS, CHALLENGES_KEYS, WIDE, layout, show_lines
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.submission_list import Query, Row, SubmissionList
@@ -46,7 +46,10 @@ class FirstLookBase(Screen[None]):
         event.prevent_default()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # As the real screens: the moderation key is not offered to participants.
+        # As the real screens: the moderation key is not offered to participants. The
+        # admins' keys wait for the real screen (which knows the role), as held keys do.
+        if action in ADMIN_ACTIONS:
+            return False
         return self.can_moderate if action == "moderate" else True
 
     @property

@@ -41,6 +41,15 @@ J / K           scroll item     f          filters
 l               the log (f action, o mine only, u undo)
 """
 
+ADMIN_KEYS = """\
+N               new challenge (on the challenges list)
+E               edit a challenge (highlighted, or the one open)
+In the set-up form: tab moves, times are local (or add +01:00)
+ctrl+s          save            esc        close
+ctrl+n          add a phase     ctrl+r     remove this phase
+ctrl+t          sort by date    ctrl+↓ / ↑ next / previous phase
+"""
+
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
@@ -68,6 +77,9 @@ class HelpScreen(ModalScreen[None]):
             if session is not None and session.is_moderator:
                 yield Static(Content.styled("Moderators", "bold"))
                 yield Static(Content(MODERATOR_KEYS))
+            if session is not None and session.role == "admin":
+                yield Static(Content.styled("Admins", "bold"))
+                yield Static(Content(ADMIN_KEYS))
             yield Static(Content.styled(
                 "Keys can be remapped in the config file's [keys] table.", "dim"))
 

@@ -44,6 +44,9 @@ class StatusInfo:
         the phase: where the sign-in is kept always stays (it is what a shared
         terminal's user most needs to know)."""
         left = time_left(self.phase.ends_at, now) if self.phase is not None else ""
+        starts: datetime | None = getattr(self.phase, "starts_at", None)
+        if starts is not None and starts > now:  # the next phase, between two
+            left = f"opens in {time_left(starts, now).removesuffix(' left')}"
         phase = plain(self.phase.name) if self.phase is not None else None
         if self.user is not None:
             name = plain(self.user.display_name)
