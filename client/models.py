@@ -203,6 +203,8 @@ class PhaseIn(Request):
     votes: bool = False
     show_counts: bool = True
     vote_budget: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    # The develop stage: guide entries can be edited, pledged to and commented on.
+    develop: bool = False
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> PhaseIn:
@@ -224,6 +226,7 @@ class Phase(Response):
     votes: bool
     show_counts: bool
     vote_budget: int | None = None
+    develop: bool = False
 
 
 class PromptIn(Request):

@@ -9,9 +9,10 @@ from typing import Literal
 from server.problems import PHASE_CLOSED, ProblemError
 from server.tables import PhaseRow
 
-Activity = Literal["submissions", "comments", "votes"]
+Activity = Literal["submissions", "comments", "votes", "develop"]
 
-_VERBS = {"submissions": "submit or edit", "comments": "comment", "votes": "vote"}
+_VERBS = {"submissions": "submit or edit", "comments": "comment", "votes": "vote",
+          "develop": "work on the guide (edit, pledge or comment)"}
 
 
 def current_phase(phases: Sequence[PhaseRow], now: datetime) -> PhaseRow | None:

@@ -141,6 +141,9 @@ class PhaseRow(Base):
     votes: Mapped[bool] = mapped_column(Boolean, default=False)
     show_counts: Mapped[bool] = mapped_column(Boolean, default=True)
     vote_budget: Mapped[int | None] = mapped_column(Integer)
+    # The develop stage (guide entries edited, pledged to). A server default too, for
+    # loaders that name their columns (seed scale).
+    develop: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PromptRow(Base):
@@ -314,3 +317,8 @@ class ModerationTargetRow(Base):
     role: Mapped[str] = mapped_column(String(8))  # "target" | "into" | "author"
     challenge_id: Mapped[int | None] = mapped_column(
         ForeignKey("challenges.id", ondelete="CASCADE"))
+
+
+# The develop stage's tables live in their own module; importing it here registers
+# them on Base.metadata for everything that uses the schema.
+from server import guide_tables as guide_tables  # noqa: E402

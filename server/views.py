@@ -35,7 +35,8 @@ def phase_out(phase: PhaseRow) -> Phase:
     return Phase(id=phase.id, position=phase.position, name=phase.name,
                  starts_at=phase.starts_at, ends_at=phase.ends_at,
                  submissions=phase.submissions, comments=phase.comments, votes=phase.votes,
-                 show_counts=phase.show_counts, vote_budget=phase.vote_budget)
+                 show_counts=phase.show_counts, vote_budget=phase.vote_budget,
+                 develop=phase.develop)
 
 
 def summary_out(challenge: ChallengeRow, current: PhaseRow | None, submissions: int,

@@ -53,7 +53,8 @@ def _phase_rows(challenge_id: int, phases: list[PhaseIn]) -> list[PhaseRow]:
     return [PhaseRow(challenge_id=challenge_id, position=i, name=p.name,
                      starts_at=p.starts_at, ends_at=p.ends_at, submissions=p.submissions,
                      comments=p.comments, votes=p.votes, show_counts=p.show_counts,
-                     vote_budget=p.vote_budget) for i, p in enumerate(ordered)]
+                     vote_budget=p.vote_budget, develop=p.develop)
+            for i, p in enumerate(ordered)]
 
 
 def _prompt_rows(challenge_id: int, prompts: list[PromptIn]) -> list[PromptRow]:
