@@ -13,10 +13,13 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field
 
 from client.fields import Day, NotBlank, Text, Theme, Title, not_blank
-from client.models import Request, Response, Submission, UserPublic
+from client.models import Problem, Request, Response, Submission, UserPublic
 from client.text import clean_text
 
 EntryStatus = Literal["proposed", "testing", "adopted", "not_adopted"]
+# Moderation of an entry's text, apart from its development status: "pending" while
+# held (suspected personal data), "hidden" by reports or a moderator.
+EntryModeration = Literal["published", "pending", "hidden"]
 GuideFormat = Literal["json", "markdown", "html"]
 
 MAX_ENTRY_BODY = 20_000  # a developed solution outgrows a 10,000-character submission
@@ -109,8 +112,19 @@ class GuideEntry(Response):
     # May the viewer change the text (contributors, the lead, facilitators)?
     can_edit: bool = False
     comments: int = 0
+    # Only ever other than "published" for those who may still see it: its lead,
+    # contributors and facilitators; ``moderation_reason`` says why.
+    moderation_status: EntryModeration = "published"
+    moderation_reason: str | None = None
     created_at: datetime
     updated_at: datetime
+
+
+class EditConflictProblem(Problem):
+    """412 ``/problems/edit-conflict``: the edit started from an older version; the
+    entry as it is now, to start again from."""
+
+    current: GuideEntry | None = None
 
 
 class EntryVersion(Response):
@@ -133,6 +147,8 @@ class EntryComment(Response):
     body: str
     author: UserPublic | None = None
     status: str
+    # Why it waits for a moderator (e.g. suspected personal data); for its author.
+    status_reason: str | None = None
     created_at: datetime
 
 

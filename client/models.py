@@ -398,7 +398,8 @@ class FlagCreate(Request):
 
 class Flag(Response):
     id: int
-    target_type: Literal["submission", "comment"]
+    # "entry" and "entry_comment": a guide entry's text, a comment on one.
+    target_type: Literal["submission", "comment", "entry", "entry_comment"]
     target_id: int
     reason: FlagReason
     note: str
@@ -430,6 +431,11 @@ class Stats(Response):
 
 ModerationActionName = Literal["approve", "reject", "hide", "restore", "dismiss_flags",
                                "merge", "lock_comments", "block_user"]
+# Facilitators' actions on the guide (the develop stage): in the audit log and undoable
+# like decisions, but made through the guide's own endpoints, not /moderation/decisions.
+GuideActionName = Literal["guide_shortlist", "guide_remove", "guide_update", "guide_order",
+                          "guide_publish"]
+LoggedActionName = Literal[ModerationActionName, GuideActionName]
 TargetType = Literal["submission", "comment"]
 ExportFormat = Literal["csv", "jsonl", "markdown"]
 MAX_DECISION_TARGETS = 500
@@ -478,7 +484,7 @@ class DecisionCreate(Request):
 
 
 class ActionTarget(Response):
-    type: Literal["submission", "comment", "user"]
+    type: Literal["submission", "comment", "user", "entry", "entry_comment"]
     id: int
 
 
@@ -486,7 +492,7 @@ class ModerationAction(Response):
     """One entry of the audit log."""
 
     id: int
-    action: ModerationActionName
+    action: LoggedActionName
     moderator: UserPublic
     reason: str | None = None
     targets: list[ActionTarget]
@@ -517,7 +523,7 @@ class ActionRef(Response):
     """The latest decision on an item that has not been undone."""
 
     id: int
-    action: ModerationActionName
+    action: LoggedActionName
     moderator: UserPublic
     created_at: datetime
 

@@ -24,7 +24,17 @@ from server.config import Settings
 from server.db import Database
 from server.deps import current_user
 from server.middleware import RequestGuard
-from server.routes import auth, challenges, comments, flags, stats, submissions, votes
+from server.routes import (
+    auth,
+    challenges,
+    comments,
+    flags,
+    guide,
+    guide_talk,
+    stats,
+    submissions,
+    votes,
+)
 from server.routes import moderation as moderation_routes
 from server.security import Passwords
 from server.services import Services
@@ -72,7 +82,8 @@ def create_app(settings: Settings | None = None,
     problems.install(app)
     app.add_exception_handler(405, _method_not_allowed)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
-    for module in (stats, auth, challenges, submissions, comments, votes, flags):
+    for module in (stats, auth, challenges, submissions, comments, votes, flags, guide,
+                   guide_talk):
         app.include_router(module.router, prefix=API)
     app.include_router(moderation_routes.router, prefix=API)
     return app

@@ -13,14 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from client.models import ActionRef, ActionTarget, ModerationAction, UserPublic
 from server.tables import ChallengeRow, ModerationActionRow, ModerationTargetRow, UserRow
 
-Key = tuple[str, int]  # ("submission" | "comment" | "user", id)
-Dimension = Literal["status", "lock", "block"]
+Key = tuple[str, int]  # ("submission" | "comment" | "user" | "entry", id)
+Dimension = Literal["status", "lock", "block", "guide"]
 
 STATUS_ACTIONS = frozenset({"approve", "reject", "hide", "restore", "dismiss_flags", "merge"})
 
 PAST = {"approve": "approved", "reject": "rejected", "hide": "hidden", "restore": "restored",
         "dismiss_flags": "cleared of its reports", "merge": "merged",
-        "lock_comments": "locked for comments", "block_user": "blocked"}
+        "lock_comments": "locked for comments", "block_user": "blocked",
+        "guide_shortlist": "shortlisted into the guide", "guide_remove": "removed from the guide",
+        "guide_update": "changed by a facilitator", "guide_order": "reordered",
+        "guide_publish": "published or unpublished"}
 
 
 def dimension(action: str) -> Dimension:
@@ -29,6 +32,8 @@ def dimension(action: str) -> Dimension:
         return "lock"
     if action == "block_user":
         return "block"
+    if action.startswith("guide_"):
+        return "guide"  # a facilitator's change to a guide entry (server/guide_log.py)
     return "status"
 
 

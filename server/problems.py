@@ -60,7 +60,8 @@ def problem_response(problem: Problem, request: Request | None = None,
                      headers: dict[str, str] | None = None) -> JSONResponse:
     if request is not None:
         problem.request_id = getattr(request.state, "request_id", None)
-    return JSONResponse(problem.model_dump(exclude_none=True), status_code=problem.status,
+    return JSONResponse(problem.model_dump(mode="json", exclude_none=True),
+                        status_code=problem.status,
                         media_type=PROBLEM_JSON, headers=headers)
 
 

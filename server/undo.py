@@ -25,7 +25,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.models import DecisionResult, FieldError
-from server import merge, modlog
+from server import guide_undo, merge, modlog
+from server.guide_log import GUIDE_ACTIONS
 from server.moderation import Item, conflict, load, set_status
 from server.modlog import Key
 from server.problems import not_found
@@ -98,6 +99,8 @@ async def undo(session: AsyncSession, moderator: UserRow, action_id: int,
     changed = [(r.target_type, r.target_id) for r in rows
                if modlog.changes(action.action, r.role)]
     await _superseded(session, action, changed)
+    if action.action in GUIDE_ACTIONS:  # a facilitator's change to the guide
+        return await guide_undo.undo(session, moderator, action, now), []
     item_keys = [(r.target_type, r.target_id) for r in rows if r.target_type != "user"]
     items = await load(session, item_keys, lock=action.action != "block_user")
     users: dict[int, UserRow] = {}
