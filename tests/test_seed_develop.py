@@ -5,12 +5,11 @@ databases)."""
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
+from client import merge3
 from server.guide_export import CITATION
 from server.guide_tables import (
     GuideCommentRow,
@@ -117,9 +116,11 @@ async def test_the_guide_is_half_written(api: TestApi) -> None:
     g = await guide(api)
     entries, emails = g["entries"], g["emails"]
     data = develop.load()["guide"]["entries"]
-    assert [len(g["versions"][e.id]) for e in entries] == [6, 4, 5, 3, 2]
-    assert [e.version for e in entries] == [6, 4, 5, 3, 2]
-    assert [emails[e.lead_id] for e in entries] == [d["lead"] for d in data]
+    assert [len(g["versions"][e.id]) for e in entries] == [6, 5, 6, 4, 3]
+    assert [e.version for e in entries] == [6, 5, 6, 4, 3]
+    # The lead is the author of the submission it was shortlisted from.
+    assert [e.lead_id for e in entries] == [
+        g["submissions"][e.submission_id].author_id for e in entries]
     assert [len(g["pledges"][e.id]) for e in entries] == [4, 2, 1, 3, 0]
     assert {e.status for e in entries} == {"adopted", "testing", "proposed"}
     assert g["published"] == 0
@@ -135,6 +136,8 @@ async def test_the_guide_is_half_written(api: TestApi) -> None:
         assert (last.body, last.title, last.status, last.review_on) == (
             entry.body, entry.title, entry.status, entry.review_on)
         assert len({v.author_id for v in versions}) >= 2  # written by several people
+        assert versions[0].body.startswith("## What it is\n\n> ")  # the server's template
+        assert versions[-1].body != versions[0].body
         times = [v.created_at for v in versions]
         assert times == sorted(times) and times[0] > develop_start
         assert entry.review_on is not None and entry.review_on > api.clock().date()
@@ -180,7 +183,7 @@ async def test_citations_and_sources_point_at_the_challenge(api: TestApi) -> Non
         votes = dict((await s.execute(
             select(VoteRow.submission_id, func.count()).where(VoteRow.submission_id.in_(subs))
             .group_by(VoteRow.submission_id))).all())
-    assert dict(actions) == {"merge": 2}
+    assert dict(actions) == {"merge": 2, "guide_shortlist": 5, "guide_update": 6}
     for sid, sub in subs.items():
         assert votes.get(sid, 0) == sub.up + sub.down
         assert (sub.up + sub.down == 0) == (sid in merged)
@@ -217,45 +220,64 @@ async def test_seeding_again_keeps_it_and_replace_rebuilds_it(api: TestApi) -> N
     assert rebuilt["entries"][0].title == "Write observations once"
 
 
-def test_the_demo_persons_unsent_edit_conflicts_in_one_place_only() -> None:
-    """The draft started from an older version: one line both it and a later version
-    changed (a conflict to merge) and one part only the draft changed (merges cleanly)."""
-    from datetime import UTC, datetime
-
-    now = datetime.now(UTC)
+async def test_the_demo_persons_unsent_edit_conflicts_in_one_place(api: TestApi) -> None:
+    """Amara's edit began from her own version 4; merged (as the app merges a stale
+    edit) with the current text, one change conflicts and the rest merges cleanly."""
+    await seed(api)
     data = develop.load()
-    (entry,) = [e for e in data["guide"]["entries"] if "draft" in e]
-    title = data["submissions"][entry["submission"]]["title"]
-    states = develop_guide.states(entry, title, now)
-    base = states[entry["draft"]["base"] - 1].body.splitlines()
-    latest = states[-1].body.splitlines()
-    draft = (develop_guide.draft_body(entry, title, now) or "").splitlines()
-    assert entry["draft"]["author"] == DEMO_PERSON[0]
-    assert entry["draft"]["base"] < len(states)
+    async with api.db.read() as session:
+        draft = await develop_guide.demo_draft(session, data, SLUG, DEMO_PERSON[0])
+        assert await develop_guide.demo_draft(session, data, SLUG, MODERATOR[0]) is None
+    assert draft is not None
+    g = await guide(api)
+    (entry,) = [e for e in g["entries"] if e.id == draft.entry_id]
+    assert draft.base_version == 4 < entry.version
+    assert draft.base_text == g["versions"][entry.id][3].body
+    assert g["emails"][g["versions"][entry.id][3].author_id] == DEMO_PERSON[0]
+    assert "#{s:" not in draft.text and draft.text != draft.base_text
+    merged = merge3.merge(draft.base_text, draft.text, entry.body)
+    (conflict,) = merged.conflicts
+    assert any("ward clerk" in line for line in conflict.mine)
+    assert any("spare stack" in line for line in conflict.theirs)
+    kept = merged.resolve(default="theirs")
+    assert "laminated card" in kept and "#" + str(entry.submission_id) in kept
+    assert "fifteen minutes" in kept  # a later contributor's line, kept too
 
-    def changed(other: list[str]) -> set[int]:
-        ops = difflib.SequenceMatcher(a=base, b=other, autojunk=False).get_opcodes()
-        return {i for tag, i1, i2, _, _ in ops if tag != "equal" for i in range(i1, i2)}
-
-    def inserted_after(other: list[str]) -> set[int]:
-        ops = difflib.SequenceMatcher(a=base, b=other, autojunk=False).get_opcodes()
-        return {i1 for tag, i1, i2, _, _ in ops if tag == "insert"}
-
-    both = changed(draft) & changed(latest)
-    assert len(both) == 1, both  # the one conflict
-    assert inserted_after(draft) - inserted_after(latest) - changed(latest)  # clean part
+    # Once the entry moves on, the edit is spent: the demo offers it no more.
+    async with api.db.write() as session:
+        row = await session.get(GuideEntryRow, entry.id)
+        assert row is not None
+        row.version += 1
+        await session.commit()
+    async with api.db.read() as session:
+        assert await develop_guide.demo_draft(session, data, SLUG, DEMO_PERSON[0]) is None
 
 
-async def test_an_entry_answers_with_its_version_and_etag(api: TestApi) -> None:
-    paths = (await api.http.get("http://test/openapi.json")).json()["paths"]
-    if not any(p.startswith("/api/v1/guide/entries/{") for p in paths):
-        pytest.skip("the guide routes (branch guide-server) are not merged yet")
+async def test_the_api_serves_the_guide_as_seeded(api: TestApi) -> None:
+    """Each entry with its version and ETag; the demo person may edit the entry she
+    contributes to and sees her pledge; an anonymous duplicate stays anonymous; the
+    version history pages."""
     await seed(api)
     g = await guide(api)
-    headers = await sign_in(api, *MODERATOR)  # a facilitator sees an unpublished guide
-    for entry in g["entries"]:
-        r = await api.http.get(f"/guide/entries/{entry.id}", headers=headers)
+    entries = g["entries"]
+    facilitator = await sign_in(api, *MODERATOR)
+    amara = await sign_in(api, *DEMO_PERSON)
+    for entry in entries:
+        r = await api.http.get(f"/guide/entries/{entry.id}", headers=facilitator)
         assert r.status_code == 200, r.text
         assert r.json()["version"] == entry.version
         assert r.headers["ETag"].strip('W/"') == str(entry.version)
         assert set(r.json()["sources"]) >= {s.submission_id for s in g["sources"][entry.id]}
+        r = await api.http.get(f"/guide/entries/{entry.id}/versions", headers=facilitator)
+        assert r.status_code == 200, r.text
+        assert sorted(v["version"] for v in r.json()["items"]) == list(
+            range(1, entry.version + 1))
+    seen = [(await api.http.get(f"/guide/entries/{e.id}", headers=amara)).json()
+            for e in entries]
+    assert [e["can_edit"] for e in seen] == [False, False, True, False, False]
+    assert seen[0]["my_pledge"]["note"].startswith("Our respiratory ward")
+    assert [e["my_pledge"] for e in seen[1:]] == [None] * 4
+    refs = {ref["id"]: ref for e in seen for ref in e["source_refs"]}
+    hidden = [sid for sid, sub in g["submissions"].items()
+              if sub.anonymous and sid in refs]
+    assert hidden and all(refs[sid]["author"] is None for sid in hidden)

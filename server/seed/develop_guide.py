@@ -1,6 +1,9 @@
-"""The second demo challenge's half-written guide, straight to the guide tables: entries
-shortlisted from top submissions, their kept versions by different people, contributors,
-sources (merged duplicates among them), pledges and comments. Not published.
+"""The second demo challenge's half-written guide, written straight to the guide tables
+as the guide routes would have left it: each entry shortlisted by a facilitator (the
+server's template, merged duplicates as sources, the audit log), then its versions by
+different people under the routes' rules (facilitators alone set contributors, status,
+review date and sources; the lead, contributors and facilitators edit the text), its
+pledges and comments. Not published.
 
 In the data, guide text cites a submission as ``#{s:N}`` (the N-th of the data's
 submissions, from 0), since ids are only known here; it becomes ``#<id>``.
@@ -9,138 +12,197 @@ submissions, from 0), since ids are only known here; it becomes ``#<id>``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.guide_models import EntryCommentCreate, EntryUpdate, PledgeIn
+from server import guide_log
+from server.guide_edit import apply_values, snapshot, write_version
+from server.guide_sources import merged_into, template
 from server.guide_tables import (
     GuideCommentRow,
-    GuideContributorRow,
     GuideEntryRow,
     GuidePledgeRow,
     GuideSourceRow,
     GuideVersionRow,
 )
+from server.queries import mark_participant
 from server.seed.common import HOUR
-from server.tables import SubmissionRow, UserRow
+from server.tables import ChallengeRow, SubmissionRow, UserRow
 
 PLACEHOLDER = re.compile(r"#\{s:(\d+)\}")
+FACILITATORS = ("moderator", "admin")
+TEXT = ("title", "body", "edits")
 
 
-@dataclass(frozen=True)
-class State:
-    """An entry as one version leaves it."""
-
-    title: str
-    status: str
-    review_on: date | None
-    body: str
+def cite(text: str, ids: Sequence[int]) -> str:
+    """``#{s:N}`` placeholders as ``#<id>``: ``ids`` are the data's submissions' ids."""
+    return PLACEHOLDER.sub(lambda m: f"#{ids[int(m.group(1))]}", text)
 
 
-def cite(text: str, rows: list[SubmissionRow]) -> str:
-    """``#{s:N}`` placeholders as the ``#<id>`` of the N-th submission."""
-    return PLACEHOLDER.sub(lambda m: f"#{rows[int(m.group(1))].id}", text)
-
-
-def apply_edits(body: str, edits: list[list[str]]) -> str:
-    """Each [old, new] pair in turn; ``old`` must be found exactly once, so an edit in
-    the data cannot land somewhere its writer did not mean."""
-    for old, new in edits:
+def apply_edits(body: str, edits: Sequence[Sequence[str]], ids: Sequence[int]) -> str:
+    """Each [old, new] pair in turn (placeholders cited first); ``old`` must be found
+    exactly once, so an edit in the data cannot land where its writer did not mean."""
+    for old, new in ((cite(o, ids), cite(n, ids)) for o, n in edits):
         if body.count(old) != 1:
             raise ValueError(f"the edit {old[:60]!r} matches {body.count(old)} times")
         body = body.replace(old, new, 1)
     return body
 
 
-def states(entry: dict[str, Any], first_title: str, now: datetime) -> list[State]:
-    """What each version of ``entry`` says, in order: the first starts from the
-    submission's title; title, status and review date carry over until changed."""
-    found: list[State] = []
-    state = State(title=first_title, status="proposed", review_on=None, body="")
-    for version in entry["versions"]:
-        body = (version["body"] if "body" in version
-                else apply_edits(state.body, version["edits"]))
-        review = state.review_on
-        if "review_in_days" in version:
-            review = (now + timedelta(days=version["review_in_days"])).date()
-        state = State(title=version.get("title", state.title),
-                      status=version.get("status", state.status), review_on=review,
-                      body=body)
-        found.append(state)
-    return found
+@dataclass(frozen=True)
+class DemoDraft:
+    """The demo person's unsent edit of an entry, as the app keeps one on disk."""
 
-
-def draft_body(entry: dict[str, Any], first_title: str, now: datetime) -> str | None:
-    """The unsent edit of the entry's ``draft`` (its placeholders still in), if any."""
-    draft = entry.get("draft")
-    if draft is None:
-        return None
-    return apply_edits(states(entry, first_title, now)[draft["base"] - 1].body,
-                       draft["edits"])
+    entry_id: int
+    title: str
+    base_version: int
+    base_text: str
+    text: str
 
 
 async def seed_guide(session: AsyncSession, challenge_id: int, data: dict[str, Any],
                      rows: list[SubmissionRow], users: dict[str, UserRow],
                      now: datetime) -> int:
     """Every entry of the data's guide; how many."""
-
-    def user(email: str) -> UserRow:
-        return users[email.lower()]
-
-    merged: dict[int, list[int]] = {}  # submission index: the indexes merged into it
-    for merge in data["merges"]:
-        merged.setdefault(merge["into"], []).extend(merge["duplicates"])
-
+    ids = [row.id for row in rows]
+    by_id = {row.id: row for row in rows}
     entries = data["guide"]["entries"]
     for position, entry in enumerate(entries):
-        origin = rows[entry["submission"]]
-        timeline = [replace(state, body=cite(state.body, rows))
-                    for state in states(entry, origin.title, now)]
-        whens = [now - version["hours_ago"] * HOUR for version in entry["versions"]]
-        for state in timeline:
-            # What the API would take in a PATCH: lengths, the status, clean text.
-            EntryUpdate.model_validate({"title": state.title, "status": state.status,
-                                        "body": state.body}, strict=False)
-        last = timeline[-1]
-        row = GuideEntryRow(
-            challenge_id=challenge_id, submission_id=origin.id, title=last.title,
-            theme=entry["theme"], status=last.status, review_on=last.review_on,
-            lead_id=user(entry["lead"]).id, position=position, body=last.body,
-            version=len(timeline), mod_status="published", created_at=whens[0],
-            updated_at=whens[-1])
-        session.add(row)
-        await session.flush()
-        for n, (state, when, version) in enumerate(
-                zip(timeline, whens, entry["versions"], strict=True), start=1):
-            session.add(GuideVersionRow(
-                entry_id=row.id, version=n, title=state.title, theme=entry["theme"],
-                status=state.status, review_on=state.review_on, body=state.body,
-                author_id=user(version["author"]).id, created_at=when))
-        for email in entry["contributors"]:
-            # Added when they first edited it, or when it was shortlisted.
-            edits = [w for w, v in zip(whens, entry["versions"], strict=True)
-                     if v["author"].lower() == email.lower()]
-            session.add(GuideContributorRow(entry_id=row.id, user_id=user(email).id,
-                                            added_at=min(edits, default=whens[0])))
-        sources = [(origin.id, "shortlisted")]
-        sources += [(rows[i].id, "merged") for i in merged.get(entry["submission"], [])]
-        sources += [(rows[i].id, "added") for i in entry.get("added", [])]
-        session.add_all([GuideSourceRow(entry_id=row.id, submission_id=sid, origin=how,
-                                        position=i, created_at=whens[0])
-                         for i, (sid, how) in enumerate(sources)])
+        item = data["submissions"][entry["submission"]]
+        row = await _shortlist(session, challenge_id, entry, item, rows[entry["submission"]],
+                               by_id, users, position, now)
+        for number, version in enumerate(entry["versions"][1:], start=2):
+            await _version(session, row, number, version, ids, users, now)
         for pledge in entry["pledges"]:
             when = now - pledge["hours_ago"] * HOUR
-            note = PledgeIn(note=pledge["note"]).note
-            session.add(GuidePledgeRow(entry_id=row.id, user_id=user(pledge["by"]).id,
-                                       note=note, created_at=when, updated_at=when))
+            person = users[pledge["by"].lower()]
+            session.add(GuidePledgeRow(entry_id=row.id, user_id=person.id,
+                                       note=PledgeIn(note=pledge["note"]).note,
+                                       created_at=when, updated_at=when))
+            await mark_participant(session, challenge_id, person.id, when)
         for comment in entry["comments"]:
             when = now - comment["hours_ago"] * HOUR
-            body = EntryCommentCreate(body=comment["body"]).body
-            session.add(GuideCommentRow(entry_id=row.id, author_id=user(comment["author"]).id,
-                                        body=body, status="published", created_at=when,
-                                        updated_at=when))
+            person = users[comment["author"].lower()]
+            session.add(GuideCommentRow(
+                entry_id=row.id, author_id=person.id, status="published",
+                body=EntryCommentCreate(body=comment["body"]).body,
+                created_at=when, updated_at=when))
+            await mark_participant(session, challenge_id, person.id, when)
     await session.flush()
     return len(entries)
+
+
+async def _shortlist(session: AsyncSession, challenge_id: int, entry: dict[str, Any],
+                     item: dict[str, Any], origin: SubmissionRow,
+                     by_id: dict[int, SubmissionRow], users: dict[str, UserRow],
+                     position: int, now: datetime) -> GuideEntryRow:
+    """Version 1, as shortlisting makes it: the submission's title, first theme and
+    author (as lead, unless anonymous), the template, the merged duplicates as sources."""
+    first = entry["versions"][0]
+    if not first.get("shortlisted"):
+        raise ValueError("an entry's first version is its shortlisting")
+    who = users[first["author"].lower()]
+    if who.role not in FACILITATORS:
+        raise ValueError(f"{who.email} is no facilitator: they cannot shortlist")
+    when = now - first["hours_ago"] * HOUR
+    merged = await merged_into(session, origin.id)
+    row = GuideEntryRow(
+        challenge_id=challenge_id, submission_id=origin.id, title=origin.title,
+        theme=item["themes"][0] if item["themes"] else None, status="proposed",
+        lead_id=None if origin.anonymous else origin.author_id, position=position,
+        body=template(origin, [by_id[m] for m in merged]), version=1,
+        mod_status="published", created_at=when, updated_at=when)
+    session.add(row)
+    await session.flush()
+    session.add_all([GuideSourceRow(entry_id=row.id, submission_id=sid, origin=how,
+                                    position=i, created_at=when)
+                     for i, (sid, how) in enumerate(
+                         [(origin.id, "shortlisted"), *((m, "merged") for m in merged)])])
+    await write_version(session, row, who, when)
+    await guide_log.log(session, who, "guide_shortlist", [(row.id, challenge_id)],
+                        {"entry": row.id, "submission": origin.id}, when)
+    return row
+
+
+async def _version(session: AsyncSession, row: GuideEntryRow, number: int,
+                   version: dict[str, Any], ids: Sequence[int], users: dict[str, UserRow],
+                   now: datetime) -> None:
+    """One later version: a text edit, facilitators' fields, or both."""
+    who = users[version["author"].lower()]
+    when = now - version["hours_ago"] * HOUR
+    values: dict[str, Any] = {}
+    if "contributors" in version:
+        values["contributors"] = [users[e.lower()].id for e in version["contributors"]]
+    if "status" in version:
+        values["status"] = version["status"]
+    if "review_in_days" in version:
+        # As apply_values takes it (and the snapshot keeps it): an ISO day.
+        values["review_on"] = (now + timedelta(days=version["review_in_days"])).date(
+        ).isoformat()
+    before = await snapshot(session, row)
+    if "added" in version:
+        values["sources"] = before["sources"] + [[ids[i], "added"] for i in version["added"]]
+    if values and who.role not in FACILITATORS:
+        raise ValueError(f"version {number} of entry {row.id}: only facilitators change "
+                         f"{sorted(values)}")
+    if any(k in version for k in TEXT) and not (
+            who.role in FACILITATORS or who.id == row.lead_id
+            or who.id in before["contributors"]):
+        raise ValueError(f"version {number} of entry {row.id}: {who.email} may not edit it")
+    if "title" in version:
+        row.title = version["title"]
+    if "body" in version:
+        row.body = cite(version["body"], ids)
+    if "edits" in version:
+        row.body = apply_edits(row.body, version["edits"], ids)
+    # What the API would take in a PATCH: lengths, the status, a calendar day.
+    EntryUpdate.model_validate({"title": row.title, "body": row.body,
+                                **({"status": values["status"]} if "status" in values
+                                   else {})})
+    await apply_values(session, row, values, when)
+    row.version, row.updated_at = number, when
+    await write_version(session, row, who, when)
+    if values:
+        after = await snapshot(session, row)
+        changed = [k for k in after if after[k] != before[k]]
+        await guide_log.log(session, who, "guide_update", [(row.id, row.challenge_id)],
+                            {"entry": row.id, "version": number,
+                             "before": {k: before[k] for k in changed},
+                             "after": {k: after[k] for k in changed}}, when)
+
+
+async def demo_draft(session: AsyncSession, data: dict[str, Any], slug: str,
+                     email: str) -> DemoDraft | None:
+    """The data's unsent edit for ``email``, on the seeded entry, begun from its base
+    version; None when the data has none for them, or when the entry has changed since
+    it was seeded (someone, perhaps they, has edited it: the edit is spent)."""
+    found = [(i, e) for i, e in enumerate(data["guide"]["entries"])
+             if e.get("draft", {}).get("author", "").lower() == email.lower()]
+    if not found:
+        return None
+    position, entry = found[0]
+    draft = entry["draft"]
+    challenge = (await session.execute(select(ChallengeRow.id).where(
+        ChallengeRow.slug == slug))).scalar_one_or_none()
+    if challenge is None:
+        return None
+    ids = list((await session.execute(select(SubmissionRow.id).where(
+        SubmissionRow.challenge_id == challenge).order_by(SubmissionRow.id))).scalars())
+    row = (await session.execute(select(GuideEntryRow).where(
+        GuideEntryRow.challenge_id == challenge, GuideEntryRow.position == position,
+        GuideEntryRow.removed_at.is_(None)))).scalar_one_or_none()
+    if row is None or row.version != len(entry["versions"]) or len(ids) != len(
+            data["submissions"]):
+        return None
+    base = (await session.execute(select(GuideVersionRow).where(
+        GuideVersionRow.entry_id == row.id,
+        GuideVersionRow.version == draft["base"]))).scalar_one()
+    return DemoDraft(entry_id=row.id, title=row.title, base_version=base.version,
+                     base_text=base.body, text=apply_edits(base.body, draft["edits"], ids))
+
