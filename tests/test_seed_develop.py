@@ -180,10 +180,13 @@ async def test_citations_and_sources_point_at_the_challenge(api: TestApi) -> Non
     async with api.db.read() as s:
         actions = (await s.execute(select(ModerationActionRow.action, func.count())
                                    .group_by(ModerationActionRow.action))).all()
+        logged = list((await s.execute(select(ModerationActionRow.created_at)
+                                       .order_by(ModerationActionRow.id))).scalars())
         votes = dict((await s.execute(
             select(VoteRow.submission_id, func.count()).where(VoteRow.submission_id.in_(subs))
             .group_by(VoteRow.submission_id))).all())
     assert dict(actions) == {"merge": 2, "guide_shortlist": 5, "guide_update": 6}
+    assert logged == sorted(logged)  # the audit log reads in the order it happened
     for sid, sub in subs.items():
         assert votes.get(sid, 0) == sub.up + sub.down
         assert (sub.up + sub.down == 0) == (sid in merged)

@@ -73,12 +73,19 @@ async def seed_guide(session: AsyncSession, challenge_id: int, data: dict[str, A
     ids = [row.id for row in rows]
     by_id = {row.id: row for row in rows}
     entries = data["guide"]["entries"]
+    made: list[GuideEntryRow] = []
     for position, entry in enumerate(entries):
         item = data["submissions"][entry["submission"]]
-        row = await _shortlist(session, challenge_id, entry, item, rows[entry["submission"]],
-                               by_id, users, position, now)
-        for number, version in enumerate(entry["versions"][1:], start=2):
-            await _version(session, row, number, version, ids, users, now)
+        made.append(await _shortlist(session, challenge_id, entry, item,
+                                     rows[entry["submission"]], by_id, users, position, now))
+    # Every later version in the order they were made, across entries, so the audit
+    # log's ids follow its times as they would have.
+    later = sorted(((v["hours_ago"], i, n, v) for i, entry in enumerate(entries)
+                    for n, v in enumerate(entry["versions"][1:], start=2)),
+                   key=lambda t: (-t[0], t[1], t[2]))
+    for _, i, number, version in later:
+        await _version(session, made[i], number, version, ids, users, now)
+    for row, entry in zip(made, entries, strict=True):
         for pledge in entry["pledges"]:
             when = now - pledge["hours_ago"] * HOUR
             person = users[pledge["by"].lower()]
@@ -134,6 +141,8 @@ async def _version(session: AsyncSession, row: GuideEntryRow, number: int,
                    version: dict[str, Any], ids: Sequence[int], users: dict[str, UserRow],
                    now: datetime) -> None:
     """One later version: a text edit, facilitators' fields, or both."""
+    if number != row.version + 1:
+        raise ValueError(f"entry {row.id}: version {number} comes after {row.version}")
     who = users[version["author"].lower()]
     when = now - version["hours_ago"] * HOUR
     values: dict[str, Any] = {}
