@@ -73,19 +73,24 @@ async def seed_guide(session: AsyncSession, challenge_id: int, data: dict[str, A
     ids = [row.id for row in rows]
     by_id = {row.id: row for row in rows}
     entries = data["guide"]["entries"]
-    made: list[GuideEntryRow] = []
-    for position, entry in enumerate(entries):
-        item = data["submissions"][entry["submission"]]
-        made.append(await _shortlist(session, challenge_id, entry, item,
-                                     rows[entry["submission"]], by_id, users, position, now))
-    # Every later version in the order they were made, across entries, so the audit
-    # log's ids follow its times as they would have.
-    later = sorted(((v["hours_ago"], i, n, v) for i, entry in enumerate(entries)
-                    for n, v in enumerate(entry["versions"][1:], start=2)),
-                   key=lambda t: (-t[0], t[1], t[2]))
-    for _, i, number, version in later:
-        await _version(session, made[i], number, version, ids, users, now)
-    for row, entry in zip(made, entries, strict=True):
+    made: dict[int, GuideEntryRow] = {}
+    # Every version in the order they were made, across entries, so the audit log's
+    # ids follow its times as they would have.
+    history = sorted(((v["hours_ago"], i, n, v) for i, entry in enumerate(entries)
+                      for n, v in enumerate(entry["versions"], start=1)),
+                     key=lambda t: (-t[0], t[1], t[2]))
+    for _, i, number, version in history:
+        if number == 1:
+            entry = entries[i]
+            made[i] = await _shortlist(session, challenge_id, entry,
+                                       data["submissions"][entry["submission"]],
+                                       rows[entry["submission"]], by_id, users, i, now)
+        elif i not in made:
+            raise ValueError(f"entry {i}: version {number} comes before its shortlisting")
+        else:
+            await _version(session, made[i], number, version, ids, users, now)
+    for i, entry in enumerate(entries):
+        row = made[i]
         for pledge in entry["pledges"]:
             when = now - pledge["hours_ago"] * HOUR
             person = users[pledge["by"].lower()]
