@@ -20,11 +20,13 @@ if TYPE_CHECKING:
         ConfigError,
         Conflict,
         ConnectionFailed,
+        EditConflict,
         Forbidden,
         Invalid,
         NotFound,
         PayloadTooLarge,
         PhaseClosed,
+        PreconditionRequired,
         RateLimited,
         ResponseInvalid,
         ServerError,
@@ -37,15 +39,16 @@ _LAZY = {
     "ClientConfig": "client.config", "load_config": "client.config",
     **dict.fromkeys((
         "ApiError", "CertificateError", "ChallengeError", "ConfigError", "Conflict",
-        "ConnectionFailed", "Forbidden", "Invalid", "NotFound", "PayloadTooLarge",
-        "PhaseClosed", "RateLimited", "ResponseInvalid", "ServerError", "TimedOut",
-        "Unauthorized"), "client.errors"),
+        "ConnectionFailed", "EditConflict", "Forbidden", "Invalid", "NotFound",
+        "PayloadTooLarge", "PhaseClosed", "PreconditionRequired", "RateLimited",
+        "ResponseInvalid", "ServerError", "TimedOut", "Unauthorized"), "client.errors"),
 }
 
 __all__ = [
     "ApiError", "CertificateError", "ChallengeClient", "ChallengeError", "ClientConfig",
-    "ConfigError", "Conflict", "ConnectionFailed", "Forbidden", "Invalid", "NotFound",
-    "PayloadTooLarge", "PhaseClosed", "RateLimited", "ResponseInvalid", "ServerError",
+    "ConfigError", "Conflict", "ConnectionFailed", "EditConflict", "Forbidden", "Invalid",
+    "NotFound", "PayloadTooLarge", "PhaseClosed", "PreconditionRequired", "RateLimited",
+    "ResponseInvalid", "ServerError",
     "SyncChallengeClient", "TimedOut", "Unauthorized", "__version__", "load_config",
 ]
 

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from client.config import ClientConfig
 from client.errors import Invalid
+from client.guide_api import GuideMixin
 from client.models import (
     AuthResponse,
     Challenge,
@@ -36,9 +37,9 @@ from client.models import (
     FlagReason,
     Health,
     Kind,
+    LoggedActionName,
     LoginRequest,
     ModerationAction,
-    ModerationActionName,
     Page,
     QueueItem,
     QueuePage,
@@ -60,6 +61,7 @@ from client.models import (
 )
 from client.transport import Transport
 
+LogTarget = Literal["submission", "comment", "user", "entry", "entry_comment"]
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -80,8 +82,9 @@ def _slug(slug: str) -> str:
     return quote(slug, safe="")
 
 
-class ChallengeClient:
-    """The typed async client. Use as ``async with ChallengeClient(url) as api: ...``."""
+class ChallengeClient(GuideMixin):
+    """The typed async client. Use as ``async with ChallengeClient(url) as api: ...``.
+    The develop stage's endpoints (the guide) come from ``client.guide_api``."""
 
     def __init__(self, server: str, *, token: str | None = None, timeout: float = 15.0,
                  connect_timeout: float = 5.0, retries: int = 2,
@@ -313,9 +316,9 @@ class ChallengeClient:
                                   DecisionResult, idempotency_key=idempotency_key)
 
     async def moderation_log(self, *, moderator: int | None = None,
-                             action: ModerationActionName | None = None,
+                             action: LoggedActionName | None = None,
                              challenge: str | None = None,
-                             target_type: Literal["submission", "comment", "user"] | None = None,
+                             target_type: LogTarget | None = None,
                              target_id: int | None = None, cursor: str | None = None,
                              limit: int = 20) -> Page[ModerationAction]:
         """The audit log, newest first; ``moderator`` is a moderator's user id."""
@@ -456,3 +459,20 @@ class SyncChallengeClient:
     undo_action = _blocking(ChallengeClient.undo_action)
     moderation_log = _blocking(ChallengeClient.moderation_log)
     export_challenge = _blocking(ChallengeClient.export_challenge)
+    # the develop stage (client/guide_api.py)
+    guide_suggestions = _blocking(ChallengeClient.guide_suggestions)
+    create_guide_entry = _blocking(ChallengeClient.create_guide_entry)
+    list_guide_entries = _blocking(ChallengeClient.list_guide_entries)
+    get_guide_entry = _blocking(ChallengeClient.get_guide_entry)
+    update_guide_entry = _blocking(ChallengeClient.update_guide_entry)
+    edit_guide_entry = _blocking(ChallengeClient.edit_guide_entry)
+    restore_guide_version = _blocking(ChallengeClient.restore_guide_version)
+    remove_guide_entry = _blocking(ChallengeClient.remove_guide_entry)
+    list_guide_versions = _blocking(ChallengeClient.list_guide_versions)
+    get_guide_version = _blocking(ChallengeClient.get_guide_version)
+    pledge_guide_entry = _blocking(ChallengeClient.pledge_guide_entry)
+    withdraw_guide_pledge = _blocking(ChallengeClient.withdraw_guide_pledge)
+    list_guide_comments = _blocking(ChallengeClient.list_guide_comments)
+    add_guide_comment = _blocking(ChallengeClient.add_guide_comment)
+    flag_guide_entry = _blocking(ChallengeClient.flag_guide_entry)
+    flag_guide_comment = _blocking(ChallengeClient.flag_guide_comment)

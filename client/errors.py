@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # not at run time: the app reads errors before pydantic is loaded
+    from client.guide_models import GuideEntry
     from client.models import FieldError, Problem
 
 PHASE_CLOSED = "/problems/phase-closed"
 REGISTRATION_CLOSED = "/problems/registration-closed"
 CODE_INVALID = "/problems/registration-code-invalid"
+EDIT_CONFLICT = "/problems/edit-conflict"
 
 
 class ChallengeError(Exception):
@@ -95,6 +97,21 @@ class RateLimited(ApiError):
         self.retry_after = retry_after if retry_after is not None else problem.retry_after
 
 
+class EditConflict(ApiError):
+    """412: a guide entry edit started from a version that is no longer the current one
+    (someone else's edit came first). ``current`` is the entry as it is now, to start
+    again from; its ``version`` is what the next edit names."""
+
+    def __init__(self, problem: Problem, request_id: str | None = None,
+                 current: GuideEntry | None = None) -> None:
+        super().__init__(problem, request_id)
+        self.current = current
+
+
+class PreconditionRequired(ApiError):
+    """428: the edit did not say which version it started from."""
+
+
 class ServerError(ApiError):
     """5xx: the server failed; the message carries the request id for its operators."""
 
@@ -112,10 +129,30 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 }
 
 
+def _current_entry(body: bytes | None) -> GuideEntry | None:
+    """The entry a 412 edit-conflict problem carries (None if it does not)."""
+    if not body:
+        return None
+    from pydantic import ValidationError
+
+    from client.guide_models import EditConflictProblem
+
+    try:
+        return EditConflictProblem.model_validate_json(body).current
+    except ValidationError:
+        return None
+
+
 def error_for(problem: Problem, request_id: str | None,
-              retry_after: float | None = None) -> ApiError:
+              retry_after: float | None = None, body: bytes | None = None) -> ApiError:
+    """The exception for a problem; ``body``: the response's, for what a problem type
+    carries beyond the problem fields (a 412's current entry)."""
     if problem.status == 403 and problem.type == PHASE_CLOSED:
         return PhaseClosed(problem, request_id)
+    if problem.status == 412:
+        return EditConflict(problem, request_id, _current_entry(body))
+    if problem.status == 428:
+        return PreconditionRequired(problem, request_id)
     if problem.status == 429:
         return RateLimited(problem, request_id, retry_after)
     cls = _BY_STATUS.get(problem.status)

@@ -436,7 +436,8 @@ ModerationActionName = Literal["approve", "reject", "hide", "restore", "dismiss_
 GuideActionName = Literal["guide_shortlist", "guide_remove", "guide_update", "guide_order",
                           "guide_publish"]
 LoggedActionName = Literal[ModerationActionName, GuideActionName]
-TargetType = Literal["submission", "comment"]
+# "entry" and "entry_comment": a guide entry's text and a comment on an entry.
+TargetType = Literal["submission", "comment", "entry", "entry_comment"]
 ExportFormat = Literal["csv", "jsonl", "markdown"]
 MAX_DECISION_TARGETS = 500
 _ModerationId = Annotated[int, Field(ge=1, le=2**31 - 1)]

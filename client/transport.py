@@ -149,10 +149,11 @@ class Transport:
         return ceiling * (0.5 + self._jitter() / 2)
 
     async def send(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-                   body: BaseModel | None = None,
-                   idempotency_key: str | None = None) -> httpx.Response:
-        """The response (2xx); anything else raised as its ChallengeError."""
-        headers: dict[str, str] = {}
+                   body: BaseModel | None = None, idempotency_key: str | None = None,
+                   headers: Mapping[str, str] | None = None) -> httpx.Response:
+        """The response (2xx); anything else raised as its ChallengeError. ``headers``:
+        more request headers (e.g. If-Match)."""
+        headers = dict(headers or {})
         if self.token:
             if not self.token.isascii() or not self.token.isprintable():
                 raise ConfigError("The token holds characters no token has (was it pasted "
@@ -187,7 +188,8 @@ class Transport:
                 await self._sleep(wait if wait is not None else self.backoff(attempt))
                 attempt += 1
                 continue
-            raise error_for(problem_of(response), response.headers.get("X-Request-ID"), wait)
+            raise error_for(problem_of(response), response.headers.get("X-Request-ID"), wait,
+                            response.content)
 
     async def call(self, method: str, path: str, model: type[M], **kwargs: Any) -> M:
         return self.decode(await self.send(method, path, **kwargs), model, f"{method} {path}")

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.models import DecisionCreate, DecisionResult, FieldError, TargetState
 from client.text import is_blank
-from server import merge, modlog
+from server import guide_moderation, merge, modlog
 from server.modlog import Decision, Dimension, Key
 from server.problems import VALIDATION, ProblemError
 from server.tables import (
@@ -145,10 +145,18 @@ async def load(session: AsyncSession, keys: Iterable[Key], *, lock: bool,
         for mid, sid, author, status, reason in found:
             items[("comment", mid)] = Item("comment", mid, challenges[sid], sid, author,
                                            status, reason, False)
+    guide_keys = [k for k in keys if k[0] in guide_moderation.GUIDE_TYPES]
+    if guide_keys:  # after submissions and comments: the order every route locks in
+        for found_item in await guide_moderation.load_items(session, guide_keys, lock=lock):
+            items[(found_item["type"], found_item["id"])] = Item(
+                found_item["type"], found_item["id"], found_item["challenge_id"], 0,
+                found_item["author_id"], found_item["status"], found_item["status_reason"],
+                False)
     for kind, ident, flag_id in await session.execute(
             select(FlagRow.target_type, FlagRow.target_id, FlagRow.id)
             .where(FlagRow.resolved_at.is_(None),
-                   FlagRow.target_type.in_(("submission", "comment")),
+                   FlagRow.target_type.in_(("submission", "comment",
+                                            *guide_moderation.GUIDE_TYPES)),
                    FlagRow.target_id.in_(sorted({i for _, i in items})))
             .order_by(FlagRow.id)):
         if (kind, ident) in items:
@@ -183,6 +191,10 @@ def _check_request(body: DecisionCreate) -> None:
         if body.action in ("merge", "lock_comments") and target.type != "submission":
             errors.append(FieldError(field=f"targets.{i}.type",
                                      message=f"{body.action} applies to submissions only"))
+        elif body.action in ("reject", "block_user") and target.type == "entry":
+            errors.append(FieldError(field=f"targets.{i}.type",
+                                     message=f"{body.action} does not apply to guide entries: "
+                                             "hide one, or change it through the guide"))
     if body.action == "merge":
         if body.merge_into is None:
             errors.append(FieldError(field="merge_into",
@@ -250,6 +262,9 @@ async def set_status(session: AsyncSession, changes: dict[tuple[str, str, str | 
                                                            list[int]], now: Any) -> None:
     """One UPDATE per (type, status, reason): bulk decisions stay a few statements."""
     for (kind, status, reason), ids in changes.items():
+        if kind in guide_moderation.GUIDE_TYPES:
+            await guide_moderation.set_status(session, kind, status, reason, ids, now)
+            continue
         table: type[SubmissionRow] | type[CommentRow] = (
             SubmissionRow if kind == "submission" else CommentRow)
         await session.execute(update(table).where(table.id.in_(ids))

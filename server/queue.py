@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,14 +30,15 @@ from client.models import (
     UserPublic,
 )
 from client.privacy import find_personal_data
-from server import cursors, duplicates, modlog
+from server import cursors, duplicates, guide_moderation, guide_queue, modlog
 from server.problems import VALIDATION, ProblemError
 from server.queries import themes_of
 from server.tables import ChallengeRow, CommentRow, FlagRow, SubmissionRow, UserRow
 
 S, C = SubmissionRow, CommentRow
 RECENT_REJECTIONS = 3
-RANK = {"submission": 0, "comment": 1}
+RANK = {"submission": 0, "comment": 1, "entry": 2, "entry_comment": 3}
+RANKED = {rank: kind for kind, rank in RANK.items()}
 
 
 def _queued(table: type[SubmissionRow] | type[CommentRow], kind: str,
@@ -84,7 +85,7 @@ async def queue_page(session: AsyncSession, *, challenge: ChallengeRow | None,
             when = datetime.fromisoformat(at)
         except ValueError:
             when = None
-        if when is None or when.tzinfo is None or rank not in (0, 1):
+        if when is None or when.tzinfo is None or rank not in (0, 1, 2, 3):
             raise ProblemError(422, "The cursor is not valid for this list; start from the "
                                     "first page.", type=VALIDATION,
                                errors=[FieldError(field="cursor", message="invalid cursor")])
@@ -117,11 +118,18 @@ async def queue_page(session: AsyncSession, *, challenge: ChallengeRow | None,
             .where(*comments_where, *([after] if after is not None else []))
             .order_by(C.created_at, C.id).limit(limit + 1))
         found += [(at, 1, ident) for at, ident in rows]
+    # Guide entries and their comments (no kind: not when one is asked for).
+    for rank, guide_type in ((2, "entry"), (3, "entry_comment")):
+        if kind is None and type_ in (None, guide_type):
+            count, guide_rows = await guide_moderation.queued(
+                session, guide_type, challenge_id=challenge.id if challenge else None,
+                flag_reason=flag_reason, key=key, rank=rank, limit=limit)
+            total += count
+            found += guide_rows
     found.sort()
     more = len(found) > limit
     found = found[:limit]
-    items = await _render(session, [("submission" if rank == 0 else "comment", ident)
-                                    for _, rank, ident in found])
+    items = await _render(session, [(RANKED[rank], ident) for _, rank, ident in found])
     next_cursor = None
     if more and found:
         at, rank, ident = found[-1]
@@ -142,8 +150,10 @@ async def _render(session: AsyncSession, keys: Sequence[tuple[str, int]]) -> lis
     slugs = dict((await session.execute(select(ChallengeRow.id, ChallengeRow.slug).where(
         ChallengeRow.id.in_({s.challenge_id for s in submissions.values()})))).all())
     themes = await themes_of(session, [i for t, i in keys if t == "submission"])
+    guide = await guide_queue.load(session, [k for k in keys
+                                             if k[0] in guide_moderation.GUIDE_TYPES])
     author_ids = {s.author_id for s in submissions.values()} | {
-        c.author_id for c in comments.values()}
+        c.author_id for c in comments.values()} | guide.author_ids()
     authors = {u.id: u for u in (await session.execute(
         select(UserRow).where(UserRow.id.in_(author_ids)))).scalars()}
     records = await _records(session, sorted(author_ids))
@@ -153,6 +163,14 @@ async def _render(session: AsyncSession, keys: Sequence[tuple[str, int]]) -> lis
     out: list[QueueItem] = []
     for kind, ident in keys:
         row: SubmissionRow | CommentRow
+        if kind in guide_moderation.GUIDE_TYPES:
+            decided = latest.get((kind, ident), {}).get("status")
+            author_id = guide.author_id(kind, ident)
+            out.append(guide_queue.queue_item(
+                guide, cast(TargetType, kind), ident, authors[author_id],
+                records[author_id], flags.get((kind, ident), []),
+                decided.ref() if decided else None))
+            continue
         if kind == "submission":
             row = sub = submissions[ident]
             dupes = await duplicates.submission_duplicates(session, sub, scorer)

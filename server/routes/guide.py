@@ -207,7 +207,8 @@ async def edit_entry(
             entry = await guide_edit.edit(session, access, entry, contributors, body,
                                           if_match, now)
         except guide_edit.Stale:
-            await session.rollback()
+            # No rollback() here: it would expire the cached challenge rows this session
+            # loaded; closing the session rolls back and leaves them as they are.
             result = None
         else:
             result = await render_entry(session, entry, access)
