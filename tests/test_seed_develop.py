@@ -224,8 +224,9 @@ async def test_seeding_again_keeps_it_and_replace_rebuilds_it(api: TestApi) -> N
 
 
 async def test_the_demo_persons_unsent_edit_conflicts_in_one_place(api: TestApi) -> None:
-    """Amara's edit began from her own version 4; merged (as the app merges a stale
-    edit) with the current text, one change conflicts and the rest merges cleanly."""
+    """Amara's edit began from her own version 4: the server refuses it as stale;
+    merged (as the app merges) with the current text, one change conflicts and the rest
+    merges cleanly; sent again, it is the next version, and the edit is spent."""
     await seed(api)
     data = develop.load()
     async with api.db.read() as session:
@@ -246,12 +247,18 @@ async def test_the_demo_persons_unsent_edit_conflicts_in_one_place(api: TestApi)
     assert "laminated card" in kept and "#" + str(entry.submission_id) in kept
     assert "fifteen minutes" in kept  # a later contributor's line, kept too
 
-    # Once the entry moves on, the edit is spent: the demo offers it no more.
-    async with api.db.write() as session:
-        row = await session.get(GuideEntryRow, entry.id)
-        assert row is not None
-        row.version += 1
-        await session.commit()
+    # Sent as the app sends it: refused as stale, then sent again merged.
+    headers = await sign_in(api, *DEMO_PERSON)
+    r = await api.http.patch(f"/guide/entries/{entry.id}", json={"body": draft.text},
+                             headers={**headers, "If-Match": str(draft.base_version)})
+    assert r.status_code == 412, r.text
+    assert r.json()["type"].endswith("/problems/edit-conflict")
+    assert r.json()["current"]["version"] == entry.version
+    r = await api.http.patch(f"/guide/entries/{entry.id}", json={"body": kept},
+                             headers={**headers, "If-Match": str(entry.version)})
+    assert r.status_code == 200, r.text
+    assert r.json()["version"] == entry.version + 1 and "laminated card" in r.json()["body"]
+    # The entry has moved on: the edit is spent, the demo offers it no more.
     async with api.db.read() as session:
         assert await develop_guide.demo_draft(session, data, SLUG, DEMO_PERSON[0]) is None
 
