@@ -100,7 +100,8 @@ async def test_seed_demo(database_url: str) -> None:
             roles = set((await session.execute(select(UserRow.role))).scalars())
             anonymous = (await session.execute(select(func.count()).where(
                 SubmissionRow.anonymous.is_(True)))).scalar_one()
-            challenge = (await session.execute(select(ChallengeRow))).scalar_one()
+            challenge = (await session.execute(select(ChallengeRow).where(
+                ChallengeRow.slug == "bottom-up-change"))).scalar_one()
             kinds = set((await session.execute(select(SubmissionRow.kind))).scalars())
     finally:
         await db.dispose()

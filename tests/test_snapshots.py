@@ -34,7 +34,8 @@ def demo_transport(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> httpx.ASG
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
                         argon2_time_cost=1, argon2_memory_kib=256)
-    asyncio.run(seed_demo(settings, quiet=True, now=NOW))
+    # The first challenge only: with one challenge the app goes straight into it.
+    asyncio.run(seed_demo(settings, quiet=True, now=NOW, develop=False))
     app = create_app(settings, clock=lambda: NOW)
     # No lifespan under ASGITransport: the services are set up by hand, connecting lazily.
     app.state.services = Services(settings=settings, db=Database.connect(settings.database_url),

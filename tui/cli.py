@@ -80,7 +80,7 @@ def _run_app(options: argparse.Namespace) -> int:
     from tui.app import ChallengeApp
 
     if options.command == "demo":
-        with demo_server(options.fresh) as url:
+        with demo_server(options.fresh, options.role) as url:
             return run_app(ChallengeApp(
                 config.replace(server=url, token=None,
                                token_store="memory"),  # noqa: S106 (a store's name)

@@ -47,6 +47,21 @@ class Draft:
         return not self.title.strip() and not self.body.strip()
 
 
+def write_json(path: Path, data: object) -> None:
+    """``data`` to ``path`` atomically: the old file stays whole until the new one is."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".draft-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 class DraftStore:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or drafts_dir()
@@ -56,17 +71,7 @@ class DraftStore:
 
     def save(self, draft: Draft) -> None:
         draft.updated_at = datetime.now(UTC).isoformat()
-        self.directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".draft-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(asdict(draft), handle, ensure_ascii=False)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self._path(draft.id))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_json(self._path(draft.id), asdict(draft))
 
     def load(self, draft_id: str) -> Draft | None:
         try:

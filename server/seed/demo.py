@@ -1,7 +1,8 @@
-"""``seed demo``: a live challenge in the spirit of the NHS campaign, from ``demo_data.json``.
+"""``seed demo``: two challenges in the spirit of the NHS campaign. The first, from
+``demo_data.json``, is here; the second, further on in its life, is in ``develop.py``.
 
-Dates are relative to now, so the "Share and prioritise" phase is always open:
-it started three days ago and has three days to run.
+Dates are relative to now, so the first challenge's "Share and prioritise" phase is
+always open: it started three days ago and has three days to run.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.models import ChallengeCreate, CommentCreate, FlagCreate, SubmissionCreate
@@ -23,6 +23,16 @@ from server.migrate import upgrade
 from server.queries import mark_participant
 from server.ranking import wilson_lower_bound
 from server.security import Passwords
+from server.seed.common import (
+    DAY,
+    HOUR,
+    add_submissions,
+    add_threads,
+    demo_password,
+    demo_users,
+    make_room,
+)
+from server.seed.develop import seed_develop
 from server.tables import (
     ChallengeRow,
     CommentRow,
@@ -38,18 +48,11 @@ from server.tables import (
 
 DATA = Path(__file__).with_name("demo_data.json")
 VOTES = 360
-DAY = timedelta(days=1)
-HOUR = timedelta(hours=1)
 
 
 def load() -> dict[str, Any]:
     data: dict[str, Any] = json.loads(DATA.read_text(encoding="utf-8"))
     return data
-
-
-def demo_password(user: dict[str, Any]) -> str:
-    """Easy to type in a demo, and different for each person."""
-    return f"demo-{user['email'].split('.')[0].split('@')[0]}"
 
 
 def phases(now: datetime) -> list[dict[str, Any]]:
@@ -60,12 +63,15 @@ def phases(now: datetime) -> list[dict[str, Any]]:
         {"name": "Share and prioritise", "starts_at": start, "ends_at": start + 6 * DAY,
          "submissions": True, "comments": True, "votes": True, "show_counts": True},
         {"name": "Develop", "starts_at": start + 10 * DAY, "ends_at": start + 31 * DAY,
-         "submissions": False, "comments": True, "votes": False, "show_counts": True},
+         "submissions": False, "comments": True, "votes": False, "show_counts": True,
+         "develop": True},
     ]
 
 
 async def seed_demo(settings: Settings, *, replace: bool = False, quiet: bool = False,
-                    now: datetime | None = None) -> int:
+                    now: datetime | None = None, develop: bool = True) -> int:
+    """Both demo challenges (without ``develop``, only the first); one already there is
+    left alone unless ``replace``."""
     data = load()
     now = now or utcnow()
     spec = ChallengeCreate.model_validate({**data["challenge"], "phases": phases(now)})
@@ -73,124 +79,76 @@ async def seed_demo(settings: Settings, *, replace: bool = False, quiet: bool = 
         await upgrade(settings.database_url)
     db = Database.connect(settings.database_url, pool_size=1)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib)
-    rng = random.Random(2015)  # the year of the campaign; any fixed seed keeps it stable
+    reports: list[str | None] = []
     try:
         async with db.write() as session:
-            existing = (await session.execute(select(ChallengeRow).where(
-                ChallengeRow.slug == spec.slug))).scalar_one_or_none()
-            if existing is not None and not replace:
-                if not quiet:
-                    print(f"The demo challenge {spec.slug!r} is already there; "
-                          "use --replace to rebuild it.")
-                return 0
-            if existing is not None:
-                await session.execute(delete(ChallengeRow).where(ChallengeRow.id == existing.id))
-
-            users: dict[str, UserRow] = {}
-            for person in data["users"]:
-                email = person["email"].lower()
-                user = (await session.execute(select(UserRow).where(
-                    UserRow.email == email))).scalar_one_or_none()
-                if user is None:
-                    user = UserRow(email=email, display_name=person["display_name"],
-                                   password_hash=passwords.hash_sync(demo_password(person)),
-                                   role=person["role"], organisation=person.get("organisation"),
-                                   staff_group=person.get("staff_group"),
-                                   created_at=now - 30 * DAY)
-                    session.add(user)
-                users[email] = user
-            await session.flush()
-
-            challenge = ChallengeRow(
-                slug=spec.slug, title=spec.title, summary=spec.summary, themes=spec.themes,
-                moderation=spec.moderation, anonymous_default=spec.anonymous_default,
-                created_at=now - 28 * DAY, updated_at=now - 28 * DAY)
-            session.add(challenge)
-            await session.flush()
-            for i, phase in enumerate(spec.phases):
-                session.add(PhaseRow(challenge_id=challenge.id, position=i,
-                                     **phase.model_dump()))
-            for i, prompt in enumerate(spec.prompts):
-                session.add(PromptRow(challenge_id=challenge.id, position=i,
-                                      **prompt.model_dump()))
-
-            share_start = spec.phases[1].starts_at
-            # Spread the submissions over the open phase so far, oldest first, so ids
-            # grow with time as they do for real posts.
-            items = data["submissions"]
-            elapsed = (now - share_start).total_seconds()
-            times = sorted(share_start + timedelta(seconds=rng.uniform(0, elapsed * 0.9))
-                           for _ in items)
-            rows: list[SubmissionRow] = []
-            for item, created in zip(items, times, strict=True):
-                checked = SubmissionCreate.model_validate(
-                    {k: item[k] for k in ("kind", "title", "body", "themes", "anonymous")})
-                author = users[item["author"].lower()]
-                row = SubmissionRow(
-                    challenge_id=challenge.id, kind=checked.kind, title=checked.title,
-                    body=checked.body, author_id=author.id, anonymous=bool(checked.anonymous),
-                    status="published", up=0, down=0, comments=0, score=0.0,
-                    created_at=created, updated_at=created)
-                session.add(row)
-                rows.append(row)
-                await mark_participant(session, challenge.id, author.id, created)
-            await session.flush()
-            for row, item in zip(rows, items, strict=True):
-                session.add_all([SubmissionThemeRow(submission_id=row.id, theme=t)
-                                 for t in item["themes"]])
-
-            # Votes: some submissions are clearly popular, a few divisive.
-            people = list(users.values())
-            appeal = [rng.betavariate(2, 2) for _ in rows]
-            pairs = [(u, s) for u in people for s in range(len(rows))]
-            rng.shuffle(pairs)
-            weights = [appeal[s] for _, s in pairs]
-            chosen: set[tuple[int, int]] = set()
-            for user, s in rng.choices(pairs, weights=weights, k=VOTES * 3):
-                if len(chosen) >= VOTES:
-                    break
-                if (user.id, s) in chosen or rows[s].author_id == user.id:
-                    continue
-                chosen.add((user.id, s))
-                row = rows[s]
-                value = 1 if rng.random() < 0.55 + 0.4 * appeal[s] else -1
-                when = row.created_at + (now - row.created_at) * rng.random()
-                session.add(VoteRow(user_id=user.id, submission_id=row.id, value=value,
-                                    created_at=when, updated_at=when))
-                row.up += value == 1
-                row.down += value == -1
-                await mark_participant(session, challenge.id, user.id, when)
-            for row in rows:
-                row.score = wilson_lower_bound(row.up, row.down)
-
-            comments = 0
-            threads: list[list[CommentRow]] = []  # each thread: its comment, then replies
-            for thread in data["comments"]:
-                row = rows[thread["submission"]]
-                when = row.created_at + (now - row.created_at) * rng.uniform(0.1, 0.6)
-                parent = _comment(row, users[thread["author"].lower()], thread["body"], when)
-                session.add(parent)
-                await session.flush()
-                threads.append([parent])
-                comments += 1
-                for reply in thread.get("replies", []):
-                    when = when + (now - when) * rng.uniform(0.1, 0.7)
-                    threads[-1].append(_comment(row, users[reply["author"].lower()],
-                                                reply["body"], when, parent.id))
-                    session.add(threads[-1][-1])
-                    comments += 1
-            await session.flush()
-            for row in rows:
-                row.comments = len((await session.execute(select(CommentRow.id).where(
-                    CommentRow.submission_id == row.id))).all())
-            await _moderation(session, data.get("moderation", {}), challenge, users, rows,
-                              threads, now)
+            users = await demo_users(session, data["users"], passwords, now)
+            if await make_room(session, spec.slug, replace):
+                reports.append(await _seed_first(session, data, spec, users, now))
+            if develop:
+                reports.append(await seed_develop(session, users, now, replace=replace))
             await session.commit()
     finally:
         await db.dispose()
     if not quiet:
-        _report(spec.slug, data, len(rows), len(chosen), comments)
+        _report(data, [r for r in reports if r])
     return 0
+
+
+async def _seed_first(session: AsyncSession, data: dict[str, Any], spec: ChallengeCreate,
+                      users: dict[str, UserRow], now: datetime) -> str:
+    """The challenge whose "Share and prioritise" phase is open; a line for the report."""
+    rng = random.Random(2015)  # the year of the campaign; any fixed seed keeps it stable
+    challenge = ChallengeRow(
+        slug=spec.slug, title=spec.title, summary=spec.summary, themes=spec.themes,
+        moderation=spec.moderation, anonymous_default=spec.anonymous_default,
+        created_at=now - 28 * DAY, updated_at=now - 28 * DAY)
+    session.add(challenge)
+    await session.flush()
+    for i, phase in enumerate(spec.phases):
+        session.add(PhaseRow(challenge_id=challenge.id, position=i, **phase.model_dump()))
+    for i, prompt in enumerate(spec.prompts):
+        session.add(PromptRow(challenge_id=challenge.id, position=i, **prompt.model_dump()))
+
+    share_start = spec.phases[1].starts_at
+    # Spread the submissions over the open phase so far, oldest first, so ids
+    # grow with time as they do for real posts.
+    items = data["submissions"]
+    elapsed = (now - share_start).total_seconds()
+    times = sorted(share_start + timedelta(seconds=rng.uniform(0, elapsed * 0.9))
+                   for _ in items)
+    rows = await add_submissions(session, challenge.id, items, users, times)
+
+    # Votes: some submissions are clearly popular, a few divisive.
+    people = list(users.values())
+    appeal = [rng.betavariate(2, 2) for _ in rows]
+    pairs = [(u, s) for u in people for s in range(len(rows))]
+    rng.shuffle(pairs)
+    weights = [appeal[s] for _, s in pairs]
+    chosen: set[tuple[int, int]] = set()
+    for user, s in rng.choices(pairs, weights=weights, k=VOTES * 3):
+        if len(chosen) >= VOTES:
+            break
+        if (user.id, s) in chosen or rows[s].author_id == user.id:
+            continue
+        chosen.add((user.id, s))
+        row = rows[s]
+        value = 1 if rng.random() < 0.55 + 0.4 * appeal[s] else -1
+        when = row.created_at + (now - row.created_at) * rng.random()
+        session.add(VoteRow(user_id=user.id, submission_id=row.id, value=value,
+                            created_at=when, updated_at=when))
+        row.up += value == 1
+        row.down += value == -1
+        await mark_participant(session, challenge.id, user.id, when)
+    for row in rows:
+        row.score = wilson_lower_bound(row.up, row.down)
+
+    threads = await add_threads(session, data["comments"], rows, users, rng, now)
+    await _moderation(session, data.get("moderation", {}), challenge, users, rows,
+                      threads, now)
+    comments = sum(len(thread) for thread in threads)
+    return (f"Seeded the demo challenge {spec.slug!r}: {len(rows)} submissions, "
+            f"{len(chosen)} votes, {comments} comments.")
 
 
 async def _moderation(session: AsyncSession, data: dict[str, Any], challenge: ChallengeRow,
@@ -250,18 +208,11 @@ async def _moderation(session: AsyncSession, data: dict[str, Any], challenge: Ch
             session.add(flag("comment", target.id, spec, when))
 
 
-def _comment(row: SubmissionRow, author: UserRow, body: str, when: datetime,
-             parent_id: int | None = None) -> CommentRow:
-    checked = CommentCreate(body=body)
-    return CommentRow(submission_id=row.id, parent_id=parent_id, author_id=author.id,
-                      body=checked.body, status="published", created_at=when, updated_at=when)
-
-
-def _report(slug: str, data: dict[str, Any], submissions: int, votes: int,
-            comments: int) -> None:
+def _report(data: dict[str, Any], lines: list[str]) -> None:
     out = sys.stdout
-    print(f"Seeded the demo challenge {slug!r}: {submissions} submissions, {votes} votes, "
-          f"{comments} comments, {len(data['users'])} people.", file=out)
-    print("Sign in as any of them (demo passwords):", file=out)
+    for line in lines or ["The demo challenges are already there; use --replace to "
+                          "rebuild them."]:
+        print(line, file=out)
+    print(f"Sign in as any of the {len(data['users'])} people (demo passwords):", file=out)
     for person in sorted(data["users"], key=lambda p: (p["role"] == "participant", p["email"])):
         print(f"  {person['role']:<12} {person['email']:<40} {demo_password(person)}", file=out)
