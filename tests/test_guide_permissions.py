@@ -40,8 +40,8 @@ OPEN = {
     "comment": row(401, 201, 201, 201, 201, 201),
     "flag entry": row(401, 201, 409, 409, 409, 409),
     "flag comment": row(401, 409, 201, 201, 201, 201),  # the participant wrote it
-    # The admin's is a no-op: the moderator removed it already.
-    "remove": row(401, 403, 403, 403, 204, 204),
+    # The moderator removed it: it is gone for the admin too (the audit log undoes it).
+    "remove": row(401, 403, 403, 403, 204, 404),
 }
 CLOSED = {
     **OPEN,
