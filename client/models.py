@@ -496,7 +496,8 @@ class DecisionCreate(Request):
 
 
 class ActionTarget(Response):
-    type: Literal["submission", "comment", "user", "entry", "entry_comment"]
+    # "challenge": a facilitator's action on a challenge's whole guide (publication).
+    type: Literal["submission", "comment", "user", "entry", "entry_comment", "challenge"]
     id: int
 
 

@@ -7,6 +7,8 @@
 * ``guide_update``: the fields it changed (status, review date, lead, contributors,
   sources, theme) go back to what they were, as a new version; refused when one of
   them is no longer as the action left it.
+* ``guide_order`` and ``guide_publish``: the order and the publication before it
+  (server/guide_book.py), unless they changed since.
 
 ``server/undo.py`` has refused already what was undone or superseded by a later
 not-undone guide action on the same entry.
@@ -21,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.models import DecisionResult, FieldError
-from server import modlog
+from server import guide_book, modlog
 from server.guide_access import load_entry
 from server.guide_edit import Stale, apply_values, claim, snapshot, write_version
 from server.guide_sources import lock_challenge, taken
@@ -42,6 +44,12 @@ async def _entry(session: AsyncSession, action: ModerationActionRow) -> GuideEnt
 async def undo(session: AsyncSession, moderator: UserRow, action: ModerationActionRow,
                now: datetime) -> DecisionResult:
     """Reverse ``action`` (not committed)."""
+    if action.action in ("guide_order", "guide_publish"):
+        if action.action == "guide_order":
+            await guide_book.undo_order(session, action, now)
+        else:
+            await guide_book.undo_publish(session, action, moderator, now)
+        return await _done(session, moderator, action, now)
     entry = await _entry(session, action)
     name = f"entry {entry.id}"
     if action.action == "guide_shortlist":
@@ -65,6 +73,11 @@ async def undo(session: AsyncSession, moderator: UserRow, action: ModerationActi
         await _undo_update(session, moderator, action, entry, now)
     else:
         raise _refuse(f"action {action.id} ({action.action}) cannot be undone")
+    return await _done(session, moderator, action, now)
+
+
+async def _done(session: AsyncSession, moderator: UserRow, action: ModerationActionRow,
+                now: datetime) -> DecisionResult:
     action.undone_at, action.undone_by = now, moderator.id
     await session.flush()
     (rendered,) = await modlog.render(session, [action])
