@@ -52,6 +52,7 @@ DATA_RULES = {
         "a guide entry's lead, contributors, sources and restored version must exist",
     r"looks like personal data": "a pledge note is public at once: suspected personal "
                                  "data is refused",
+    r"is not in this guide|^missing entries": "a guide's order names each of its entries",
 }
 
 
