@@ -116,6 +116,7 @@ async def undo_order(session: AsyncSession, action: ModerationActionRow,
 async def undo_publish(session: AsyncSession, action: ModerationActionRow, moderator: UserRow,
                        now: datetime) -> None:
     record: dict[str, Any] = action.undo
+    await lock_challenge(session, int(record["challenge"]))  # as publishing does, first
     pub = await publication(session, int(record["challenge"]), lock=True)
     if pub is None or pub.published != record["after"]["published"]:
         raise _refuse([f"the guide's publication changed since action {action.id}"])

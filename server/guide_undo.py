@@ -37,7 +37,14 @@ def _refuse(message: str) -> Exception:
 
 
 async def _entry(session: AsyncSession, action: ModerationActionRow) -> GuideEntryRow:
+    """The action's entry, locked after its challenge: the order every guide writer
+    takes them in (shortlisting and source changes lock the challenge first), so no
+    deadlock on PostgreSQL."""
     entry_id = int(action.undo["entry"])
+    challenge_id = (await session.execute(select(GuideEntryRow.challenge_id).where(
+        GuideEntryRow.id == entry_id))).scalar_one_or_none()
+    if challenge_id is not None:
+        await lock_challenge(session, challenge_id)
     return await load_entry(session, entry_id, lock=True)
 
 
@@ -59,7 +66,6 @@ async def undo(session: AsyncSession, moderator: UserRow, action: ModerationActi
     elif action.action == "guide_remove":
         if entry.removed_at is None:
             raise _refuse(f"{name} is in the guide already")
-        await lock_challenge(session, entry.challenge_id)
         sources = (await session.execute(select(GuideSourceRow.submission_id).where(
             GuideSourceRow.entry_id == entry.id))).scalars().all()
         elsewhere = await taken(session, entry.challenge_id, list(sources),
@@ -97,7 +103,6 @@ async def _undo_update(session: AsyncSession, moderator: UserRow, action: Modera
                         for key in moved], undo=True)
     before: dict[str, Any] = record["before"]
     if "sources" in before:
-        await lock_challenge(session, entry.challenge_id)
         elsewhere = await taken(session, entry.challenge_id,
                                 [int(s) for s, _ in before["sources"]], except_entry=entry.id)
         if elsewhere:
