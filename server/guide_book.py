@@ -90,8 +90,7 @@ def check_order(wanted: Sequence[int], live: Sequence[int]) -> None:
                            type=VALIDATION, errors=errors)
 
 
-async def set_positions(session: AsyncSession, positions: dict[int, int],
-                        now: datetime) -> None:
+async def set_positions(session: AsyncSession, positions: dict[int, int]) -> None:
     for ident, position in positions.items():
         await session.execute(update(E).where(E.id == ident).values(position=position)
                               .execution_options(synchronize_session=False))
@@ -110,7 +109,7 @@ async def undo_order(session: AsyncSession, action: ModerationActionRow,
              for ident, position in record["after"] if current.get(int(ident)) != position]
     if moved:
         raise _refuse(moved)
-    await set_positions(session, {int(i): int(p) for i, p in record["before"]}, now)
+    await set_positions(session, {int(i): int(p) for i, p in record["before"]})
 
 
 async def undo_publish(session: AsyncSession, action: ModerationActionRow, moderator: UserRow,

@@ -69,7 +69,7 @@ async def order_guide(slug: str, body: GuideOrder, user: CurrentUser,
         check_order(body.entries, list(before))
         after = {ident: position for position, ident in enumerate(body.entries)}
         if after != before:
-            await set_positions(session, after, now)
+            await set_positions(session, after)
             await guide_log.log(session, user, "guide_order",
                                 [(ident, challenge.id) for ident in body.entries],
                                 {"challenge": challenge.id,
