@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from client._version import __version__
 
 if TYPE_CHECKING:
-    from client.api import ChallengeClient, SyncChallengeClient
+    from client.api import ChallengeClient
     from client.config import ClientConfig, load_config
     from client.errors import (
         ApiError,
@@ -33,9 +33,10 @@ if TYPE_CHECKING:
         TimedOut,
         Unauthorized,
     )
+    from client.sync_api import SyncChallengeClient
 
 _LAZY = {
-    "ChallengeClient": "client.api", "SyncChallengeClient": "client.api",
+    "ChallengeClient": "client.api", "SyncChallengeClient": "client.sync_api",
     "ClientConfig": "client.config", "load_config": "client.config",
     **dict.fromkeys((
         "ApiError", "CertificateError", "ChallengeError", "ConfigError", "Conflict",

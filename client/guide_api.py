@@ -19,7 +19,10 @@ from client.guide_models import (
     EntryStatus,
     EntryUpdate,
     EntryVersion,
+    Guide,
     GuideEntry,
+    GuideOrder,
+    GuidePublication,
     Pledge,
     PledgeIn,
     Suggestions,
@@ -168,3 +171,18 @@ class GuideMixin:
         return await self._t.call("POST", f"/guide/comments/{comment_id}/flags", Flag,
                                   body=_body(FlagCreate, reason=reason, note=note),
                                   idempotency_key=idempotency_key)
+
+    async def get_guide(self, slug: str) -> Guide:
+        """The assembled guide: chapters by theme, entries in order, every source."""
+        return await self._t.call("GET", f"/challenges/{_slug(slug)}/guide", Guide,
+                                  params={"format": "json"})
+
+    async def order_guide(self, slug: str, entries: list[int]) -> Page[GuideEntry]:
+        """Facilitators: every entry of the guide, once, in the order wanted."""
+        return await self._t.call("PUT", f"/challenges/{_slug(slug)}/guide/order",
+                                  Page[GuideEntry], body=_body(GuideOrder, entries=entries))
+
+    async def publish_guide(self, slug: str, published: bool = True) -> Guide:
+        """Admins: publish the guide (or take it back)."""
+        return await self._t.call("PUT", f"/challenges/{_slug(slug)}/guide/publication",
+                                  Guide, body=_body(GuidePublication, published=published))

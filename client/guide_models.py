@@ -163,7 +163,8 @@ class EntryCommentCreate(Request):
 class GuideOrder(Request):
     """The entries of the guide in the order facilitators choose (all of them)."""
 
-    entries: Annotated[list[Id], Field(max_length=1_000)]
+    # Each once (the server says which is listed twice: 422).
+    entries: Annotated[list[Id], Field(max_length=1_000, json_schema_extra={"uniqueItems": True})]
 
 
 class GuidePublication(Request):

@@ -463,6 +463,13 @@ def _only_submissions() -> JsonDict:
     return {"items": {"properties": {"type": {"const": "submission"}}}}
 
 
+def _no_entries() -> JsonDict:
+    # A guide entry has several writers and its status is the facilitators' (the guide's
+    # own endpoints): it is hidden or restored, never rejected, and blocks nobody.
+    return {"items": {"properties": {"type": {"enum": ["submission", "comment",
+                                                       "entry_comment"]}}}}
+
+
 _NO_MERGE_INTO: JsonDict = {"merge_into": {"type": "null"}}
 
 
@@ -476,11 +483,15 @@ class DecisionCreate(Request):
         {"properties": {"action": {"const": "lock_comments"}, "targets": _only_submissions(),
                         **_NO_MERGE_INTO}},
         {"properties": {"action": {"const": "reject"}, **_NO_MERGE_INTO,
-                        "reason": {"type": "string", "pattern": VISIBLE_PATTERN}},
+                        "reason": {"type": "string", "pattern": VISIBLE_PATTERN},
+                        "targets": _no_entries()},
          "required": ["reason"]},
+        {"properties": {"action": {"const": "block_user"}, "targets": _no_entries(),
+                        **_NO_MERGE_INTO}},
         {"properties": {"action": {"enum": [
             a for a in get_args(ModerationActionName)
-            if a not in ("merge", "lock_comments", "reject")]}, **_NO_MERGE_INTO}},
+            if a not in ("merge", "lock_comments", "reject", "block_user")]},
+            **_NO_MERGE_INTO}},
     ]})
 
     targets: Annotated[list[DecisionTarget],
@@ -492,7 +503,8 @@ class DecisionCreate(Request):
 
 
 class ActionTarget(Response):
-    type: Literal["submission", "comment", "user", "entry", "entry_comment"]
+    # "challenge": a facilitator's action on a challenge's whole guide (publication).
+    type: Literal["submission", "comment", "user", "entry", "entry_comment", "challenge"]
     id: int
 
 

@@ -30,6 +30,7 @@ from server.routes import (
     comments,
     flags,
     guide,
+    guide_book,
     guide_talk,
     stats,
     submissions,
@@ -83,7 +84,7 @@ def create_app(settings: Settings | None = None,
     app.add_exception_handler(405, _method_not_allowed)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     for module in (stats, auth, challenges, submissions, comments, votes, flags, guide,
-                   guide_talk):
+                   guide_talk, guide_book):
         app.include_router(module.router, prefix=API)
     app.include_router(moderation_routes.router, prefix=API)
     return app

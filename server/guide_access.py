@@ -11,8 +11,9 @@
   otherwise), for facilitators too; status, review date, lead, contributors,
   sources and theme are facilitators' alone, in any phase.
 
-An entry a viewer may not read is a 404 when it is removed, held or hidden (no
-existence leak), and otherwise 401 (not signed in) or 403 (not yet public).
+An entry a viewer may not read is a 404 when it is held or hidden (no existence
+leak), and otherwise 401 (not signed in) or 403 (not yet public). A removed entry is
+a 404 for everyone, facilitators too: undoing its removal (the audit log) brings it back.
 """
 
 from __future__ import annotations
@@ -88,8 +89,8 @@ class Access:
                                   or v.id in contributors)
 
     def can_read(self, entry: GuideEntryRow, contributors: Sequence[int]) -> bool:
-        if entry.removed_at is not None:
-            return self.facilitator
+        if entry.removed_at is not None:  # gone for everyone; the audit log undoes it
+            return False
         if self.is_editor(entry, contributors):
             return True
         return entry.mod_status == "published" and self.reads_published

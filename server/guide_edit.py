@@ -44,6 +44,7 @@ FACILITATOR_FIELDS = frozenset({"theme", "status", "review_on", "lead_id", "cont
 CLEARABLE = frozenset({"theme", "review_on", "lead_id"})
 # 3, "3" or W/"3" (a weak tag compares the same here: the version is the whole entry).
 _IF_MATCH = re.compile(r'^(?:W/)?("?)([0-9]{1,9})\1$')
+IF_MATCH_PATTERN = r'^ *(W/)?([0-9]{1,9}|"[0-9]{1,9}") *$'  # the same, for the document
 
 
 class Stale(Exception):
@@ -53,13 +54,14 @@ class Stale(Exception):
 def expected_version(header: str | None) -> int:
     """The version an ``If-Match`` header names: 428 without one, 422 when unreadable."""
     value = (header or "").strip()
-    if not value or value == "*":
+    if not value:
         raise ProblemError(428, "Send If-Match with the version your edit starts from (the "
                                 "entry's version, or its ETag): edits never overwrite "
                                 "unseen changes.", type=PRECONDITION_REQUIRED,
                            title="Precondition required")
     match = _IF_MATCH.match(value)
     if match is None:
+        # "*" too: it would let an edit overwrite whatever is there unseen.
         raise ProblemError(422, "If-Match must name one version: 3, \"3\" or W/\"3\".",
                            type=VALIDATION,
                            errors=[FieldError(field="If-Match", message="not a version")])
@@ -145,9 +147,6 @@ async def _check(session: AsyncSession, access: Access, entry: GuideEntryRow,
                  body: EntryUpdate, given: set[str]) -> GuideVersionRow | None:
     """422s about the values; the version ``restored_from`` names."""
     errors: list[FieldError] = []
-    if "restored_from" in given and given & {"title", "body"}:
-        errors.append(FieldError(field="restored_from",
-                                 message="restore a version, or send title and body: not both"))
     if body.theme is not None and body.theme.strip().casefold() not in {
             t.casefold() for t in access.challenge.themes}:
         errors.append(FieldError(field="theme", message=f"unknown theme {body.theme!r}"))
@@ -186,12 +185,6 @@ async def edit(session: AsyncSession, access: Access, entry: GuideEntryRow,
     user = access.viewer
     assert user is not None  # the route signs in
     given = given_fields(body)
-    if not given:
-        raise ProblemError(422, "Name at least one field to change.", type=VALIDATION,
-                           errors=[FieldError(field="body", message="nothing to change")])
-    if entry.removed_at is not None:
-        raise ProblemError(409, "This entry was removed from the guide; undo its removal "
-                                "first.")
     if given & FACILITATOR_FIELDS and not access.facilitator:
         raise ProblemError(403, "Only facilitators change an entry's status, review date, "
                                 "lead, contributors, sources and theme.")
@@ -202,6 +195,10 @@ async def edit(session: AsyncSession, access: Access, entry: GuideEntryRow,
         access.require_develop(now)
     expected = expected_version(if_match)
     restored = await _check(session, access, entry, body, given)
+    if not given:  # nothing to change: no new version, but the version is still checked
+        if entry.version != expected:
+            raise Stale
+        return entry
     if "sources" in given:
         await lock_challenge(session, entry.challenge_id)
         await check_sources(session, entry, body.sources or [])
@@ -209,7 +206,7 @@ async def edit(session: AsyncSession, access: Access, entry: GuideEntryRow,
         raise Stale
     entry = await load_entry(session, entry.id)  # current now, and locked by the claim
     before = await snapshot(session, entry) if given & FACILITATOR_FIELDS else {}
-    if restored is not None:
+    if restored is not None:  # its title and text, unless the edit gives its own
         entry.title, entry.body = restored.title, restored.body
     if body.title is not None:
         entry.title = body.title.strip()

@@ -22,8 +22,9 @@ GUIDE_ACTIONS: frozenset[str] = frozenset(get_args(GuideActionName))
 
 async def log(session: AsyncSession, user: UserRow, action: GuideActionName,
               entries: Sequence[tuple[int, int]], undo: dict[str, Any], now: datetime,
-              reason: str | None = None) -> ModerationActionRow:
-    """Record ``action`` on ``entries`` ((entry id, challenge id) pairs); not committed."""
+              reason: str | None = None, challenge: int | None = None) -> ModerationActionRow:
+    """Record ``action`` on ``entries`` ((entry id, challenge id) pairs), or on a whole
+    ``challenge``'s guide (publication); not committed."""
     row = ModerationActionRow(moderator_id=user.id, action=action, reason=reason, undo=undo,
                               created_at=now)
     session.add(row)
@@ -33,4 +34,9 @@ async def log(session: AsyncSession, user: UserRow, action: GuideActionName,
             {"action_id": row.id, "target_type": "entry", "target_id": entry_id,
              "role": "target", "challenge_id": challenge_id}
             for entry_id, challenge_id in entries])
+    if challenge is not None:
+        session.add(ModerationTargetRow(action_id=row.id, target_type="challenge",
+                                        target_id=challenge, role="target",
+                                        challenge_id=challenge))
+        await session.flush()
     return row

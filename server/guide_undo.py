@@ -7,6 +7,8 @@
 * ``guide_update``: the fields it changed (status, review date, lead, contributors,
   sources, theme) go back to what they were, as a new version; refused when one of
   them is no longer as the action left it.
+* ``guide_order`` and ``guide_publish``: the order and the publication before it
+  (server/guide_book.py), unless they changed since.
 
 ``server/undo.py`` has refused already what was undone or superseded by a later
 not-undone guide action on the same entry.
@@ -21,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.models import DecisionResult, FieldError
-from server import modlog
+from server import guide_book, modlog
 from server.guide_access import load_entry
 from server.guide_edit import Stale, apply_values, claim, snapshot, write_version
 from server.guide_sources import lock_challenge, taken
@@ -35,13 +37,26 @@ def _refuse(message: str) -> Exception:
 
 
 async def _entry(session: AsyncSession, action: ModerationActionRow) -> GuideEntryRow:
+    """The action's entry, locked after its challenge: the order every guide writer
+    takes them in (shortlisting and source changes lock the challenge first), so no
+    deadlock on PostgreSQL."""
     entry_id = int(action.undo["entry"])
+    challenge_id = (await session.execute(select(GuideEntryRow.challenge_id).where(
+        GuideEntryRow.id == entry_id))).scalar_one_or_none()
+    if challenge_id is not None:
+        await lock_challenge(session, challenge_id)
     return await load_entry(session, entry_id, lock=True)
 
 
 async def undo(session: AsyncSession, moderator: UserRow, action: ModerationActionRow,
                now: datetime) -> DecisionResult:
     """Reverse ``action`` (not committed)."""
+    if action.action in ("guide_order", "guide_publish"):
+        if action.action == "guide_order":
+            await guide_book.undo_order(session, action, now)
+        else:
+            await guide_book.undo_publish(session, action, moderator, now)
+        return await _done(session, moderator, action, now)
     entry = await _entry(session, action)
     name = f"entry {entry.id}"
     if action.action == "guide_shortlist":
@@ -51,7 +66,6 @@ async def undo(session: AsyncSession, moderator: UserRow, action: ModerationActi
     elif action.action == "guide_remove":
         if entry.removed_at is None:
             raise _refuse(f"{name} is in the guide already")
-        await lock_challenge(session, entry.challenge_id)
         sources = (await session.execute(select(GuideSourceRow.submission_id).where(
             GuideSourceRow.entry_id == entry.id))).scalars().all()
         elsewhere = await taken(session, entry.challenge_id, list(sources),
@@ -65,6 +79,11 @@ async def undo(session: AsyncSession, moderator: UserRow, action: ModerationActi
         await _undo_update(session, moderator, action, entry, now)
     else:
         raise _refuse(f"action {action.id} ({action.action}) cannot be undone")
+    return await _done(session, moderator, action, now)
+
+
+async def _done(session: AsyncSession, moderator: UserRow, action: ModerationActionRow,
+                now: datetime) -> DecisionResult:
     action.undone_at, action.undone_by = now, moderator.id
     await session.flush()
     (rendered,) = await modlog.render(session, [action])
@@ -84,7 +103,6 @@ async def _undo_update(session: AsyncSession, moderator: UserRow, action: Modera
                         for key in moved], undo=True)
     before: dict[str, Any] = record["before"]
     if "sources" in before:
-        await lock_challenge(session, entry.challenge_id)
         elsewhere = await taken(session, entry.challenge_id,
                                 [int(s) for s, _ in before["sources"]], except_entry=entry.id)
         if elsewhere:

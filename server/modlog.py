@@ -14,7 +14,7 @@ from client.models import ActionRef, ActionTarget, ModerationAction, UserPublic
 from server.tables import ChallengeRow, ModerationActionRow, ModerationTargetRow, UserRow
 
 Key = tuple[str, int]  # ("submission" | "comment" | "user" | "entry", id)
-Dimension = Literal["status", "lock", "block", "guide"]
+Dimension = Literal["status", "lock", "block", "guide", "order", "publish"]
 
 STATUS_ACTIONS = frozenset({"approve", "reject", "hide", "restore", "dismiss_flags", "merge"})
 
@@ -32,6 +32,10 @@ def dimension(action: str) -> Dimension:
         return "lock"
     if action == "block_user":
         return "block"
+    if action == "guide_order":
+        return "order"  # the guide's order: its entries' places, not the entries
+    if action == "guide_publish":
+        return "publish"
     if action.startswith("guide_"):
         return "guide"  # a facilitator's change to a guide entry (server/guide_log.py)
     return "status"

@@ -37,7 +37,8 @@ Check = Callable[[Any, Any, Any], bool | None]
 # (what exists, what a challenge offers) or relations JSON Schema cannot state.
 DATA_RULES = {
     r"invalid cursor": "only a cursor this server issued for the same query is valid",
-    r"no such (submission|comment) \d+": "ids in a body must name items that exist",
+    r"no such (submission|comment|entry|entry_comment) \d+": "ids in a body must name "
+                                                             "items that exist",
     r"listed twice|into itself|in another challenge": "targets and merge_into must differ",
     r"unknown theme|duplicate theme": "themes are the challenge's own, compared "
                                       "case-insensitively",
@@ -47,6 +48,11 @@ DATA_RULES = {
     r"only participants can be blocked": "moderators and admins cannot be blocked",
     r"overlap|must end after it starts|at most one prompt per kind": "phases must not "
         "overlap and end after they start; one prompt per kind",
+    r"no such user \d+|no published submission \d+ in this challenge|no version \d+":
+        "a guide entry's lead, contributors, sources and restored version must exist",
+    r"looks like personal data": "a pledge note is public at once: suspected personal "
+                                 "data is refused",
+    r"is not in this guide|^missing entries": "a guide's order names each of its entries",
 }
 
 
@@ -73,11 +79,29 @@ def _withdrawn_read(response: Any, case: Any) -> bool:
     return found.status_code == 200 and found.json()["status"] == "withdrawn"
 
 
+def _edit_conflict(response: Any) -> bool:
+    """412: a guide entry edit named a version that is not the current one (the version
+    a request may name depends on the entry's history, not on the request's form)."""
+    return bool(response.status_code == 412
+                and response.json().get("type") == "/problems/edit-conflict")
+
+
+def _if_match_required(response: Any, case: Any) -> bool:
+    """A guide entry edit without If-Match: 428 Precondition Required (RFC 6585), the
+    status the develop stage's contract fixes, rather than a 400 or 422."""
+    return bool(response.status_code == 428
+                and "If-Match" not in (response.request.headers or {}))
+
+
 # check name: (why it is by design, the predicate on (response, case) that excuses it)
 BY_DESIGN: dict[str, tuple[str, Callable[[Any, Any], bool]]] = {
     "positive_data_acceptance": ("422 for rules on data: see DATA_RULES; 400 for a "
-                                 "registration code the server did not mail",
-                                 lambda response, case: _refused_for_data(response)),
+                                 "registration code the server did not mail; 412 for a "
+                                 "guide entry edit from a version that is not current",
+                                 lambda response, case: _refused_for_data(response)
+                                 or _edit_conflict(response)),
+    "missing_required_header": ("428 for a guide entry edit without If-Match",
+                                _if_match_required),
     "use_after_free": ("a withdrawn submission stays readable by its author and moderators",
                        _withdrawn_read),
 }

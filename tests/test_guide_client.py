@@ -101,6 +101,16 @@ async def test_every_guide_method(live: LiveServer, database_url: str, clock: Cl
         log = await mod.moderation_log(challenge="change", target_type="entry",
                                        target_id=entry.id)
         assert [a.action for a in log.items] == ["guide_update", "guide_shortlist"]
+        order = await mod.order_guide("change", [entry.id])
+        assert [e.id for e in order.items] == [entry.id]
+        with pytest.raises(Forbidden):
+            await mod.publish_guide("change")
+        assert (await admin.publish_guide("change")).published
+        async with ChallengeClient(live.url) as anon:
+            guide = await anon.get_guide("change")
+            assert [e.id for c in guide.chapters for e in c.entries] == [entry.id]
+            assert [s.id for s in guide.sources] == [story.id]
+
         clock.advance(20 * DAY)
         with pytest.raises(PhaseClosed):
             await bob.edit_guide_entry(entry.id, version=4, body="late")

@@ -187,13 +187,21 @@ async def _edit_conflict(services: Services, entry_id: int, user: UserRow) -> Pr
     return error
 
 
-@router.patch("/guide/entries/{entry_id}", responses={
+_IF_MATCH_PARAMETER = {"name": "If-Match", "in": "header", "required": True,
+                       "description": IF_MATCH_DOC, "schema": {
+                           "type": "string", "pattern": guide_edit.IF_MATCH_PATTERN}}
+
+
+@router.patch("/guide/entries/{entry_id}", openapi_extra={
+    "parameters": [_IF_MATCH_PARAMETER]}, responses={
     412: {"model": EditConflictProblem, "description": "The edit started from an old "
                                                       "version; 'current' is the entry now"},
     428: {"description": "No If-Match"}})
 async def edit_entry(
     entry_id: EntryId, body: EntryUpdate, user: CurrentUser, services: Svc,
     response: Response,
+    # Optional to FastAPI, so that a missing one is our 428 rather than a 422; the
+    # document says it is required, and its form.
     if_match: Annotated[str | None, Header(max_length=40, description=IF_MATCH_DOC)] = None,
 ) -> GuideEntry:
     """A new version. Text (title, body, restored_from): the lead, contributors and
@@ -227,11 +235,10 @@ async def remove_entry(entry_id: EntryId, user: CurrentUser, services: Svc) -> R
     async with services.db.write() as session:
         entry, access, _ = await readable_entry(session, services, entry_id, user, lock=True)
         access.require_facilitator()
-        if entry.removed_at is None:
-            entry.removed_at, entry.removed_by, entry.updated_at = now, user.id, now
-            await guide_log.log(session, user, "guide_remove",
-                                [(entry.id, entry.challenge_id)], {"entry": entry.id}, now)
-            await session.commit()
+        entry.removed_at, entry.removed_by, entry.updated_at = now, user.id, now
+        await guide_log.log(session, user, "guide_remove", [(entry.id, entry.challenge_id)],
+                            {"entry": entry.id}, now)
+        await session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -41,8 +41,6 @@ CommentId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 def _open_for_people(entry: GuideEntryRow, access: Access, now: datetime) -> None:
     """What pledging and commenting need of the entry and the phase."""
-    if entry.removed_at is not None:
-        raise ProblemError(409, "This entry was removed from the guide.")
     if entry.mod_status != "published":
         raise ProblemError(409, "This entry waits for a moderator; pledges and comments "
                                 "open again once it is published.")

@@ -151,7 +151,8 @@ _TARGET_PARAMETER = {"name": "target", "in": "query", "required": False, "style"
                          "properties": {
                              "target_type": {"type": "string",
                                              "enum": ["submission", "comment", "user",
-                                                      "entry", "entry_comment"]},
+                                                      "entry", "entry_comment",
+                                                      "challenge"]},
                              "target_id": {"type": "integer", "minimum": 1,
                                            "maximum": MAX_ID}},
                          "required": ["target_type", "target_id"]}}
@@ -165,7 +166,7 @@ async def moderation_log(
     action: LoggedActionName | None = None,
     challenge: SlugQuery = None,
     target_type: Annotated[Literal["submission", "comment", "user", "entry",
-                                   "entry_comment"] | None,
+                                   "entry_comment", "challenge"] | None,
                            Query(include_in_schema=False)] = None,
     target_id: Annotated[int | None, Query(ge=1, le=MAX_ID, include_in_schema=False)] = None,
     cursor: cursors.Cursor = None,
