@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import quote
 
 from pydantic import ValidationError
@@ -176,6 +176,12 @@ class GuideMixin:
         """The assembled guide: chapters by theme, entries in order, every source."""
         return await self._t.call("GET", f"/challenges/{_slug(slug)}/guide", Guide,
                                   params={"format": "json"})
+
+    async def export_guide(self, slug: str, format: Literal["markdown", "html"]) -> str:
+        """The guide as Markdown, or as a standalone HTML page to print."""
+        response = await self._t.send("GET", f"/challenges/{_slug(slug)}/guide",
+                                      params={"format": format})
+        return response.text
 
     async def order_guide(self, slug: str, entries: list[int]) -> Page[GuideEntry]:
         """Facilitators: every entry of the guide, once, in the order wanted."""

@@ -159,5 +159,6 @@ class SyncChallengeClient:
     flag_guide_entry = _blocking(ChallengeClient.flag_guide_entry)
     flag_guide_comment = _blocking(ChallengeClient.flag_guide_comment)
     get_guide = _blocking(ChallengeClient.get_guide)
+    export_guide = _blocking(ChallengeClient.export_guide)
     order_guide = _blocking(ChallengeClient.order_guide)
     publish_guide = _blocking(ChallengeClient.publish_guide)

@@ -135,3 +135,34 @@ async def test_facilitators_order_the_guide_and_undo_it(api: TestApi) -> None:
                      headers=w.admin.headers)
     problem(await w.http.post(f"/moderation/actions/{first}/undo",
                               headers=w.moderator.headers), 409, "/problems/undo-refused")
+
+
+async def test_the_guide_exports_as_markdown_and_a_page_with_hostile_text_kept_as_text(
+        api: TestApi) -> None:
+    hostile = '<script>alert(1)</script>[@click=app.quit]x[/] *b*'
+    w = await world(api)
+    a, _, c = await _three(w)
+    r = await w.patch(a["id"], w.moderator, a["version"], title=hostile,
+                      body=f"## How to start\n\nAs #{c['sources'][0]} did. {hostile}")
+    assert r.status_code == 200, r.text
+    for fmt, media in (("markdown", "text/markdown"), ("html", "text/html")):
+        problem(await w.http.get("/challenges/change/guide", params={"format": fmt}), 401)
+        problem(await w.http.get("/challenges/change/guide", params={"format": fmt},
+                                 headers=w.participant.headers), 403)
+        r = await w.http.get("/challenges/change/guide", params={"format": fmt},
+                             headers=w.moderator.headers)
+        assert r.status_code == 200 and r.headers["content-type"].startswith(media), r.text
+        assert "Plain C" in r.text
+    page = (await w.http.get("/challenges/change/guide", params={"format": "html"},
+                             headers=w.moderator.headers)).text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
+    assert f'<a href="#source-{c["sources"][0]}" class="citation">' in page
+    assert f'<li id="source-{c["sources"][0]}">' in page
+    assert "Plain C</li>" in page  # posted anonymously: no " by ..." after the title
+    markdown = (await w.http.get("/challenges/change/guide", params={"format": "markdown"},
+                                 headers=w.moderator.headers)).text
+    # Escaped, so no Markdown reader takes it for HTML: in the title and in the text.
+    assert "### \\<script\\>" in markdown and "did. \\<script>" in markdown
+    assert "<script>" not in markdown.replace("\\<script>", "")
+    assert "##### How to start" in markdown
+    assert "Plain C\n" in markdown

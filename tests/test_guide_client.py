@@ -110,6 +110,10 @@ async def test_every_guide_method(live: LiveServer, database_url: str, clock: Cl
             guide = await anon.get_guide("change")
             assert [e.id for c in guide.chapters for e in c.entries] == [entry.id]
             assert [s.id for s in guide.sources] == [story.id]
+            printable = await anon.export_guide("change", "html")
+            assert printable.startswith("<!doctype html>") and f'id="entry-{entry.id}"' in printable
+            assert f"/api/v1/submissions/{story.id}" in await anon.export_guide(
+                "change", "markdown")
 
         clock.advance(20 * DAY)
         with pytest.raises(PhaseClosed):

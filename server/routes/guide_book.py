@@ -3,12 +3,13 @@ Both changes are in the audit log and undoable (server/guide_book.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from sqlalchemy import exists, or_, select
 
-from client.guide_models import Guide, GuideEntry, GuideOrder, GuidePublication
+from client.guide_models import Guide, GuideEntry, GuideFormat, GuideOrder, GuidePublication
 from client.models import Page
 from server import guide_log
 from server.deps import Admin, CurrentUser, MaybeUser, ReadDB, Svc
@@ -20,6 +21,7 @@ from server.guide_book import (
     publication,
     set_positions,
 )
+from server.guide_export import guide_html, guide_markdown
 from server.guide_sources import lock_challenge
 from server.guide_tables import GuideContributorRow, GuideEntryRow, GuidePublicationRow
 from server.guide_views import render_entries
@@ -30,11 +32,18 @@ router = APIRouter(tags=["guide"])
 E = GuideEntryRow
 
 
-@router.get("/challenges/{slug}/guide")
+_MEDIA = {"markdown": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8"}
+_SUFFIX = {"markdown": "md", "html": "html"}
+
+
+@router.get("/challenges/{slug}/guide", response_model=Guide, responses={200: {
+    "description": "The guide, in the format asked for",
+    "content": {"application/json": {}, "text/markdown": {}, "text/html": {}}}})
 async def get_guide(
     slug: str, session: ReadDB, services: Svc, viewer: MaybeUser,
-    format: Annotated[Literal["json"], Query(description="json")] = "json",
-) -> Guide:
+    format: Annotated[GuideFormat, Query(
+        description="json, markdown, or html (a standalone page to print)")] = "json",
+) -> Guide | Response:
     """The guide: chapters by theme, entries in the facilitators' order, every source.
     Anyone's once published; until then its facilitators' and contributors' (the lead
     or a contributor of one of its entries)."""
@@ -52,7 +61,12 @@ async def get_guide(
         if not writes:
             raise ProblemError(403, "The guide is not published yet: its facilitators and "
                                     "contributors see it until then.")
-    return await assemble(session, access)
+    guide = await assemble(session, access)
+    if format == "json":
+        return guide
+    render = guide_markdown if format == "markdown" else guide_html
+    return Response(render(guide, services.now()), media_type=_MEDIA[format], headers={
+        "Content-Disposition": f'inline; filename="{challenge.slug}-guide.{_SUFFIX[format]}"'})
 
 
 @router.put("/challenges/{slug}/guide/order")
