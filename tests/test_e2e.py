@@ -59,6 +59,13 @@ class Terminal:
             except pexpect.EOF:
                 raise AssertionError(f"exited before {wanted!r}:\n{self.text}") from None
 
+    def open_live_challenge(self) -> None:
+        """From the demo's list of challenges (newest first: the one in its develop
+        phase, then the one open for votes), into the one open for votes."""
+        self.wait_for("Change from the ground up")
+        self.press("j", "\r")
+        self.wait_for("sort: ")
+
     def press(self, *keys: str) -> None:
         for key in keys:
             self.child.send(key)
@@ -79,7 +86,7 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
 
 
 def test_demo_browse_sort_and_read(terminal: Terminal) -> None:
-    terminal.wait_for("Change from the ground up")
+    terminal.open_live_challenge()
     assert "Amara Okafor │ token: memory" in terminal.text  # the status bar
     terminal.press("1")
     terminal.wait_for("Improvement coaching pairs")  # the demo's most supported story
@@ -97,7 +104,7 @@ def test_demo_browse_sort_and_read(terminal: Terminal) -> None:
 def test_a_draft_survives_the_terminal_being_killed(tmp_path: Path) -> None:
     first = Terminal(tmp_path, "demo")
     try:
-        first.wait_for("Change from the ground up")
+        first.open_live_challenge()
         first.press("n")
         first.wait_for("New submission")
         first.press(*"Keep this thought")
@@ -113,7 +120,7 @@ def test_a_draft_survives_the_terminal_being_killed(tmp_path: Path) -> None:
     assert saved["title"] == "Keep this thought"
     second = Terminal(tmp_path, "demo")
     try:
-        second.wait_for("Change from the ground up")
+        second.open_live_challenge()
         second.press("d")
         second.wait_for("Keep this thought")
     finally:
