@@ -15,6 +15,7 @@ from textual.app import App
 
 if TYPE_CHECKING:
     from client.api import ChallengeClient
+    from client.guide_models import GuideEntry
     from client.models import Challenge, QueueItem, Submission
     from tui.drafts import Draft, DraftStore
     from tui.screens.write import Send
@@ -54,6 +55,39 @@ class Navigation(App[None]):
         from tui.screens.stats import StatsScreen
 
         self.push_screen(StatsScreen(slug))
+
+    # --- the guide (develop stage) ------------------------------------------------------
+
+    def open_guide(self, challenge: Challenge) -> None:
+        """The challenge's guide: chapters by theme; facilitators' suggestions."""
+        from tui.screens.guide import GuideScreen
+
+        self.push_screen(GuideScreen(challenge))
+
+    def open_entry(self, entry_id: int, challenge: Challenge | None,
+                   done: Done[GuideEntry] | None = None) -> None:
+        """One guide entry; ``done`` gets the entry as it was left (None: removed)."""
+        from tui.screens.entry import EntryScreen
+
+        self.push_screen(EntryScreen(entry_id, challenge), done)
+
+    def open_entry_settings(self, entry: GuideEntry, done: Done[GuideEntry]) -> None:
+        """Facilitators: status, review date, lead, contributors; ``done`` gets it saved."""
+        from tui.screens.entry_settings import EntrySettingsScreen
+
+        self.push_screen(EntrySettingsScreen(entry), done)
+
+    def open_entry_editor(self, entry: GuideEntry, done: Done[GuideEntry]) -> None:
+        """Edit the entry's text (resuming a saved draft); ``done`` gets it saved."""
+        from tui.screens.entry_editor import EntryEditorScreen
+
+        self.push_screen(EntryEditorScreen(entry), done)
+
+    def open_entry_history(self, entry: GuideEntry, done: Done[GuideEntry]) -> None:
+        """Versions with diffs; ``done`` gets the entry after a restore."""
+        from tui.screens.entry_history import EntryHistoryScreen
+
+        self.push_screen(EntryHistoryScreen(entry), done)
 
     # --- writing --------------------------------------------------------------------
 
