@@ -56,7 +56,7 @@ def diff_lines(old: str, new: str, context: int = 3) -> LineDiff:
         if tag == "equal":
             span = i2 - i1
             # Context after the previous change and before the next one.
-            head = 0 if i1 == 0 else min(context, span)
+            head = 0 if i1 == 0 and j1 == 0 else min(context, span)
             tail = 0 if i2 == len(before) and j2 == len(after) else min(context, span - head)
             for n in range(head):
                 rows.append(DiffLine(" ", before[i1 + n], i1 + n + 1, j1 + n + 1))

@@ -61,7 +61,9 @@ class Settings(BaseSettings):
     # Argon2id cost; the defaults follow argon2-cffi (RFC 9106 low-memory profile).
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_kib: int = Field(default=65536, ge=64)
-    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Room for the largest valid request: a guide entry's 20,000 characters, each sent as
+    # a JSON escape of a surrogate pair (12 bytes), with the other fields.
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     idempotency_hours: float = Field(default=24, gt=0)
     # Database connections per worker: requests beyond it wait for one. On PostgreSQL
     # workers x pool_size must stay under the server's max_connections (default 100).

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from server.tables import SubmissionRow
+from tests.guide_support import if_match, world
 from tests.support import TestApi
 
 HOSTILE = [
@@ -91,10 +92,10 @@ async def test_lengths_are_enforced_after_cleaning(api: TestApi) -> None:
     await api.submit(who, title="t" * 140 + "\x00" * 5)  # controls do not count
 
 
-async def test_body_over_64_kib_is_413(api: TestApi) -> None:
+async def test_body_over_256_kib_is_413(api: TestApi) -> None:
     await api.challenge()
     who = await api.person()
-    payload = json.dumps({"kind": "story", "title": "t", "body": "b" * 70_000})
+    payload = json.dumps({"kind": "story", "title": "t", "body": "b" * 270_000})
     r = await api.http.post("/challenges/change/submissions", content=payload,
                             headers={**who.headers, "content-type": "application/json"})
     assert r.status_code == 413
@@ -109,6 +110,27 @@ async def test_body_over_64_kib_is_413(api: TestApi) -> None:
     assert r.status_code == 413
     assert r.json()["status"] == 413
     assert await count_submissions(api) == 0
+
+
+async def test_the_largest_valid_texts_fit_the_body_limit(api: TestApi) -> None:
+    """Escaped as a JSON encoder with ensure_ascii does (12 bytes for a character
+    outside the BMP), a full submission and a full guide entry are still accepted."""
+    w = await world(api)
+    story = await w.submit()
+    emoji = "\U0001f9d1"
+    payload = json.dumps({"kind": "idea", "title": emoji * 140, "body": emoji * 10_000})
+    r = await api.http.post("/challenges/change/submissions", content=payload,
+                            headers={**w.author.headers, "content-type": "application/json"})
+    assert r.status_code == 201, r.text
+    w.develop()
+    entry = await w.shortlist(story["id"])
+    payload = json.dumps({"body": emoji * 20_000, "title": emoji * 140})
+    assert len(payload) > 240_000
+    r = await api.http.patch(f"/guide/entries/{entry['id']}", content=payload,
+                             headers={**if_match(w.author, entry["version"]),
+                                      "content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    assert r.json()["body"] == emoji * 20_000
 
 
 async def test_idempotent_post_is_done_once(api: TestApi) -> None:
