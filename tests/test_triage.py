@@ -270,3 +270,21 @@ def test_filters_describe_themselves() -> None:
     assert Filters().describe() == ""
     assert Filters(challenge="change", flag_reason="spam", type="comment").describe() == (
         "challenge: change, flagged for: spam, type: comment")
+
+
+def test_guide_items_are_named_for_what_they_are_and_ordered_as_the_server_does() -> None:
+    from tui.widgets.queue_detail import render_item, what
+    from tui.widgets.queue_list import row_kind, row_title
+
+    entry = item(4, type_="entry", minute=0, title="Bedside handover")
+    note = item(5, type_="entry_comment", minute=0, body="[/] a note")
+    story, comment = item(6, minute=0), item(7, type_="comment", minute=0)
+    assert (row_kind(entry), row_kind(note)) == ("entry  ", "e.note ")
+    assert what(entry) == "guide entry #4 (from story #4)"
+    assert what(note) == "comment #5 on a guide entry"
+    assert row_title(note) == "[/] a note" and row_title(entry) == "Bedside handover"
+    assert "Bedside handover" in render_item(entry, T0).plain
+    assert "Comment on the guide entry: Story 5" in render_item(note, T0).plain
+    # Same time: submissions, comments, entries, entry comments (server/queue.py RANK).
+    assert sorted([note, entry, comment, story], key=queue_order) == [story, comment,
+                                                                      entry, note]

@@ -75,9 +75,14 @@ def key_of(item: QueueItem) -> Key:
     return (item.type, item.id)
 
 
+# The server's rank of each type among items of the same time (server/queue.py).
+TYPE_RANK = {"submission": 0, "comment": 1, "entry": 2, "entry_comment": 3}
+
+
 def queue_order(item: QueueItem) -> tuple[datetime, int, int]:
-    """The server's queue order: oldest first, submissions before comments, then id."""
-    return (item.created_at, 0 if item.type == "submission" else 1, item.id)
+    """The server's queue order: oldest first, then submissions, comments, guide
+    entries and their comments, then id."""
+    return (item.created_at, TYPE_RANK[item.type], item.id)
 
 
 def stays_queued(action: str, item: QueueItem) -> bool:

@@ -66,6 +66,10 @@ def what(item: QueueItem) -> str:
     if item.type == "comment":
         reply = "reply" if item.parent_id else "comment"
         return f"{reply} #{item.id} on {item.kind} #{item.submission_id}"
+    if item.type == "entry":
+        return f"guide entry #{item.id} (from {item.kind} #{item.submission_id})"
+    if item.type == "entry_comment":
+        return f"comment #{item.id} on a guide entry"
     return f"{item.kind} #{item.id}"
 
 
@@ -75,10 +79,11 @@ def render_item(item: QueueItem, now: datetime, note: str | None = None) -> Cont
     if note:
         lines.append(Content.styled("Came back: ", "bold $error") + one_line(note, "$error"))
         lines.append(Content(""))
-    if item.type == "submission":
+    if item.type in ("submission", "entry"):
         lines.append(highlighted(item.title or "", _for(item, "title"), "bold", fold=True))
     else:
-        lines.append(Content.styled("Comment on: ", DIM)
+        lines.append(Content.styled("Comment on the guide entry: " if item.type ==
+                                    "entry_comment" else "Comment on: ", DIM)
                      + one_line(item.submission_title, "bold"))
     queued = " and ".join(item.queued_for)
     lines.append(Content.styled(

@@ -40,13 +40,20 @@ def badge(item: QueueItem, refused: bool) -> str:
 
 
 def row_title(item: QueueItem) -> str:
-    return one_line(item.body if item.type == "comment" else item.title).plain
+    return one_line(item.body if item.type in COMMENTS else item.title).plain
+
+
+COMMENTS = ("comment", "entry_comment")
 
 
 def row_kind(item: QueueItem) -> str:
-    """Seven cells: story, idea, comment or reply."""
+    """Seven cells: story, idea, comment or reply; a guide entry or a comment on one."""
     if item.type == "comment":
         return "reply  " if item.parent_id else "comment"
+    if item.type == "entry":
+        return "entry  "
+    if item.type == "entry_comment":
+        return "e.note "
     return f"{item.kind:<7}"
 
 
