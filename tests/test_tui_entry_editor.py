@@ -202,20 +202,25 @@ async def test_the_demo_walk_amaras_unsent_edit_merged(demo: Demo) -> None:
 
 async def test_hostile_text_is_shown_as_typed_in_the_editor_and_the_merge(
         demo: Demo) -> None:
-    await demo.rachel_edits(FIRST_STEP, f"{FIRST_STEP} {HOSTILE}")
-    entry = await demo.current()
+    now = await demo.current()
+    entry = await demo.rachel.edit_guide_entry(
+        now.id, version=now.version, title=f"Handover {HOSTILE}",
+        body=now.body.replace(FIRST_STEP, f"{FIRST_STEP} {HOSTILE}"))
     assert STORED in entry.body
     app = make_app(demo.url)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await signed_in(pilot)
         app.open_entry_editor(entry, demo.done)
-        await opened(pilot, EntryEditorScreen)
+        editor = await opened(pilot, EntryEditorScreen)
+        assert f"Edit Handover {STORED}" in text_of(editor.query_one(".title", Static))
+        assert editor.query_one("#title", Input).value == f"Handover {STORED}"
         area = body_of(pilot)
         assert STORED in area.text
         area.load_text(area.text.replace(STORED, f"{STORED} (mine)"))
         await demo.rachel_edits(STORED, f"{STORED} (theirs)")
         await pilot.press("ctrl+s")
         merge: EntryMergeScreen = await opened(pilot, EntryMergeScreen)
+        assert f"Handover {STORED}" in text_of(merge.query_one(".title", Static))
         assert f"{STORED} (mine)" in text_of(merge.query_one("#mine-lines", Static))
         assert f"{STORED} (theirs)" in text_of(merge.query_one("#theirs-lines", Static))
         await pilot.press("t", "ctrl+s")

@@ -10,7 +10,16 @@ from textual.widgets import OptionList, Static
 
 from client.guide_models import GuideEntry
 from tests import tui_support
-from tests.entry_support import STORED, Demo, demo, make_app, messages, opened, signed_in
+from tests.entry_support import (
+    HOSTILE,
+    STORED,
+    Demo,
+    demo,
+    make_app,
+    messages,
+    opened,
+    signed_in,
+)
 from tests.tui_support import settle, text_of
 from tui.screens.entry_history import PAGE, EntryHistoryScreen
 from tui.widgets.diff import DiffView
@@ -122,13 +131,15 @@ async def test_a_long_history_is_fetched_a_page_at_a_time(demo: Demo) -> None:
 
 
 async def test_hostile_text_in_a_diff_is_shown_as_typed(demo: Demo) -> None:
-    from tests.entry_support import HOSTILE
-
-    changed = await demo.rachel_edits("and come back later.", f"and come back later. {HOSTILE}")
+    now = await demo.current()
+    changed = await demo.rachel.edit_guide_entry(
+        now.id, version=now.version, title=f"Handover {HOSTILE}",
+        body=now.body.replace("and come back later.", f"and come back later. {HOSTILE}"))
     app = make_app(demo.url)
     async with app.run_test(size=(200, 30), notifications=True) as pilot:
         screen = await open_history(pilot, demo, changed)
         assert app.is_running
+        assert f"History of Handover {STORED}" in text_of(screen.query_one("#heading", Static))
         drawn = "\n".join(shown(screen))
         assert f"later. {STORED}" in drawn and "\x1b" not in drawn
         assert f"later. {STORED}" in screen.query_one(DiffView).text()
