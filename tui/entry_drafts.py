@@ -30,6 +30,9 @@ class EntryDraft:
     base_text: str  # that version's text, the merge's base
     text: str  # what the person has typed
     title: str = ""  # the entry's title, to say which entry the draft is for
+    # The title at ``base_version``, when ``title`` is being edited too (None: the title
+    # was not part of the edit, as in drafts written before titles were editable).
+    base_title: str | None = None
     updated_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
 
     @property

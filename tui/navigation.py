@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from client.guide_models import GuideEntry
     from client.models import Challenge, QueueItem, Submission
     from tui.drafts import Draft, DraftStore
+    from tui.entry_drafts import EntryDraft, EntryDraftStore
+    from tui.merging import Merged
     from tui.screens.write import Send
     from tui.triage import Filters
 
@@ -157,3 +159,13 @@ class Navigation(App[None]):
         from tui.screens.moderation_forms import FilterScreen
 
         self.push_screen(FilterScreen(client, filters), done)
+
+    # --- entry-editing: a stale edit merged -----------------------------------------------
+
+    def open_entry_merge(self, draft: EntryDraft, current: GuideEntry, done: Done[Merged], *,
+                         store: EntryDraftStore | None = None) -> None:
+        """Put ``draft`` (an edit begun from an older version) together with ``current``;
+        ``done`` gets the result as a draft begun from ``current`` (None: cancelled)."""
+        from tui.screens.entry_merge import EntryMergeScreen
+
+        self.push_screen(EntryMergeScreen(draft, current, store=store), done)

@@ -1,0 +1,89 @@
+"""Editing a guide entry's text, without widgets: which draft the editor opens (a saved
+one resumed, or a new one from the entry), what an edit changes, and what to say about
+a resumed draft. The editor screen (``tui.screens.entry_editor``) draws it.
+
+An edit names the version it began from (``EntryDraft.base_version``, sent as
+``If-Match``); its text and title are compared with that version's to know what to send.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
+
+from client.privacy import Finding, find_personal_data
+from tui.entry_drafts import EntryDraft, EntryDraftStore
+from tui.text import local_time
+
+if TYPE_CHECKING:
+    from client.guide_models import GuideEntry
+
+
+@dataclass(frozen=True)
+class Opened:
+    draft: EntryDraft
+    resumed: bool  # a saved edit in progress, not a fresh one
+
+
+def fresh_draft(server: str, entry: GuideEntry) -> EntryDraft:
+    """An edit beginning now from ``entry`` as it is (a new entry: the server's template)."""
+    return EntryDraft(server=server, entry_id=entry.id, base_version=entry.version,
+                      base_text=entry.body, text=entry.body, title=entry.title,
+                      base_title=entry.title)
+
+
+def base_title(draft: EntryDraft) -> str:
+    """The title at the draft's base version (a draft without one never changed it)."""
+    return draft.title if draft.base_title is None else draft.base_title
+
+
+def is_changed(draft: EntryDraft) -> bool:
+    return draft.text != draft.base_text or draft.title != base_title(draft)
+
+
+def open_draft(store: EntryDraftStore, server: str, entry: GuideEntry) -> Opened:
+    """The edit in progress on ``entry`` at ``server`` if one is saved and changes
+    anything; else a fresh one. A saved draft that changes nothing is forgotten."""
+    saved = store.load(server, entry.id)
+    if saved is not None and is_changed(saved):
+        if saved.base_title is None:
+            saved = replace(saved, base_title=saved.title)
+        return Opened(saved, resumed=True)
+    if saved is not None:
+        store.delete(server, entry.id)
+    return Opened(fresh_draft(server, entry), resumed=False)
+
+
+class Changes(NamedTuple):
+    """What the edit sends: the title and the body, each only if it changed (else None)."""
+
+    title: str | None
+    body: str | None
+
+
+def changes(draft: EntryDraft) -> Changes:
+    return Changes(draft.title if draft.title != base_title(draft) else None,
+                   draft.text if draft.text != draft.base_text else None)
+
+
+def resumed_note(draft: EntryDraft, entry: GuideEntry, now: datetime) -> str:
+    """What the editor says above a resumed draft."""
+    try:
+        when = local_time(datetime.fromisoformat(draft.updated_at), now)
+    except ValueError:
+        when = "earlier"
+    note = f"Your unsent edit, last typed {when}, is back (begun at version " \
+           f"{draft.base_version})."
+    if entry.version > draft.base_version:
+        note += (f" The entry is at version {entry.version} now: saving shows what changed "
+                 "and merges both.")
+    return note
+
+
+def new_findings(draft: EntryDraft) -> list[Finding]:
+    """What looks like personal data in the edit that was not in the text it began from
+    (so an old finding does not ask again at every edit)."""
+    before = {f.text for f in find_personal_data(f"{base_title(draft)}\n{draft.base_text}")}
+    return [f for f in find_personal_data(f"{draft.title}\n{draft.text}")
+            if f.text not in before]
