@@ -125,3 +125,33 @@ def test_a_draft_survives_the_terminal_being_killed(tmp_path: Path) -> None:
         second.wait_for("Keep this thought")
     finally:
         second.close()
+
+
+def test_an_admin_shortlists_a_suggestion_and_publishes_the_guide(tmp_path: Path) -> None:
+    """``demo --as admin``: the challenge in its develop phase, D for its guide, s for
+    the suggestions, a to shortlist the top one, esc to the guide, P and y to publish."""
+    term = Terminal(tmp_path, "demo", "--as", "admin")
+    try:
+        term.wait_for("Giving time back to care")  # newest first: the one developing
+        term.press("\r")
+        term.wait_for("sort: ")
+        term.press("D")
+        term.wait_for("Guide: Giving time back to care · Not published · 5 entries")
+        assert "Write observations once" in term.text
+        term.press("s")
+        term.wait_for("Suggestions · top-rated, not yet in the guide")
+        term.wait_for("5 suggestions")
+        top = next(line for line in term.screen.display if line.lstrip().startswith("#"))
+        title = top.split(" ", 2)[-1].strip()[:30]
+        term.press("a")
+        term.wait_for("In the guide now:")
+        term.press("\x1b")  # esc: the guide, with the new entry in its chapter
+        term.wait_for("Not published · 6 entries")
+        term.wait_for(title)
+        term.press("P")
+        term.wait_for("Publish the guide?")
+        term.press("y")
+        term.wait_for("Guide: Giving time back to care · Published")
+        term.wait_for("The guide is published")
+    finally:
+        term.close()

@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
                                          "or the config file)")
     sub = parser.add_subparsers(dest="command")
     demo = sub.add_parser("demo", help="a demo server with a seeded challenge, signed in")
-    demo.add_argument("--as", dest="role", choices=["participant", "moderator"],
+    demo.add_argument("--as", dest="role", choices=["participant", "moderator", "admin"],
                       default="participant", help="who to sign in as (default participant)")
     demo.add_argument("--fresh", action="store_true", help="rebuild the demo database")
     return parser

@@ -33,6 +33,7 @@ from tui.entry_drafts import EntryDraft, EntryDraftStore
 DEMO_PEOPLE = {
     "participant": ("amara.okafor@nhs.net", "demo-amara"),
     "moderator": ("rachel.dunmore@nhs.net", "demo-rachel"),
+    "admin": ("sam.ashworth@nhs.net", "demo-sam"),  # publishes the guide, sets challenges up
 }
 
 

@@ -49,6 +49,10 @@ CHALLENGE_KEYS: list[BindingType] = [
     Binding("left,left_square_bracket", "tab(-1)", "Previous tab", show=False,
             id="challenge.previous_tab"),
     Binding("r", "refresh", "Refresh", id="challenge.refresh"),
+    # Shown when the challenge has a develop stage (see offers); refused with a reason
+    # before the guide opens to everyone.
+    Binding("D", "guide", "Guide", tooltip="The guide: the top solutions being developed",
+            id="challenge.guide"),
     Binding("j", "down", "Down", show=False, id="challenge.down"),
     Binding("k", "up", "Up", show=False, id="challenge.up"),
     Binding("g", "first", "First", show=False, id="challenge.first"),

@@ -390,7 +390,20 @@ class ChallengeScreen(AppScreen[None]):
             return item is not None and own.why_not_withdraw(item) is None
         if action == "compose":
             return allows(self.challenge, "submissions", clock.now())
+        if action == "guide":
+            return self.challenge is not None and any(p.develop for p in self.challenge.phases)
         return True
+
+    def action_guide(self) -> None:
+        from tui.guide_view import guide_refusal
+
+        if self.challenge is None:
+            return
+        why = guide_refusal(self.challenge, self.session.is_moderator, clock.now())
+        if why is not None:
+            self.notify(why, title="Not now", severity="warning", markup=False, timeout=8)
+        else:
+            self.challenge_app.open_guide(self.challenge)
 
     def action_moderate(self) -> None:
         self.challenge_app.open_moderation(challenge=self.slug)

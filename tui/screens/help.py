@@ -25,6 +25,8 @@ d               drafts          e / w      edit / withdraw yours
 s               statistics      r          refresh
 o               only my own posts, in every status (pending,
                 rejected...)
+D               the guide (develop stage): enter opens an entry,
+                x exports it (Markdown or HTML)
 ctrl+p          command palette (every action)
 ctrl+o          sign out        q          quit (ctrl+q anywhere)
 """
@@ -39,11 +41,14 @@ space           select for bulk: a, x, h, d or m then for all
 enter / tab     the item in full when narrow; esc the list
 J / K           scroll item     f          filters
 l               the log (f action, o mine only, u undo)
+In the guide:   s suggestions, a shortlist one (or add any
+                submission by number), J / K move an entry
 """
 
 ADMIN_KEYS = """\
 N               new challenge (on the challenges list)
 E               edit a challenge (highlighted, or the one open)
+P               publish the guide, or take it back (in the guide)
 In the set-up form: tab moves, times are local (or add +01:00)
 ctrl+s          save            esc        close
 ctrl+n          add a phase     ctrl+r     remove this phase
