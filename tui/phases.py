@@ -15,9 +15,9 @@ from tui.text import plain
 if TYPE_CHECKING:  # annotations only: the challenge screen must not load pydantic early
     from client.models import Challenge, Phase
 
-Activity = Literal["submissions", "comments", "votes"]
+Activity = Literal["submissions", "comments", "votes", "develop"]
 VERBS: dict[Activity, str] = {"submissions": "Posting", "comments": "Commenting",
-                              "votes": "Voting"}
+                              "votes": "Voting", "develop": "Working on the guide"}
 
 
 REFRESH_EVERY = timedelta(minutes=3)  # how stale an open app's phases may get

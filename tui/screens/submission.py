@@ -15,8 +15,9 @@ from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from client.errors import ChallengeError
-from client.models import Challenge, Comment, FlagReason, Submission
+from client.models import Challenge, Comment, Submission
 from tui import budget, clock, own
+from tui.flagging import flag
 from tui.phases import Activity, allows
 from tui.screens.base import AppScreen
 from tui.session import describe
@@ -27,11 +28,6 @@ from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 from tui.widgets.submission_detail import header
 
-REASONS: list[tuple[str, str]] = [
-    ("personal_data", "Personal data (e.g. patient details)"),
-    ("offensive", "Offensive"), ("spam", "Spam"), ("off_topic", "Off topic"),
-    ("other", "Something else"),
-]
 ACTIVITIES: dict[str, Activity] = {"comment": "comments", "vote": "votes"}
 REPLY_INDENT = 4
 ANONYMOUS_AUTHOR = "the anonymous author"
@@ -205,28 +201,12 @@ class SubmissionScreen(AppScreen[Submission | None]):
 
     def action_flag(self) -> None:
         comment = self.selected_comment()
-        what = (f"comment by {commenter(comment)}" if comment
-                else "submission")
-
-        def reason_chosen(reason: str | None) -> None:
-            if reason is None:
-                return
-            flag_reason: FlagReason = reason  # type: ignore[assignment]
-
-            async def send(note: str) -> object:
-                if comment is not None:
-                    return await self.client.flag_comment(comment.id, flag_reason, note)
-                return await self.client.flag_submission(self.item.id, flag_reason, note)
-
-            def sent(note: str | None) -> None:
-                if note is not None:
-                    self.notify(f"Thank you: the {what} is reported to the moderators.",
-                                markup=False)
-
-            self.challenge_app.write(f"Why flag this {what}? (a note for the moderators)",
-                                     send, sent)
-
-        self.challenge_app.pick(f"Flag this {what}", REASONS, reason_chosen)
+        if comment is not None:
+            flag(self, f"comment by {commenter(comment)}",
+                 lambda reason, note: self.client.flag_comment(comment.id, reason, note))
+        else:
+            flag(self, "submission",
+                 lambda reason, note: self.client.flag_submission(self.item.id, reason, note))
 
     def action_edit(self) -> None:
         def edited(item: Submission) -> None:

@@ -105,9 +105,13 @@ class Body(Vertical):
         """Markdown is its own syntax, never Textual markup; escapes are stripped."""
         self.load(body)
 
+    def prepare(self, body: str) -> Prepared:
+        """How ``body`` is drawn; run in a thread (a guide entry's adds its citations)."""
+        return prepare(body)
+
     @work(exclusive=True, group="body")
     async def load(self, body: str) -> None:
-        prepared = await asyncio.to_thread(prepare, body)
+        prepared = await asyncio.to_thread(self.prepare, body)
         self.show_plain(not prepared.formatted)
         self.query_one(AsWritten).show("" if prepared.formatted else prepared.text)
         await self.query_one(BodyMarkdown).show(prepared)
