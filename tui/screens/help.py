@@ -27,6 +27,11 @@ o               only my own posts, in every status (pending,
                 rejected...)
 D               the guide (develop stage): enter opens an entry,
                 x exports it (Markdown or HTML)
+In an entry:    e edit, p pledge, c comment, f flag, H history,
+                enter opens a source or a cited #123
+Editing:        ctrl+s save; if someone saved first: m mine,
+                t theirs, b both, n / p next / previous conflict
+History:        enter what a version changed, R restore it
 ctrl+p          command palette (every action)
 ctrl+o          sign out        q          quit (ctrl+q anywhere)
 """
@@ -43,6 +48,7 @@ J / K           scroll item     f          filters
 l               the log (f action, o mine only, u undo)
 In the guide:   s suggestions, a shortlist one (or add any
                 submission by number), J / K move an entry
+In an entry:    s settings: status, review date, lead, people
 """
 
 ADMIN_KEYS = """\
