@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=65536, ge=64)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     idempotency_hours: float = Field(default=24, gt=0)
+    # A person's drafts on the server (/me/drafts): the bytes of one draft's value as
+    # compact JSON (the body cap above bounds it too), and how many one person keeps.
+    draft_max_bytes: int = Field(default=60 * 1024, ge=1024)
+    drafts_per_user: int = Field(default=200, ge=1)
     # Database connections per worker: requests beyond it wait for one. On PostgreSQL
     # workers x pool_size must stay under the server's max_connections (default 100).
     pool_size: int = Field(default=20, ge=1)
