@@ -20,6 +20,8 @@ if TYPE_CHECKING:
         ConfigError,
         Conflict,
         ConnectionFailed,
+        DraftConflict,
+        DraftTooLarge,
         EditConflict,
         Forbidden,
         Invalid,
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
         ResponseInvalid,
         ServerError,
         TimedOut,
+        TooManyDrafts,
         Unauthorized,
     )
     from client.sync_api import SyncChallengeClient
@@ -40,17 +43,19 @@ _LAZY = {
     "ClientConfig": "client.config", "load_config": "client.config",
     **dict.fromkeys((
         "ApiError", "CertificateError", "ChallengeError", "ConfigError", "Conflict",
-        "ConnectionFailed", "EditConflict", "Forbidden", "Invalid", "NotFound",
-        "PayloadTooLarge", "PhaseClosed", "PreconditionRequired", "RateLimited",
-        "ResponseInvalid", "ServerError", "TimedOut", "Unauthorized"), "client.errors"),
+        "ConnectionFailed", "DraftConflict", "DraftTooLarge", "EditConflict", "Forbidden",
+        "Invalid", "NotFound", "PayloadTooLarge", "PhaseClosed", "PreconditionRequired",
+        "RateLimited", "ResponseInvalid", "ServerError", "TimedOut", "TooManyDrafts",
+        "Unauthorized"), "client.errors"),
 }
 
 __all__ = [
     "ApiError", "CertificateError", "ChallengeClient", "ChallengeError", "ClientConfig",
-    "ConfigError", "Conflict", "ConnectionFailed", "EditConflict", "Forbidden", "Invalid",
-    "NotFound", "PayloadTooLarge", "PhaseClosed", "PreconditionRequired", "RateLimited",
-    "ResponseInvalid", "ServerError",
-    "SyncChallengeClient", "TimedOut", "Unauthorized", "__version__", "load_config",
+    "ConfigError", "Conflict", "ConnectionFailed", "DraftConflict", "DraftTooLarge",
+    "EditConflict", "Forbidden", "Invalid", "NotFound", "PayloadTooLarge", "PhaseClosed",
+    "PreconditionRequired", "RateLimited", "ResponseInvalid", "ServerError",
+    "SyncChallengeClient", "TimedOut", "TooManyDrafts", "Unauthorized", "__version__",
+    "load_config",
 ]
 
 

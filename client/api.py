@@ -14,6 +14,7 @@ import httpx
 from pydantic import ValidationError
 
 from client.config import ClientConfig
+from client.drafts_api import DraftsMixin
 from client.errors import Invalid
 from client.guide_api import GuideMixin
 from client.models import (
@@ -75,9 +76,10 @@ def _slug(slug: str) -> str:
     return quote(slug, safe="")
 
 
-class ChallengeClient(GuideMixin):
+class ChallengeClient(GuideMixin, DraftsMixin):
     """The typed async client. Use as ``async with ChallengeClient(url) as api: ...``.
-    The develop stage's endpoints (the guide) come from ``client.guide_api``."""
+    The develop stage's endpoints (the guide) come from ``client.guide_api``, a person's
+    drafts from ``client.drafts_api``."""
 
     def __init__(self, server: str, *, token: str | None = None, timeout: float = 15.0,
                  connect_timeout: float = 5.0, retries: int = 2,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # not at run time: the app reads errors before pydantic is loaded
+    from client.drafts_models import Draft
     from client.guide_models import GuideEntry
     from client.models import FieldError, Problem
 
@@ -12,6 +13,9 @@ PHASE_CLOSED = "/problems/phase-closed"
 REGISTRATION_CLOSED = "/problems/registration-closed"
 CODE_INVALID = "/problems/registration-code-invalid"
 EDIT_CONFLICT = "/problems/edit-conflict"
+DRAFT_CONFLICT = "/problems/draft-conflict"
+DRAFT_TOO_LARGE = "/problems/draft-too-large"
+TOO_MANY_DRAFTS = "/problems/too-many-drafts"
 
 
 class ChallengeError(Exception):
@@ -108,6 +112,25 @@ class EditConflict(ApiError):
         self.current = current
 
 
+class DraftConflict(ApiError):
+    """412: a draft write or delete named a version (``If-Match``) the draft is no longer
+    at, or said ``If-None-Match: *`` where a draft exists. ``current`` is the draft now
+    (None when there is none): merge with it, or write again naming its version."""
+
+    def __init__(self, problem: Problem, request_id: str | None = None,
+                 current: Draft | None = None) -> None:
+        super().__init__(problem, request_id)
+        self.current = current
+
+
+class TooManyDrafts(Conflict):
+    """409: a new draft past the number a person may keep; delete some first."""
+
+
+class DraftTooLarge(PayloadTooLarge):
+    """413: the draft is larger than the server keeps."""
+
+
 class PreconditionRequired(ApiError):
     """428: the edit did not say which version it started from."""
 
@@ -143,12 +166,32 @@ def _current_entry(body: bytes | None) -> GuideEntry | None:
         return None
 
 
+def _current_draft(body: bytes | None) -> Draft | None:
+    """The draft a 412 draft-conflict problem carries (None if it does not)."""
+    if not body:
+        return None
+    from pydantic import ValidationError
+
+    from client.drafts_models import DraftConflictProblem
+
+    try:
+        return DraftConflictProblem.model_validate_json(body).current
+    except ValidationError:
+        return None
+
+
 def error_for(problem: Problem, request_id: str | None,
               retry_after: float | None = None, body: bytes | None = None) -> ApiError:
     """The exception for a problem; ``body``: the response's, for what a problem type
     carries beyond the problem fields (a 412's current entry)."""
     if problem.status == 403 and problem.type == PHASE_CLOSED:
         return PhaseClosed(problem, request_id)
+    if problem.status == 412 and problem.type == DRAFT_CONFLICT:
+        return DraftConflict(problem, request_id, _current_draft(body))
+    if problem.status == 409 and problem.type == TOO_MANY_DRAFTS:
+        return TooManyDrafts(problem, request_id)
+    if problem.status == 413 and problem.type == DRAFT_TOO_LARGE:
+        return DraftTooLarge(problem, request_id)
     if problem.status == 412:
         return EditConflict(problem, request_id, _current_entry(body))
     if problem.status == 428:

@@ -12,6 +12,7 @@ from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 
 from client.api import ChallengeClient
 from client.config import ClientConfig
+from client.drafts_models import Draft
 from client.models import FlagReason, Kind, QueueItem, Sort, Submission, TargetType
 
 P = ParamSpec("P")
@@ -114,6 +115,16 @@ class SyncChallengeClient:
                 return
             cursor = page.next_cursor
 
+    def iter_drafts(self, *, prefix: str | None = None, page_size: int = 50) -> Iterator[Draft]:
+        """Every draft of yours, page after page."""
+        cursor: str | None = None
+        while True:
+            page = self.list_drafts(prefix=prefix, cursor=cursor, limit=page_size)
+            yield from page.items
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
     health = _blocking(ChallengeClient.health)
     register = _blocking(ChallengeClient.register)
     confirm_registration = _blocking(ChallengeClient.confirm_registration)
@@ -162,3 +173,8 @@ class SyncChallengeClient:
     export_guide = _blocking(ChallengeClient.export_guide)
     order_guide = _blocking(ChallengeClient.order_guide)
     publish_guide = _blocking(ChallengeClient.publish_guide)
+    # a person's drafts (client/drafts_api.py)
+    list_drafts = _blocking(ChallengeClient.list_drafts)
+    get_draft = _blocking(ChallengeClient.get_draft)
+    put_draft = _blocking(ChallengeClient.put_draft)
+    delete_draft = _blocking(ChallengeClient.delete_draft)

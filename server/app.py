@@ -28,6 +28,7 @@ from server.routes import (
     auth,
     challenges,
     comments,
+    drafts,
     flags,
     guide,
     guide_book,
@@ -84,7 +85,7 @@ def create_app(settings: Settings | None = None,
     app.add_exception_handler(405, _method_not_allowed)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     for module in (stats, auth, challenges, submissions, comments, votes, flags, guide,
-                   guide_talk, guide_book):
+                   guide_talk, guide_book, drafts):
         app.include_router(module.router, prefix=API)
     app.include_router(moderation_routes.router, prefix=API)
     return app

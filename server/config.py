@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     # a JSON escape of a surrogate pair (12 bytes), with the other fields.
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     idempotency_hours: float = Field(default=24, gt=0)
+    # A person's drafts on the server (/me/drafts): the bytes of one draft's value as
+    # compact JSON (the body cap above bounds it too), and how many one person keeps.
+    draft_max_bytes: int = Field(default=60 * 1024, ge=1024)
+    drafts_per_user: int = Field(default=200, ge=1)
     # Database connections per worker: requests beyond it wait for one. On PostgreSQL
     # workers x pool_size must stay under the server's max_connections (default 100).
     pool_size: int = Field(default=20, ge=1)

@@ -27,6 +27,9 @@ DOMAIN_NOT_ALLOWED = "/problems/email-domain-not-allowed"
 DATABASE_UNAVAILABLE = "/problems/database-unavailable"
 REGISTRATION_CLOSED = "/problems/registration-closed"
 CODE_INVALID = "/problems/registration-code-invalid"
+DRAFT_CONFLICT = "/problems/draft-conflict"
+DRAFT_TOO_LARGE = "/problems/draft-too-large"
+TOO_MANY_DRAFTS = "/problems/too-many-drafts"
 
 #: Seconds a client is asked to wait when the database is unreachable.
 DATABASE_RETRY_AFTER = 5

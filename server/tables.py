@@ -270,6 +270,21 @@ class IdempotencyRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class DraftRow(Base):
+    """A person's draft, kept for the client under a key it chose (/me/drafts). The
+    value is the client's JSON, serialised compactly; ``version`` counts its writes."""
+
+    __tablename__ = "drafts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class ParticipantRow(Base):
     """Who took part in a challenge (submitted, commented or voted), for cheap counts."""
 

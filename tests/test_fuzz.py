@@ -80,10 +80,11 @@ def _withdrawn_read(response: Any, case: Any) -> bool:
 
 
 def _edit_conflict(response: Any) -> bool:
-    """412: a guide entry edit named a version that is not the current one (the version
-    a request may name depends on the entry's history, not on the request's form)."""
-    return bool(response.status_code == 412
-                and response.json().get("type") == "/problems/edit-conflict")
+    """412: a guide entry edit, or a draft's write or delete, named a version that is not
+    the current one, or a draft's If-None-Match: * found one (what a request may name
+    depends on the item's history, not on the request's form)."""
+    return bool(response.status_code == 412 and response.json().get("type") in (
+        "/problems/edit-conflict", "/problems/draft-conflict"))
 
 
 def _if_match_required(response: Any, case: Any) -> bool:
@@ -97,7 +98,8 @@ def _if_match_required(response: Any, case: Any) -> bool:
 BY_DESIGN: dict[str, tuple[str, Callable[[Any, Any], bool]]] = {
     "positive_data_acceptance": ("422 for rules on data: see DATA_RULES; 400 for a "
                                  "registration code the server did not mail; 412 for a "
-                                 "guide entry edit from a version that is not current",
+                                 "guide entry edit or a draft write from a version "
+                                 "that is not current",
                                  lambda response, case: _refused_for_data(response)
                                  or _edit_conflict(response)),
     "missing_required_header": ("428 for a guide entry edit without If-Match",
