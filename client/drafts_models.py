@@ -50,7 +50,7 @@ def value_problem(value: object) -> str | None:
 
 class DraftIn(Request):
     """``PUT /me/drafts/{key}``: the draft's new value, any JSON (an object, a text, ...),
-    at most ``CHALLENGE_DRAFT_MAX_BYTES`` once serialised (64 KiB bodies at most)."""
+    at most ``CHALLENGE_DRAFT_MAX_BYTES`` once serialised (256 KiB bodies at most)."""
 
     value: JsonValue
 

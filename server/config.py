@@ -66,8 +66,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=256 * 1024, ge=1024)
     idempotency_hours: float = Field(default=24, gt=0)
     # A person's drafts on the server (/me/drafts): the bytes of one draft's value as
-    # compact JSON (the body cap above bounds it too), and how many one person keeps.
-    draft_max_bytes: int = Field(default=60 * 1024, ge=1024)
+    # compact JSON, and how many one person keeps. The largest the app writes: an edit
+    # of a guide entry with the text it started from, 2 x 20,000 characters of up to 4
+    # bytes in UTF-8 (under the body cap above, which bounds it too).
+    draft_max_bytes: int = Field(default=200 * 1024, ge=1024)
     drafts_per_user: int = Field(default=200, ge=1)
     # Database connections per worker: requests beyond it wait for one. On PostgreSQL
     # workers x pool_size must stay under the server's max_connections (default 100).

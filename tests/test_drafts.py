@@ -182,11 +182,21 @@ async def test_size_limit_leaves_the_draft_untouched(api: TestApi) -> None:
     over = "é" * (limit // 2)  # two bytes each in UTF-8: with the quotes, just over
     body = problem(await put(api, ada, "big", over), 413, "/problems/draft-too-large")
     assert f"{limit:,}" in body["detail"]
-    problem(await put(api, ada, "big", "x" * (70 * 1024)), 413)  # over the body cap
+    problem(await put(api, ada, "big", "x" * (300 * 1024)), 413)  # over the body cap
     r = await api.http.get("/me/drafts/big", headers=ada.headers)
     assert r.json()["version"] == 2 and r.json()["value"] == fits
     problem(await put(api, ada, "fresh", over), 413, "/problems/draft-too-large")
     assert await keys_of(api, ada) == ["big"]
+
+
+async def test_the_largest_draft_the_app_writes_fits(api: TestApi) -> None:
+    """An edit of a guide entry at its longest, with the text it started from, in
+    characters of four bytes each."""
+    ada = await api.person()
+    text = "\U0001f9d1" * 20_000
+    r = await put(api, ada, "entry:1", {"base_text": text, "text": text, "base_version": 3,
+                                        "title": "\U0001f9d1" * 140})
+    assert r.status_code == 200, r.text
 
 
 async def test_number_limit_refuses_new_keys_only(api: TestApi) -> None:

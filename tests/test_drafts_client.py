@@ -85,7 +85,7 @@ async def test_every_draft_method(live: LiveServer, database_url: str) -> None:
         assert [d.key async for d in ada.iter_drafts(page_size=1)] == [
             "queue:abc123", "queue:def456", "submission:change"]
         with pytest.raises(DraftTooLarge):
-            await ada.put_draft("queue:abc123", "x" * 61_000 + "é" * 300)
+            await ada.put_draft("queue:abc123", "x" * 204_000 + "é" * 500)
 
         with pytest.raises(DraftConflict):
             await ada.delete_draft("queue:abc123", version=5)
