@@ -4,7 +4,6 @@ it (``sshd -t`` and ``sshd -T``), the account check, and the command's files and
 from __future__ import annotations
 
 import io
-import os
 import pwd
 import shlex
 import subprocess
@@ -12,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from tui.gateway import account, cli, setup
+from tests.gateway_support import sshd
+from tui.gateway import account, cli
 from tui.gateway.sshd_config import Gateway, check, render
 
 SERVER = "https://challenge.example.org"
 USER = "challenge"
+__all__ = ["sshd"]  # Debian's sshd, installed when missing (as root)
 
 
 def gateway(directory: Path, **changes: object) -> Gateway:
@@ -101,18 +102,6 @@ def test_what_sshd_would_misread_is_refused(tmp_path: Path, changes: dict[str, o
     problems = check(gateway(tmp_path, **changes))
     assert len(problems) == 1 and says in problems[0]
     assert check(gateway(tmp_path)) == []
-
-
-@pytest.fixture(scope="module")
-def sshd() -> Path:
-    found = setup.find_sshd()
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("sshd is missing (apt-get install openssh-server)")
-        pytest.skip("no sshd here (tests/test_gateway_e2e.py installs it as root)")
-    if os.geteuid() == 0:
-        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd -t insists on it
-    return found
 
 
 def effective(sshd: Path, config: Path) -> dict[str, str]:

@@ -60,6 +60,10 @@ def test_signing_in_through_ssh_shows_the_challenges(gateway: Gateway, tmp_path:
         terminal.press(*EMAIL, "\t", *PASSWORD, "\r")
         for title in TITLES:
             terminal.wait_for(title)
+        status = Path(f"/proc/{app_process(gateway.user.pw_uid)}/status").read_text()
+        (peak,) = [int(line.split()[1]) for line in status.splitlines()
+                   if line.startswith("VmPeak:")]
+        assert peak < 512 * 1024, peak  # kB: half the default cap, at most
         terminal.press("q")  # quitting the app ends the session
         assert ends(terminal) == 0
     finally:
