@@ -247,3 +247,31 @@ async def test_a_refused_edit_is_explained_at_its_field_and_kept(demo: Demo) -> 
         kept = EntryDraftStore().load(demo.url, demo.entry.id)
         assert kept is not None and kept.text.endswith("Kept whatever happens.")
     assert (await demo.current()).version == demo.entry.version
+
+
+async def test_on_the_gateway_an_edit_is_kept_in_memory_only(demo: Demo) -> None:
+    """Kiosk mode (the ssh gateway): the edit in progress lives in the app's memory store,
+    nothing reaches the disk, and the guide cannot be exported to a file."""
+    from tui.kiosk import KioskApp, kiosk_config
+
+    app = KioskApp(kiosk_config(demo.url), sign_in_as=AMARA)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await open_editor(pilot, demo)
+        await type_at_end(pilot, "\nTyped on a shared desk.")
+        store = app.entry_draft_store()
+        for _ in range(100):  # the editor's timer keeps the draft every half second
+            kept = store.load(demo.url, demo.entry.id)
+            if kept is not None and kept.text.endswith("Typed on a shared desk."):
+                break
+            await pilot.pause(0.05)
+        else:
+            raise AssertionError("the edit never reached the memory store")
+        assert EntryDraftStore().load(demo.url, demo.entry.id) is None
+        await pilot.press("escape")
+        await settle(pilot)
+        challenge = await app.session.client.get_challenge("time-to-care")  # type: ignore[union-attr]
+        app.open_guide(challenge)
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert any("not offered on the shared gateway" in m for m in messages(app))

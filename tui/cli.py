@@ -21,8 +21,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="change-challenge",
         description="A crowdsourcing change challenge in the terminal.",
-        epilog="Server commands: serve, migrate, admin create-user, seed demo|scale "
-               "(each has --help).")
+        epilog="Server commands: serve, migrate, admin create-user, seed demo|scale; the "
+               "ssh gateway: gateway sshd-config|session (each has --help).")
     parser.add_argument("--server", help="the challenge server's URL (else CHALLENGE_SERVER "
                                          "or the config file)")
     sub = parser.add_subparsers(dest="command")
@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "gateway":  # no app parser, no Textual: sshd runs it
+        from tui.gateway.cli import main as gateway_main
+
+        return gateway_main(args[1:])
     if args and args[0] in SERVER_COMMANDS:
         try:
             from server.cli import main as server_main

@@ -30,6 +30,25 @@ Done = Callable[[T | None], None]  # given the screen's result: None when cancel
 class Navigation(App[None]):
     """The destinations; ``tui.app.ChallengeApp`` is one of these."""
 
+    kiosk = False
+    """True in kiosk mode (``tui.kiosk``, the ssh gateway): nothing written to disk, no
+    export, no screenshots, nothing opened outside the app. Screens that save or open
+    anything ask this first."""
+
+    # --- where drafts are kept --------------------------------------------------------
+
+    def draft_store(self) -> DraftStore:
+        """Submission drafts and queued posts: files here, memory in kiosk mode."""
+        from tui.drafts import DraftStore
+
+        return DraftStore()
+
+    def entry_draft_store(self) -> EntryDraftStore:
+        """Edits of guide entries in progress: files here, memory in kiosk mode."""
+        from tui.entry_drafts import EntryDraftStore
+
+        return EntryDraftStore()
+
     # --- browsing -------------------------------------------------------------------
 
     def open_challenges(self, *, instead: bool = False) -> None:
@@ -100,12 +119,12 @@ class Navigation(App[None]):
         from tui.screens.compose import ComposeScreen
 
         self.push_screen(ComposeScreen(challenge, kind, draft=draft, editing=editing,
-                                       store=store), done)
+                                       store=store or self.draft_store()), done)
 
     def open_drafts(self, challenge: Challenge) -> None:
         from tui.screens.drafts import DraftsScreen
 
-        self.push_screen(DraftsScreen(challenge))
+        self.push_screen(DraftsScreen(challenge, self.draft_store()))
 
     def write(self, title: str, send: Send, done: Done[str]) -> None:
         """A short text (a comment, a flag note), closed once ``send`` succeeded."""

@@ -48,13 +48,20 @@ class ConnectScreen(Screen[None]):
     def challenge_app(self) -> ChallengeApp:
         return cast("ChallengeApp", self.app)
 
+    @property
+    def fixed_server(self) -> bool:
+        return self.challenge_app.kiosk
+
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
             yield Static("Sign in to Change Challenge", classes="title", markup=False)
             # Under the title: on a 24-line terminal, below the button would be off screen.
             yield Static(self.message, id="message", classes="error", markup=False)
+            # In kiosk mode the server is fixed: the gateway reaches no other.
             yield Input(self.server, placeholder="Server, e.g. https://challenge.example.org",
-                        id="server", classes="" if self.server else "first")
+                        id="server", disabled=self.fixed_server,
+                        classes="hidden" if self.fixed_server else
+                        "" if self.server else "first")
             yield Input(placeholder="Email", id="email", classes="first" if self.server else "")
             yield Input(placeholder="Display name", id="name", classes="hidden")
             yield Input(placeholder="Password", password=True, id="password")
@@ -79,7 +86,8 @@ class ConnectScreen(Screen[None]):
         """Sign in, register, or the code step, as the state says; what is typed stays."""
         coding = self.mailed is not None
         for name in ("server", "email", "password"):
-            self.query_one(f"#{name}").set_class(coding, "hidden")
+            self.query_one(f"#{name}").set_class(coding or (
+                name == "server" and self.fixed_server), "hidden")
         self.query_one("#name").set_class(coding or not self.registering, "hidden")
         self.query_one("#code").set_class(not coding, "hidden")
         self.query_one("#submit", Button).label = (
@@ -92,7 +100,8 @@ class ConnectScreen(Screen[None]):
     @property
     def fields(self) -> list[Input]:
         names = (["code"] if self.mailed else
-                 ["server", "email", *(["name"] if self.registering else []), "password"])
+                 [*([] if self.fixed_server else ["server"]), "email",
+                  *(["name"] if self.registering else []), "password"])
         return [self.query_one(f"#{name}", Input) for name in names]
 
     def code_step(self, mailed: MailedCode) -> None:
@@ -150,7 +159,8 @@ class ConnectScreen(Screen[None]):
         if self.mailed is not None:
             await self.confirm(self.mailed)
             return
-        server = self.query_one("#server", Input).value.strip().rstrip("/")
+        server = (app.server or "" if self.fixed_server else
+                  self.query_one("#server", Input).value.strip().rstrip("/"))
         email = self.query_one("#email", Input).value.strip()
         password = self.query_one("#password", Input).value
         name = self.query_one("#name", Input).value.strip()

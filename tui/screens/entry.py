@@ -23,7 +23,6 @@ from client.errors import ChallengeError, NotFound
 from client.guide_models import EntryComment, GuideEntry, SourceRef
 from client.models import Challenge
 from tui import citations, clock, pledging
-from tui.entry_drafts import EntryDraftStore
 from tui.flagging import flag
 from tui.phases import allows
 from tui.screens.base import AppScreen
@@ -75,7 +74,7 @@ class EntryScreen(AppScreen[GuideEntry | None]):
         self.entry: GuideEntry | None = None
         self.comments: list[EntryComment] = []
         self.sources: list[int] = []  # the sources list's rows, as submission ids
-        self.drafts = EntryDraftStore()
+        self.drafts = self.challenge_app.entry_draft_store()  # memory in kiosk mode
         self.gone = False
 
     def compose(self) -> ComposeResult:

@@ -43,7 +43,7 @@ class EntryEditorScreen(AppScreen[GuideEntry | None]):
     def __init__(self, entry: GuideEntry, *, store: EntryDraftStore | None = None) -> None:
         super().__init__()
         self.entry = entry
-        self.store = store or EntryDraftStore()
+        self.store = store or self.challenge_app.entry_draft_store()
         self.dirty = False
         self.resumed = False
         self.draft: EntryDraft  # opened in compose: the app is there then

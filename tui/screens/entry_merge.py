@@ -60,7 +60,7 @@ class EntryMergeScreen(AppScreen[Merged | None]):
                  store: EntryDraftStore | None = None) -> None:
         super().__init__()
         self.merging = MergeSession(draft, current)
-        self.store = store or EntryDraftStore()
+        self.store = store or self.challenge_app.entry_draft_store()
         self.dirty = False
 
     def compose(self) -> ComposeResult:

@@ -124,6 +124,8 @@ class GuideScreen(AppScreen[GuideEntry]):
     def offers(self, action: str) -> bool:
         if action == "move":
             return self.mode == "guide" and isinstance(self.current, GuideEntry)
+        if action == "export" and self.challenge_app.kiosk:
+            return False
         if action in ("publish", "export"):
             return self.mode == "guide" and (self.facilitator or bool(self.model.published))
         if action == "open":
@@ -390,6 +392,12 @@ class GuideScreen(AppScreen[GuideEntry]):
                     else "The guide is no longer published.", markup=False)
 
     def action_export(self) -> None:
+        if self.challenge_app.kiosk:  # the shared gateway: nothing is saved from there
+            self.notify("Exporting is not offered on the shared gateway; the guide's page "
+                        "is on the server once it is published.", title="Not exported",
+                        severity="warning", markup=False)
+            return
+
         def chosen(fmt: str | None) -> None:
             if fmt is not None and (known := FORMATS.get(fmt)) is not None:
                 self.send(self.export(known))
