@@ -1,4 +1,4 @@
-"""``python -m bench [votes|national|moderation|moderation-tui|client|tui|tui-body|all]
+"""``python -m bench [votes|national|moderation|moderation-tui|client|tui|tui-body|guide-tui|all]
 [--db sqlite|postgresql|both] [--quick]``."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         description="Benchmarks of the challenge server; figures go to bench/RESULTS.md.")
     parser.add_argument("benchmark", nargs="?", default="all",
                         choices=["votes", "national", "moderation", "moderation-tui", "client",
-                                 "tui", "tui-body", "all"])
+                                 "tui", "tui-body", "guide-tui", "all"])
     parser.add_argument("--db", default="both", choices=["sqlite", "postgresql", "both"],
                         help="which database (default both)")
     parser.add_argument("--quick", action="store_true",
@@ -52,7 +52,7 @@ async def main(argv: Sequence[str]) -> int:
     kinds: tuple[Kind, ...] = KINDS if args.db == "both" else (args.db,)
     info = machine()
     if "postgresql" in kinds and args.benchmark not in ("client", "tui", "tui-body",
-                                                        "moderation-tui"):
+                                                        "moderation-tui", "guide-tui"):
         try:
             info["postgresql"] = await postgres_version()
         except OSError as exc:
@@ -117,6 +117,12 @@ async def main(argv: Sequence[str]) -> int:
         met = await record_moderation_tui(argv=argv, info=info, write=not args.no_record,
                                           quick=args.quick)
         results.append(("moderation decision key", met))
+    if args.benchmark in ("guide-tui", "all"):
+        from bench.guide_tui import record_guide_tui
+
+        met = await record_guide_tui(argv=argv, info=info, write=not args.no_record,
+                                     quick=args.quick)
+        results.append(("guide entry and history keys", met))
     say("\nsummary:")
     for name, met in results:
         say(f"  {name:<28} goal {'met' if met else 'NOT met'}")

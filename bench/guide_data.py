@@ -16,7 +16,15 @@ from datetime import UTC, datetime, timedelta
 from server.db import Database
 from server.guide_tables import GuideEntryRow, GuideSourceRow, GuideVersionRow
 from server.security import hash_token
-from server.tables import ChallengeRow, PhaseRow, PromptRow, SessionRow, SubmissionRow, UserRow
+from server.tables import (
+    ChallengeRow,
+    PhaseRow,
+    PromptRow,
+    SessionRow,
+    SubmissionRow,
+    SubmissionThemeRow,
+    UserRow,
+)
 
 SLUG = "guide-bench"
 CHALLENGE = "Guide bench"
@@ -94,12 +102,13 @@ async def seed_long_entry(url: str, versions: int = 200) -> Seeded:
                            expires_at=now + timedelta(days=1))])
             story = SubmissionRow(
                 challenge_id=challenge.id, kind="story", title=TITLE,
-                body="A one-page sheet at the bedside.", themes=["Handover"],
+                body="A one-page sheet at the bedside.",
                 author_id=admin.id, anonymous=False, status="published", up=3, down=0,
                 comments=0, score=0.5, created_at=now - timedelta(days=15),
                 updated_at=now - timedelta(days=15))
             session.add(story)
             await session.flush()
+            session.add(SubmissionThemeRow(submission_id=story.id, theme="Handover"))
             start = now - timedelta(days=9)
             entry = GuideEntryRow(challenge_id=challenge.id, submission_id=story.id,
                                   title=TITLE, theme="Handover", status="testing",
