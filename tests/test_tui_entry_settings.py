@@ -120,6 +120,13 @@ async def test_the_servers_refusal_is_said_at_the_field(
         await pilot.press("escape")  # something was chosen: asked before it is lost
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
+        assert "What you chose here is lost" in text_of(app.screen.query_one(Static))
+        await pilot.press("n")
+        await settle(pilot)
+        assert showing(app, settings)
+        await pilot.press("escape", "y")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryScreen)
 
 
 async def test_someone_elses_save_meanwhile_is_reloaded_and_the_choice_kept(

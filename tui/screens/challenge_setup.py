@@ -224,15 +224,6 @@ class ChallengeSetupScreen(AppScreen[Challenge | None]):
         self.dismiss(saved)
 
     def action_close(self) -> None:
-        from tui.widgets.confirm import ConfirmScreen
+        from tui.widgets.confirm import leave
 
-        if self.read() == self.initial:
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(ConfirmScreen("Leave without saving? What you changed here "
-                                           "is lost."), answered)
+        leave(self, self.read() != self.initial, "What you changed here")

@@ -215,15 +215,6 @@ class EntrySettingsScreen(AppScreen[GuideEntry | None]):
         self.show_errors({}, CONFLICT)
 
     def action_close(self) -> None:
-        from tui.widgets.confirm import ConfirmScreen
+        from tui.widgets.confirm import leave
 
-        if self.read() == self.initial:
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(ConfirmScreen("Leave without saving? What you chose here "
-                                           "is lost."), answered)
+        leave(self, self.read() != self.initial, "What you chose here")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 
@@ -31,3 +33,17 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+def leave(screen: Screen[Any], changed: bool, lost: str) -> None:
+    """Close a form: at once when nothing ``changed``, else after asking whether to lose
+    ``lost`` (what the person changed there)."""
+    if not changed:
+        screen.dismiss(None)
+        return
+
+    def answered(discard: bool | None) -> None:
+        if discard:
+            screen.dismiss(None)
+
+    screen.app.push_screen(ConfirmScreen(f"Leave without saving? {lost} is lost."), answered)
