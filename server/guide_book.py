@@ -1,8 +1,10 @@
 """The assembled guide: chapters by theme, its order and its publication, and undoing a
 facilitator's reorder or (un)publication.
 
-The guide holds the entries that are in it (not removed) and published (not held or
-hidden): chapters follow the challenge's themes, then any other theme an entry has,
+The guide holds the entries that are in it (not removed) and not hidden: an entry whose
+latest edit is held for a moderator (suspected personal data) is shown as it was before
+that edit, marked, so a slip in one edit does not take a solution out of the guide or
+its export; chapters follow the challenge's themes, then any other theme an entry has,
 then entries without one; entries keep the facilitators' order within a chapter.
 """
 
@@ -19,10 +21,11 @@ from client.guide_models import Guide, GuideChapter, GuideEntry, SourceRef
 from client.models import FieldError
 from server.guide_access import Access
 from server.guide_sources import lock_challenge
-from server.guide_tables import GuideEntryRow, GuidePublicationRow
+from server.guide_tables import GuideEntryRow, GuidePublicationRow, GuideVersionRow
 from server.guide_views import render_entries
 from server.moderation import conflict
 from server.problems import VALIDATION, ProblemError
+from server.routes.submissions import held_for_personal_data
 from server.tables import ModerationActionRow, UserRow
 
 E = GuideEntryRow
@@ -45,11 +48,29 @@ def chapters(entries: Sequence[GuideEntry], themes: Sequence[str]) -> list[Guide
     return [c for c in found if c.entries]
 
 
+async def before_the_hold(session: AsyncSession, row: GuideEntryRow) -> GuideEntryRow | None:
+    """A held entry as it was in its latest version without suspected personal data
+    (detached: nothing here is written back), or None when it never had one."""
+    versions = (await session.execute(
+        select(GuideVersionRow).where(GuideVersionRow.entry_id == row.id)
+        .order_by(GuideVersionRow.version.desc()))).scalars()
+    clean = next((v for v in versions if held_for_personal_data(v.title, v.body) is None),
+                 None)
+    if clean is None:
+        return None
+    session.expunge(row)
+    row.title, row.body, row.mod_reason = clean.title, clean.body, None
+    return row
+
+
 async def assemble(session: AsyncSession, access: Access) -> Guide:
-    rows = (await session.execute(
+    found = (await session.execute(
         select(E).where(E.challenge_id == access.challenge.id, E.removed_at.is_(None),
-                        E.mod_status == "published").order_by(E.position, E.id))).scalars()
-    entries = await render_entries(session, list(rows), access)
+                        E.mod_status.in_(("published", "pending")))
+        .order_by(E.position, E.id))).scalars().all()
+    rows = [row if row.mod_status == "published" else await before_the_hold(session, row)
+            for row in found]
+    entries = await render_entries(session, [r for r in rows if r is not None], access)
     sources: dict[int, SourceRef] = {}
     for entry in entries:
         for ref in entry.source_refs:

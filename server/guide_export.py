@@ -38,6 +38,9 @@ _LINK = re.compile(r"!?\[[^\]\n]*\]\(\s*<?([^)\s>]*)[^)]*\)")
 _SAFE = re.compile(r"^(?:https?:|mailto:|/|#|\.|[^:]*$)", re.IGNORECASE)
 
 
+HELD = "a later edit waits for a moderator: this is the text before it"
+
+
 def _who(entry: GuideEntry) -> list[str]:
     return [u.display_name for u in ([entry.lead] if entry.lead else []) + entry.contributors]
 
@@ -134,6 +137,8 @@ def guide_markdown(guide: Guide, now: datetime) -> str:
             if entry.contributors:
                 lines.append("- Contributors: " + ", ".join(
                     md_text(u.display_name) for u in entry.contributors))
+            if entry.moderation_status == "pending":
+                lines.append(f"- {HELD}")
             lines += ["", _guide_body(entry.body, lambda n: f"[#{n}]({API}/submissions/{n})"),
                       ""]
             if entry.pledges:
@@ -223,6 +228,8 @@ def _html_entry(md: MarkdownIt, entry: GuideEntry) -> list[str]:
         meta.append(f"lead: {_e(entry.lead.display_name)}")
     if entry.contributors:
         meta.append("with " + ", ".join(_e(u.display_name) for u in entry.contributors))
+    if entry.moderation_status == "pending":
+        meta.append(HELD)
     body = md.render(_demote(entry.body))
     parts = [f'<section class="entry" id="entry-{entry.id}">',
              f"<h3>{_e(entry.title)}</h3>", f'<p class="meta">{" · ".join(meta)}</p>', body]

@@ -166,3 +166,31 @@ async def test_the_guide_exports_as_markdown_and_a_page_with_hostile_text_kept_a
     assert "<script>" not in markdown.replace("\\<script>", "")
     assert "##### How to start" in markdown
     assert "Plain C\n" in markdown
+
+
+async def test_an_entry_whose_edit_is_held_stays_in_the_guide_as_it_was(api: TestApi) -> None:
+    """An edit held for suspected personal data does not take the entry out of the guide
+    or its exports: they show the text before it, marked, and never the held text."""
+    w = await world(api)
+    a, b, _ = await _three(w)
+    r = await w.patch(a["id"], w.author, a["version"], body="Agreed before the hold.")
+    assert r.status_code == 200, r.text
+    r = await w.patch(a["id"], w.author, a["version"] + 1, title="Call 07700 900123",
+                      body="Call Mrs Smith on 07700 900123.")
+    assert r.json()["moderation_status"] == "pending"
+    # Held at its first edit: the guide shows it as it was shortlisted.
+    r = await w.patch(b["id"], w.moderator, b["version"], title="Ring 07700 900124",
+                      body="Ring 07700 900124.")
+    assert r.json()["moderation_status"] == "pending"
+    await w.http.put("/challenges/change/guide/publication", json={"published": True},
+                     headers=w.admin.headers)
+    guide = await _guide(w, w.participant)
+    shown = {e["id"]: e for c in guide["chapters"] for e in c["entries"]}
+    assert shown[a["id"]]["body"] == "Agreed before the hold."
+    assert shown[a["id"]]["title"] == "Time A"
+    assert shown[a["id"]]["moderation_status"] == "pending"
+    assert shown[a["id"]]["moderation_reason"] is None
+    for fmt in ("markdown", "html"):
+        text = (await w.http.get("/challenges/change/guide", params={"format": fmt})).text
+        assert "Agreed before the hold." in text and "waits for a moderator" in text
+        assert "07700" not in text and "Data B" in text  # B's title before its hold

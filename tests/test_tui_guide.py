@@ -339,10 +339,16 @@ async def test_an_admin_publishes_the_guide_after_confirming(demo: Demo) -> None
         assert (await demo.admin.get_guide(SLUG)).published
         assert "Published" in heading(screen) and "Not published" not in heading(screen)
         assert "The guide is published: anyone can read it." in said(app)
+        assert "Take back" in keys(screen) and "Publish" not in keys(screen)
         async with ChallengeClient(demo.url) as nobody:  # anyone reads it now
             assert len((await nobody.get_guide(SLUG)).chapters) == 4
-        await pilot.press("P", "y")  # and back
+        await pilot.press("P")  # and back
         await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "It stops being public" in text_of(app.screen.query_one(Static))
+        await pilot.press("y")
+        await settle(pilot)
+        assert "Publish" in keys(screen)
         assert not (await demo.admin.get_guide(SLUG)).published
         assert "Not published" in heading(screen)
 

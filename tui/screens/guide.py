@@ -68,8 +68,10 @@ class GuideScreen(AppScreen[GuideEntry]):
         Binding("K", "move(-1)", "Move↑", tooltip="Move the entry up its chapter",
                 id="guide.move_up"),
         # Admins only.
-        Binding("P", "publish", "Publish", tooltip="Publish the guide, or take it back",
+        Binding("P", "publish", "Publish", tooltip="Publish the guide: anyone may read it",
                 id="guide.publish"),
+        Binding("P", "unpublish", "Take back", tooltip="The guide is published: take it back",
+                id="guide.unpublish"),
         Binding("x", "export", "Export", tooltip="Save the guide as Markdown or HTML",
                 id="guide.export"),
         Binding("r", "refresh", "Refresh", id="guide.refresh"),
@@ -117,8 +119,9 @@ class GuideScreen(AppScreen[GuideEntry]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in FACILITATORS_ONLY:
             return self.facilitator
-        if action == "publish":
-            return self.session.role == "admin"
+        if action in ("publish", "unpublish"):  # one P: the key bar says which it does
+            published = bool(self.model.published)
+            return self.session.role == "admin" and published == (action == "unpublish")
         return super().check_action(action, parameters)
 
     def offers(self, action: str) -> bool:
@@ -367,12 +370,20 @@ class GuideScreen(AppScreen[GuideEntry]):
     # --- admins: publishing; everyone: exporting ---------------------------------------
 
     def action_publish(self) -> None:
-        from tui.widgets.confirm import ConfirmScreen
+        held = sum(e.moderation_status == "pending" for e in self.model.entries)
+        waiting = (f" {held} {'entry waits' if held == 1 else 'entries wait'} for a "
+                   "moderator: the guide shows them as they were before the held edit."
+                   if held else "")
+        self.ask_publish(True, "Publish the guide? Anyone will be able to read it, in the "
+                         "app and through the API." + waiting)
 
-        publish = not self.model.published
-        question = ("Publish the guide? Anyone will be able to read it, in the app and "
-                    "through the API." if publish else
-                    "Take the guide back? Only facilitators and contributors will see it.")
+    def action_unpublish(self) -> None:
+        self.ask_publish(False, "Take the guide back? It stops being public: people signed "
+                         "in read it while the develop phase runs, then only its "
+                         "facilitators and writers.")
+
+    def ask_publish(self, publish: bool, question: str) -> None:
+        from tui.widgets.confirm import ConfirmScreen
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -388,6 +399,7 @@ class GuideScreen(AppScreen[GuideEntry]):
             return
         self.model.published, self.model.published_at = guide.published, guide.published_at
         self.redraw()
+        self.refresh_bindings()
         self.notify("The guide is published: anyone can read it." if guide.published
                     else "The guide is no longer published.", markup=False)
 
