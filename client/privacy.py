@@ -16,7 +16,8 @@ from typing import Literal
 Kind = Literal["nhs_number", "phone", "email", "date_of_birth"]
 
 # Ten digits, optionally grouped 3-3-4 by spaces or hyphens, not inside a longer number.
-_NHS = re.compile(r"(?<![\d+])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
+# Not after "#": "#2147483648" cites a submission (the guide's citations), not a patient.
+_NHS = re.compile(r"(?<![\d+#])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
 # UK numbers: +44 or 0, then 9 or 10 more digits in the usual groupings.
 _PHONE = re.compile(
     r"(?<![\w+])(?:\+44\s?\(?0?\)?\s?|0)(?:\d[\s-]?){8,9}\d(?!\d)")

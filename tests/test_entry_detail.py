@@ -43,6 +43,11 @@ def test_a_held_entry_says_why() -> None:
     assert shown.endswith(f"Held for a moderator: Looks like an NHS number {plain(HOSTILE)}")
     hidden = header(entry(moderation_status="hidden"), NOW).plain
     assert hidden.endswith("\nHidden")
+    server_said = ("Held for a moderator: it looks like it contains a phone number. Edit "
+                   "it to remove details that identify a patient or colleague.")
+    shown = header(entry(moderation_status="pending", moderation_reason=server_said),
+                   NOW).plain
+    assert shown.endswith(server_said) and shown.count("Held for a moderator") == 1
 
 
 def test_untrusted_text_is_literal() -> None:

@@ -66,8 +66,12 @@ def header(entry: GuideEntry, now: datetime) -> Content:
     ]
     if entry.moderation_status != "published":
         said = MODERATION.get(entry.moderation_status, entry.moderation_status)
-        reason = f": {plain(entry.moderation_reason)}" if entry.moderation_reason else ""
-        lines.append(Content.styled(f"{said}{reason}", "bold"))
+        # The server's reason may already say what the state is ("Held for a moderator:
+        # it looks like..."): not twice.
+        reason = plain(entry.moderation_reason or "")
+        shown = reason if reason.lower().startswith(said.lower()) else (
+            f"{said}: {reason}" if reason else said)
+        lines.append(Content.styled(shown, "bold"))
     return Content("\n").join(lines)
 
 
