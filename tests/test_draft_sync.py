@@ -5,7 +5,7 @@ network behind a switch. Debounce, sign-in merges, two desks, deletes, offline, 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import httpx
@@ -19,6 +19,7 @@ from tui.draft_sync import DraftSync
 from tui.draft_values import LocalDrafts, copy_of, merged_entry
 from tui.drafts import Draft, submission_key
 from tui.entry_drafts import EntryDraft, entry_key
+from tui.entry_editing import absorbed
 from tui.memory_stores import MemoryDraftStore, MemoryEntryDraftStore
 from tui.sync_state import FileStates, MemoryStates, SyncState
 
@@ -331,10 +332,30 @@ async def test_a_draft_someone_else_synced_here_is_not_sent_as_mine(
     adas = Desk(client, ada, clock, states=states)
     await adas.sync.pull(client)
     adas.write("Ada's")
+    adas.entries.save(EntryDraft(server=SERVER, entry_id=9, base_version=1, base_text=BASE,
+                                 text="Ada's edit"))
     await adas.sync.flush(client, everything=True)
+    # Bob edited the same entry elsewhere; now he signs in on Ada's computer account.
+    await bobs.put_draft(entry_key(9), asdict(EntryDraft(
+        server=SERVER, entry_id=9, base_version=1, base_text=BASE, text="Bob's edit")))
     bobs_desk = Desk(bobs, bob, clock, states=states)
-    bobs_desk.drafts = adas.drafts  # the same computer account's files
-    bobs_desk.sync.local.drafts = adas.drafts
+    bobs_desk.drafts = bobs_desk.sync.local.drafts = adas.drafts  # the same files
+    bobs_desk.entries = bobs_desk.sync.local.entries = adas.entries
     await bobs_desk.sync.pull(bobs)
     assert await server_titles(bobs) == []
     assert asdict(adas.drafts.all()[0])["title"] == "Ada's"
+    bobs_edit = await bobs.get_draft(entry_key(9))
+    assert isinstance(bobs_edit.value, dict) and bobs_edit.value["text"] == "Bob's edit"
+    adas_edit = adas.entries.load(SERVER, 9)
+    assert adas_edit is not None and adas_edit.text == "Ada's edit"
+
+
+def test_an_open_editor_keeps_what_was_typed_since_its_last_save() -> None:
+    shown = EntryDraft(server=SERVER, entry_id=1, base_version=1, base_text=FIVE,
+                       text="ONE\ntwo\nthree\nfour\nfive", title="T", base_title="T")
+    merged = EntryDraft(server=SERVER, entry_id=1, base_version=1, base_text=FIVE,
+                        text="ONE\ntwo\nthree\nfour\nFIVE", title="T", base_title="T")
+    typed = "ONE\ntwo\nTHREE\nfour\nfive"
+    held = absorbed(shown, "T", typed, merged)
+    assert held.text == MERGED and held.title == "T"
+    assert absorbed(shown, "Retitled", shown.text, merged) == replace(merged, title="Retitled")

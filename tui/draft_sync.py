@@ -244,6 +244,8 @@ class DraftSync:
                 return False
             mine = self.local.keys() - self.claimed
             for key in sorted(mine | set(remote) | self.state.keys()):
+                if key in self.claimed and self.local.get(key) is not None:
+                    continue  # another person's copy here (one entry, two people): theirs
                 self._reconcile(key, self.local.get(key), remote.get(key))
             self._persist()
         return await self.flush(client, everything=True)
