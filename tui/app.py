@@ -18,9 +18,9 @@ from textual.widgets import Static
 
 from client.config import ClientConfig
 from client.errors import ChallengeError
-from tui.navigation import Navigation
 from tui.option_list_guard import guard_option_list_paging
 from tui.session import MODERATORS, Session, describe, passing
+from tui.syncing import DraftSyncing
 from tui.widgets.status_bar import StatusBar, StatusInfo
 
 if TYPE_CHECKING:
@@ -44,9 +44,10 @@ def warm() -> None:
     gc.freeze()
 
 
-class ChallengeApp(Navigation):
+class ChallengeApp(DraftSyncing):
     """Browse, read, post and vote; everything from the keyboard. Screens open one
-    another through its ``Navigation`` methods."""
+    another through its ``Navigation`` methods; drafts follow the person
+    (``DraftSyncing``)."""
 
     TITLE = "Change Challenge"
     CSS_PATH = "app.tcss"
@@ -212,6 +213,7 @@ class ChallengeApp(Navigation):
                               "out elsewhere): please sign in again." if kept else "")
             return
         self.update_status(user=user)
+        self.start_draft_sync()
         await self.browse(listing)
 
     RETRY_DELAYS: tuple[float, ...] = (2.0, 4.0, 8.0, 15.0, 30.0)  # seconds; then 30 s
@@ -274,6 +276,7 @@ class ChallengeApp(Navigation):
         self.session.use_kept_token()
         self.session.user = user
         self.update_status(user=user)
+        self.start_draft_sync()
         self.switch_to(screen)
         if first is not None and first.held:
             self.call_after_refresh(self.replay, first.held)
@@ -320,6 +323,7 @@ class ChallengeApp(Navigation):
         """After the sign-in screen: show the challenges."""
         assert self.session is not None
         self.update_status(user=self.session.user)
+        self.start_draft_sync()
         self.run_worker(self.browse(), exclusive=True, group="session")
 
     async def browse(self, listing: Awaitable[Page[ChallengeSummary]] | None = None) -> None:
@@ -361,6 +365,8 @@ class ChallengeApp(Navigation):
 
     @work(exclusive=True, group="session")
     async def action_sign_out(self) -> None:
+        await self.stop_draft_sync()  # sent with the token, before it goes
+        self.forget_drafts()
         if self.session is not None:
             await self.session.sign_out()
             self.update_status(user=None, phase=None)

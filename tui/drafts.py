@@ -15,7 +15,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import platformdirs
 
@@ -62,7 +62,26 @@ def write_json(path: Path, data: object) -> None:
         raise
 
 
+class Listener(Protocol):
+    """Told of every save and delete a screen makes (``tui.draft_sync``: the copy on the
+    server follows). ``server`` None: not known (the draft was gone already)."""
+
+    def saved(self, server: str, key: str) -> None: ...
+
+    def deleted(self, server: str | None, key: str) -> None: ...
+
+
+def submission_key(draft_id: str) -> str:
+    """The draft's key on the server (``/me/drafts``)."""
+    return f"submission:{draft_id}"
+
+
 class DraftStore:
+    """``save`` and ``delete`` are what screens call (the listener hears of them);
+    ``keep`` and ``remove`` change the copy here only, as the sync does."""
+
+    listener: Listener | None = None
+
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or drafts_dir()
 
@@ -71,6 +90,12 @@ class DraftStore:
 
     def save(self, draft: Draft) -> None:
         draft.updated_at = datetime.now(UTC).isoformat()
+        self.keep(draft)
+        if self.listener is not None:
+            self.listener.saved(draft.server, submission_key(draft.id))
+
+    def keep(self, draft: Draft) -> None:
+        """``draft`` as it is (its ``updated_at`` too), telling no one."""
         write_json(self._path(draft.id), asdict(draft))
 
     def load(self, draft_id: str) -> Draft | None:
@@ -89,4 +114,10 @@ class DraftStore:
         return sorted(drafts, key=lambda d: d.updated_at, reverse=True)
 
     def delete(self, draft_id: str) -> None:
+        if self.listener is not None:
+            draft = self.load(draft_id)
+            self.listener.deleted(draft.server if draft else None, submission_key(draft_id))
+        self.remove(draft_id)
+
+    def remove(self, draft_id: str) -> None:
         self._path(draft_id).unlink(missing_ok=True)

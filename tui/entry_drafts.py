@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tui.drafts import drafts_dir, write_json
+from tui.drafts import Listener, drafts_dir, write_json
 
 
 def entry_drafts_dir() -> Path:
@@ -40,17 +40,34 @@ class EntryDraft:
         return self.text != self.base_text
 
 
+def entry_key(entry_id: int) -> str:
+    """The edit's key on the server (``/me/drafts``)."""
+    return f"entry:{entry_id}"
+
+
+def server_hash(server: str) -> str:
+    """The server's address is not a file name: a short hash of it is."""
+    return hashlib.sha256(server.encode()).hexdigest()[:16]
+
+
 class EntryDraftStore:
+    """As ``DraftStore``: ``save``/``delete`` for screens, ``keep``/``remove`` for the sync."""
+
+    listener: Listener | None = None
+
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or entry_drafts_dir()
 
     def _path(self, server: str, entry_id: int) -> Path:
-        # The server's address is not a file name: a short hash of it is.
-        where = hashlib.sha256(server.encode()).hexdigest()[:16]
-        return self.directory / f"{where}-{entry_id}.json"
+        return self.directory / f"{server_hash(server)}-{entry_id}.json"
 
     def save(self, draft: EntryDraft) -> None:
         draft.updated_at = datetime.now(UTC).isoformat()
+        self.keep(draft)
+        if self.listener is not None:
+            self.listener.saved(draft.server, entry_key(draft.entry_id))
+
+    def keep(self, draft: EntryDraft) -> None:
         write_json(self._path(draft.server, draft.entry_id), asdict(draft))
 
     def load(self, server: str, entry_id: int) -> EntryDraft | None:
@@ -63,5 +80,19 @@ class EntryDraftStore:
             return None
         return draft if draft.server == server and draft.entry_id == entry_id else None
 
+    def all(self, server: str) -> list[EntryDraft]:
+        """The edits in progress at ``server``."""
+        if not self.directory.is_dir():
+            return []
+        found = (self.load(server, int(p.stem.rpartition("-")[2]))
+                 for p in self.directory.glob(f"{server_hash(server)}-*.json")
+                 if p.stem.rpartition("-")[2].isdigit())
+        return [d for d in found if d is not None]
+
     def delete(self, server: str, entry_id: int) -> None:
+        if self.listener is not None:
+            self.listener.deleted(server, entry_key(entry_id))
+        self.remove(server, entry_id)
+
+    def remove(self, server: str, entry_id: int) -> None:
         self._path(server, entry_id).unlink(missing_ok=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
+from client.merge3 import merge
 from client.privacy import Finding, find_personal_data
 from tui.entry_drafts import EntryDraft, EntryDraftStore
 from tui.text import local_time
@@ -87,3 +88,13 @@ def new_findings(draft: EntryDraft) -> list[Finding]:
     before = {f.text for f in find_personal_data(f"{base_title(draft)}\n{draft.base_text}")}
     return [f for f in find_personal_data(f"{draft.title}\n{draft.text}")
             if f.text not in before]
+
+
+def absorbed(shown: EntryDraft, title: str, text: str, merged: EntryDraft) -> EntryDraft:
+    """What an open editor holds once another desk's edit was merged into its saved
+    draft (``merged``): the keys typed since ``shown`` was saved are kept too."""
+    if text != shown.text:
+        text = merge(shown.text, text, merged.text).with_markers("this desk", "another desk")
+    else:
+        text = merged.text
+    return replace(merged, text=text, title=merged.title if title == shown.title else title)

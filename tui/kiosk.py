@@ -1,6 +1,7 @@
 """Kiosk mode: the app as the ssh gateway serves it to anyone (``tui.gateway.session``).
 
-One server, fixed; sign-in kept in memory; drafts in memory (``tui.memory_stores``);
+One server, fixed; sign-in kept in memory; drafts in memory (``tui.memory_stores``)
+and on the server once signed in (``tui.syncing``);
 nothing saved, exported or opened outside the app; no suspending; an idle session
 ends, with a notice a minute before. Quitting ends the app, and with it the session.
 """
@@ -20,12 +21,15 @@ from textual.screen import Screen
 
 from client.config import ClientConfig
 from tui.app import ChallengeApp
+from tui.memory_stores import MemoryDraftStore, MemoryEntryDraftStore
+from tui.sync_state import MemoryStates
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from tui.drafts import DraftStore
     from tui.entry_drafts import EntryDraftStore
+    from tui.sync_state import States
 
 REFUSED = "Not on the shared gateway: nothing is saved, opened or exported from here."
 # What keeps a session alive: a person's keys, clicks, scrolls and pastes (not the
@@ -80,21 +84,26 @@ class KioskApp(ChallengeApp):
                  clock: Callable[[], float] = time.monotonic, **options: Any) -> None:
         super().__init__(config, **options)
         self.idle = IdleWatch(idle_seconds, clock)
-        self.drafts = self.memory_drafts()
+        self.memory_states = MemoryStates()
 
-    @staticmethod
-    def memory_drafts() -> tuple[DraftStore, EntryDraftStore]:
-        """The seam: drafts on the server (``/api/v1/me/drafts``) replace these once a
-        person is signed in; until then, memory that ends with the session."""
-        from tui.memory_stores import MemoryDraftStore, MemoryEntryDraftStore
+    # --- drafts: memory and the server, nothing on disk ----------------------------------
 
+    where_kept = "in this session"
+
+    def local_stores(self) -> tuple[DraftStore, EntryDraftStore]:
+        """Memory that ends with the session or the sign-out; a signed-in person's drafts
+        are on the server as well (``tui.syncing``), back at their next sign-in."""
         return MemoryDraftStore(), MemoryEntryDraftStore()
 
-    def draft_store(self) -> DraftStore:
-        return self.drafts[0]
+    def sync_states(self, server: str) -> States:
+        return self.memory_states
 
-    def entry_draft_store(self) -> EntryDraftStore:
-        return self.drafts[1]
+    def forget_drafts(self) -> None:
+        """Signed out: nothing of this person's is left for the next at the gateway."""
+        for store in self.stores():
+            if isinstance(store, MemoryDraftStore | MemoryEntryDraftStore):
+                store.clear()
+        self.memory_states.clear()
 
     # --- colours ----------------------------------------------------------------------
 

@@ -1,14 +1,12 @@
 """Drafts kept in memory only, for kiosk mode (``tui.kiosk``): nothing of one person is
-written where the next could read it. They last as long as the app.
-
-The seam for drafts kept on the server (``/api/v1/me/drafts``): a store with these
-methods, handed out by the kiosk's ``draft_store`` and ``entry_draft_store``.
+written where the next could read it. They last as long as the app, or until the person
+signs out (``clear``); a signed-in person's are kept on the server too
+(``tui.draft_sync``), so they are back at the next sign-in.
 """
 
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime
 from pathlib import Path
 
 from tui.drafts import Draft, DraftStore
@@ -24,8 +22,7 @@ class MemoryDraftStore(DraftStore):
         super().__init__(NOWHERE)
         self.drafts: dict[str, Draft] = {}
 
-    def save(self, draft: Draft) -> None:
-        draft.updated_at = datetime.now(UTC).isoformat()
+    def keep(self, draft: Draft) -> None:
         self.drafts[draft.id] = copy.deepcopy(draft)
 
     def load(self, draft_id: str) -> Draft | None:
@@ -37,8 +34,11 @@ class MemoryDraftStore(DraftStore):
                   if server is None or d.server == server]
         return sorted(drafts, key=lambda d: d.updated_at, reverse=True)
 
-    def delete(self, draft_id: str) -> None:
+    def remove(self, draft_id: str) -> None:
         self.drafts.pop(draft_id, None)
+
+    def clear(self) -> None:
+        self.drafts.clear()
 
 
 class MemoryEntryDraftStore(EntryDraftStore):
@@ -48,13 +48,18 @@ class MemoryEntryDraftStore(EntryDraftStore):
         super().__init__(NOWHERE)
         self.drafts: dict[tuple[str, int], EntryDraft] = {}
 
-    def save(self, draft: EntryDraft) -> None:
-        draft.updated_at = datetime.now(UTC).isoformat()
+    def keep(self, draft: EntryDraft) -> None:
         self.drafts[draft.server, draft.entry_id] = copy.deepcopy(draft)
 
     def load(self, server: str, entry_id: int) -> EntryDraft | None:
         draft = self.drafts.get((server, entry_id))
         return copy.deepcopy(draft) if draft is not None else None
 
-    def delete(self, server: str, entry_id: int) -> None:
+    def all(self, server: str) -> list[EntryDraft]:
+        return [copy.deepcopy(d) for (where, _), d in self.drafts.items() if where == server]
+
+    def remove(self, server: str, entry_id: int) -> None:
         self.drafts.pop((server, entry_id), None)
+
+    def clear(self) -> None:
+        self.drafts.clear()

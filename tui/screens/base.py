@@ -43,6 +43,10 @@ class AppScreen(Screen[R], Generic[R]):
             return session is not None and session.role == "admin"
         return True
 
+    def draft_replaced(self, key: str) -> None:
+        """The draft under ``key`` (``tui.draft_values``) was just changed here by the
+        sync (another desk's edit merged in): a screen holding it reads it again."""
+
     def offers(self, action: str) -> bool:
         """Whether the key bar shows the key for ``action`` now (the key still works,
         and says why it does nothing)."""

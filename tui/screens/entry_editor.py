@@ -13,8 +13,15 @@ from textual.widgets import Input, Static, TextArea
 from client.errors import ApiError, ChallengeError, ConnectionFailed, EditConflict
 from client.guide_models import GuideEntry
 from tui import clock
-from tui.entry_drafts import EntryDraft, EntryDraftStore
-from tui.entry_editing import changes, is_changed, new_findings, open_draft, resumed_note
+from tui.entry_drafts import EntryDraft, EntryDraftStore, entry_key
+from tui.entry_editing import (
+    absorbed,
+    changes,
+    is_changed,
+    new_findings,
+    open_draft,
+    resumed_note,
+)
 from tui.merging import Merged
 from tui.screens.base import AppScreen
 from tui.session import describe
@@ -94,6 +101,17 @@ class EntryEditorScreen(AppScreen[GuideEntry | None]):
             self.store.save(self.draft)
         else:  # typed back to what it was: nothing to keep
             self.store.delete(self.draft.server, self.draft.entry_id)
+
+    def draft_replaced(self, key: str) -> None:
+        """Another desk's edit of this entry was merged into the draft (``tui.syncing``)."""
+        merged = self.store.load(self.draft.server, self.draft.entry_id)
+        if key != entry_key(self.draft.entry_id) or merged is None:
+            return
+        title, body = self.query_one("#title", Input), self.query_one("#body", TextArea)
+        self.draft = absorbed(self.draft, title.value, body.text, merged)
+        self.dirty = self.draft.text != merged.text or self.draft.title != merged.title
+        title.value = self.draft.title
+        body.load_text(self.draft.text)
 
     def action_close(self) -> None:
         self.dirty = True
