@@ -350,8 +350,14 @@ async def test_start_up_asks_only_for_what_the_first_screen_shows(world: World) 
         assert sorted(recorder.sent[:2]) == ["GET /challenges", "GET /me"]
         assert (recorder.events.index(("sent", "GET /challenges"))
                 < recorder.events.index(("answered", "GET /me")))
-        assert recorder.sent[2:] == ["GET /challenges/change",
-                                     "GET /challenges/change/submissions?kind=story"]
+        # The person's drafts on the server are asked for once the first screen is up,
+        # off start-up's path.
+        drafts = [s for s in recorder.sent if s.startswith("GET /me/drafts")]
+        assert drafts and all(recorder.events.index(("sent", d)) > recorder.events.index(
+            ("sent", "GET /challenges/change/submissions?kind=story")) for d in drafts)
+        shown = [s for s in recorder.sent if not s.startswith("GET /me/drafts")]
+        assert shown[2:] == ["GET /challenges/change",
+                             "GET /challenges/change/submissions?kind=story"]
         await pilot.press("right")  # the other tab loads when it is first shown
         await settle(pilot)
         assert recorder.sent[-1] == "GET /challenges/change/submissions?kind=idea"

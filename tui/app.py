@@ -138,6 +138,9 @@ class ChallengeApp(DraftSyncing):
         early, self.early_keys = self.early_keys, None  # from now on, screens take keys
         if early:
             self.replay(early)
+        if not self.first_screen_up:
+            self.first_screen_up = True
+            self.pull_drafts()
         if not self.heap_frozen:
             self.heap_frozen = True
             gc.freeze()

@@ -70,6 +70,9 @@ class DraftSyncing(Navigation):
         self.sync_pulled = False
         self.sync_failures = 0
         self.told: set[str] = set()
+        # Until the first screen is up, the pull waits: start-up asks only for what that
+        # screen shows (the drafts are not on its path).
+        self.first_screen_up = False
 
     # --- the stores screens get -------------------------------------------------------
 
@@ -119,8 +122,14 @@ class DraftSyncing(Navigation):
         self.draft_sync, self.sync_pulled, self.sync_failures = sync, False, 0
         drafts.listener = entries.listener = Heard(self, sync)
         sync.replaced = self.draft_replaced
-        self.run_worker(self.sync_drafts_now(), group="drafts-sync",
-                        exit_on_error=False)
+        if self.first_screen_up:
+            self.pull_drafts()
+
+    def pull_drafts(self) -> None:
+        """The first exchange with the server: its drafts and these put together."""
+        if self.draft_sync is not None and not self.sync_pulled:
+            self.run_worker(self.sync_drafts_now(), group="drafts-sync",
+                            exit_on_error=False)
 
     def detach_sync(self) -> None:
         if self.sync_timer is not None:
