@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from client.config import ClientConfig
 from client.drafts_api import DraftsMixin
 from client.errors import Invalid
+from client.events_api import EventsMixin
 from client.guide_api import GuideMixin
 from client.models import (
     AuthResponse,
@@ -76,10 +77,11 @@ def _slug(slug: str) -> str:
     return quote(slug, safe="")
 
 
-class ChallengeClient(GuideMixin, DraftsMixin):
+class ChallengeClient(GuideMixin, DraftsMixin, EventsMixin):
     """The typed async client. Use as ``async with ChallengeClient(url) as api: ...``.
     The develop stage's endpoints (the guide) come from ``client.guide_api``, a person's
-    drafts from ``client.drafts_api``."""
+    drafts from ``client.drafts_api``, the live stream and notifications from
+    ``client.events_api``."""
 
     def __init__(self, server: str, *, token: str | None = None, timeout: float = 15.0,
                  connect_timeout: float = 5.0, retries: int = 2,

@@ -178,3 +178,6 @@ class SyncChallengeClient:
     get_draft = _blocking(ChallengeClient.get_draft)
     put_draft = _blocking(ChallengeClient.put_draft)
     delete_draft = _blocking(ChallengeClient.delete_draft)
+    # notifications (client/events_api.py; the live stream is async only)
+    notifications = _blocking(ChallengeClient.notifications)
+    mark_notifications_read = _blocking(ChallengeClient.mark_notifications_read)

@@ -10,12 +10,13 @@ per call, reused on each retry), which is what makes retrying it safe; 409 and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import random
 import ssl
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -190,6 +191,31 @@ class Transport:
                 continue
             raise error_for(problem_of(response), response.headers.get("X-Request-ID"), wait,
                             response.content)
+
+    @contextlib.asynccontextmanager
+    async def stream(self, path: str, *, params: Mapping[str, Any] | None = None,
+                     headers: Mapping[str, str] | None = None,
+                     read_timeout: float | None = None) -> AsyncIterator[httpx.Response]:
+        """A GET whose body is read as it comes (``aiter_lines``), not retried here;
+        anything but 2xx raised as its ChallengeError, and so are transport failures
+        while it is read. ``read_timeout``: how long it may stay silent."""
+        sent = {"Accept": "text/event-stream", **(headers or {})}
+        if self.token:
+            sent["Authorization"] = f"Bearer {self.token}"
+        timeout = httpx.Timeout(self._http.timeout.connect or 5.0, read=read_timeout,
+                                connect=self._http.timeout.connect)
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        try:
+            async with self._http.stream("GET", path, params=query, headers=sent,
+                                         timeout=timeout) as response:
+                if not response.is_success:
+                    await response.aread()
+                    raise error_for(problem_of(response), response.headers.get("X-Request-ID"),
+                                    retry_after_seconds(response.headers.get("Retry-After")),
+                                    response.content)
+                yield response
+        except httpx.TransportError as exc:
+            raise connection_error(exc, self.server) from exc
 
     async def call(self, method: str, path: str, model: type[M], **kwargs: Any) -> M:
         return self.decode(await self.send(method, path, **kwargs), model, f"{method} {path}")

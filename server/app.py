@@ -29,6 +29,7 @@ from server.routes import (
     challenges,
     comments,
     drafts,
+    events,
     flags,
     guide,
     guide_book,
@@ -56,8 +57,10 @@ def create_app(settings: Settings | None = None,
         db = Database.connect(settings.database_url, pool_size=settings.pool_size)
         passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib,
                               settings.hashing_threads)
-        app.state.services = Services(settings=settings, db=db, passwords=passwords,
-                                      clock=clock)
+        services = Services(settings=settings, db=db, passwords=passwords, clock=clock)
+        app.state.services = services
+        await services.bus.start()
+        await services.live.start()
         if freeze_gc:
             # What start-up made (modules, SQLAlchemy's and FastAPI's structures) lives
             # as long as the process; frozen, full collections stop walking it each
@@ -67,6 +70,8 @@ def create_app(settings: Settings | None = None,
         try:
             yield
         finally:
+            await services.live.stop()
+            await services.bus.stop()
             await db.dispose()
 
     app = FastAPI(
@@ -85,7 +90,7 @@ def create_app(settings: Settings | None = None,
     app.add_exception_handler(405, _method_not_allowed)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     for module in (stats, auth, challenges, submissions, comments, votes, flags, guide,
-                   guide_talk, guide_book, drafts):
+                   guide_talk, guide_book, drafts, events):
         app.include_router(module.router, prefix=API)
     app.include_router(moderation_routes.router, prefix=API)
     return app

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.models import ChallengeCreate, ChallengeUpdate, FieldError, PhaseIn, PromptIn
+from server import live_record
 from server.problems import ProblemError
 from server.queries import phases_of
 from server.tables import ChallengeRow, PhaseRow, PromptRow
@@ -116,6 +117,8 @@ async def update(session: AsyncSession, challenge: ChallengeRow, body: Challenge
             changed.append("prompts")
     if changed:
         challenge.updated_at = now
+    if "phases" in changed:
+        await live_record.phases(session, challenge, now)
     return changed
 
 

@@ -81,6 +81,22 @@ class Settings(BaseSettings):
     # (server/pages.py); the worker that handles a change drops that challenge's pages
     # at once, other workers show it within this. 0 turns it off.
     page_cache_seconds: float = Field(default=1.0, ge=0, le=60)
+    # Live updates (GET /events). How often each instance looks for events without
+    # being told (changes made by the admin CLI, a lost notification), checks its
+    # streams' tokens, and a comment keeps an idle stream open through proxies.
+    events_poll_seconds: float = Field(default=2.0, gt=0, le=60)
+    events_check_seconds: float = Field(default=5.0, gt=0, le=300)
+    events_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+    # At most one submission.counts event per challenge in this time.
+    events_counts_seconds: float = Field(default=1.0, ge=0, le=60)
+    # Events waiting for one slow subscriber; past it, it gets a reset and is dropped.
+    events_queue_size: int = Field(default=256, ge=2)
+    events_streams_per_user: int = Field(default=4, ge=1)
+    # Events are kept this long (and at most this many) for resumes with Last-Event-ID;
+    # a resume from before them, or with more than events_replay_max to replay, is a reset.
+    events_retention_hours: float = Field(default=24, gt=0)
+    events_retention_rows: int = Field(default=200_000, ge=1)
+    events_replay_max: int = Field(default=5_000, ge=1)
 
     @field_validator("database_url")
     @classmethod

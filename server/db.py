@@ -182,8 +182,12 @@ class Database:
         return cls(reader=engine, writer=engine, dialect="postgresql")
 
     def __post_init__(self) -> None:
+        # Called after a write transaction that recorded live events commits
+        # (server/live_record.py); set by this process's hub.
+        self.on_events: Callable[[], None] | None = None
         self._read = async_sessionmaker(self.reader, expire_on_commit=False, autoflush=False)
-        self._write = async_sessionmaker(self.writer, expire_on_commit=False, autoflush=False)
+        self._write = async_sessionmaker(self.writer, expire_on_commit=False, autoflush=False,
+                                         info={"database": self})
         self._heavy = async_sessionmaker(self.heavy or self.reader, expire_on_commit=False,
                                          autoflush=False)
         self.write_lock = asyncio.Lock()

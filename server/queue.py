@@ -267,3 +267,16 @@ async def _records(session: AsyncSession, author_ids: list[int]) -> dict[int, Au
                             recent_rejections=sorted(recent[a], key=lambda e: e.at,
                                                      reverse=True)[:RECENT_REJECTIONS])
             for a in author_ids}
+
+
+async def queued_items(session: AsyncSession, keys: Sequence[tuple[str, int]]) -> list[QueueItem]:
+    """Those of these submissions and comments that are in the queue now, as it shows them
+    (for the live stream's ``queue.changed``)."""
+    found: list[tuple[str, int]] = []
+    for kind, table in (("submission", S), ("comment", C)):
+        ids = sorted({i for t, i in keys if t == kind})
+        if ids:
+            found += [(kind, i) for i in (await session.execute(
+                select(table.id).where(table.id.in_(ids), _queued(table, kind, None))
+                .order_by(table.id))).scalars()]
+    return await _render(session, found)

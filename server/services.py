@@ -6,9 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from server.bus import Bus, LocalBus
 from server.cache import Challenges, Tokens
 from server.config import Settings
 from server.db import Database
+from server.live_hub import Hub
 from server.mail import Mailer, mailer_for
 from server.pages import Pages
 from server.ratelimit import AuthThrottle, SlidingWindow
@@ -22,12 +24,15 @@ class Services:
     db: Database
     passwords: Passwords
     clock: Callable[[], datetime] = utcnow
+    # How instances tell each other of committed changes (server/bus.py).
+    bus: Bus = field(default_factory=LocalBus)
     throttle: AuthThrottle = field(init=False)
     mailer: Mailer | None = field(init=False)
     registration_mails: SlidingWindow = field(init=False)
     challenges: Challenges = field(init=False)
     tokens: Tokens = field(init=False)
     pages: Pages = field(init=False)
+    live: Hub = field(init=False)  # this instance's live events (GET /events)
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -42,6 +47,7 @@ class Services:
         self.challenges = Challenges(s.cache_seconds)
         self.tokens = Tokens(s.cache_seconds)
         self.pages = Pages(s.page_cache_seconds)
+        self.live = Hub(self.db, self.bus, s, self.challenges, self.clock)
 
     def now(self) -> datetime:
         return self.clock()

@@ -337,3 +337,4 @@ class ModerationTargetRow(Base):
 # The develop stage's tables live in their own module; importing it here registers
 # them on Base.metadata for everything that uses the schema.
 from server import guide_tables as guide_tables  # noqa: E402
+from server import live_tables as live_tables  # noqa: E402

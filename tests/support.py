@@ -190,16 +190,19 @@ class LiveServer:
     tests need no polling to know when it is up.
     """
 
-    def __init__(self, app: ASGIApp, **options: Any) -> None:
+    def __init__(self, app: ASGIApp, *, port: int = 0, **options: Any) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
+        # As uvicorn's own sockets: a restart can bind the port a stopped server had
+        # (``port``) while its last connections close (they share the option).
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
         self.sock.listen(512)
         self.port: int = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         # A long keep-alive: a loaded CI machine must not see idle sockets closed mid-test.
-        config = uvicorn.Config(app, **{"log_level": "warning", **options}, lifespan="on",
-                                backlog=512, timeout_keep_alive=120,
-                                timeout_graceful_shutdown=5)
+        config = uvicorn.Config(app, **{"log_level": "warning", "timeout_graceful_shutdown": 5,
+                                        **options}, lifespan="on",
+                                backlog=512, timeout_keep_alive=120)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, daemon=True)
 

@@ -149,6 +149,7 @@ async def logout(user: CurrentUser, services: Svc, request: Request) -> Response
             .values(revoked_at=services.now()))
         await session.commit()
     services.tokens.drop(token_hash)
+    await services.live.revoked(token_hash)  # its live streams end, on every instance
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

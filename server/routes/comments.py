@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import or_, select, update
 
 from client.models import Comment, CommentCreate, FieldError, Page
-from server import cursors
+from server import cursors, live_notify, live_record
 from server.deps import CurrentUser, MaybeUser, ReadDB, SubmissionId, Svc
 from server.idempotency import Idem
 from server.moderation import COMMENTS_LOCKED
@@ -92,6 +92,12 @@ async def add_comment(submission_id: SubmissionId, body: CommentCreate, user: Cu
         await mark_participant(session, submission.challenge_id, user.id, now)
         await session.flush()
         result = comment_out(row, user, user)
+        await live_record.comment(session, row, submission.challenge_id)
+        if row.status == "published":
+            await live_record.counts(session, [submission.id], "comments")
+            await live_notify.comment_published(session, row, submission, now)
+        else:
+            await live_record.queue_added(session, [("comment", row.id)])
         idem.remember(201, result)
         await session.commit()
     services.pages.changed(submission.challenge_id)  # its comment count

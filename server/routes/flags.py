@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.models import Flag, FlagCreate
+from server import live_notify, live_record
 from server.deps import CommentId, CurrentUser, SubmissionId, Svc
 from server.idempotency import Idem
 from server.problems import ProblemError, not_found
@@ -64,6 +65,10 @@ async def flag_submission(submission_id: SubmissionId, body: FlagCreate, user: C
         if submission.status == "published" and count >= services.settings.flag_threshold:
             submission.status = "hidden"
             submission.status_reason = _hidden_reason(count)
+            await live_record.submission(session, submission, was_published=True)
+            await live_notify.status_changed(session, submission, "published", actor=None,
+                                             now=services.now())
+        await live_record.queue_added(session, [("submission", submission.id)])
         idem.remember(201, result)
         await session.commit()
     services.pages.changed(submission.challenge_id)  # reports may have hidden it
@@ -96,6 +101,8 @@ async def flag_comment(comment_id: CommentId, body: FlagCreate, user: CurrentUse
             await session.execute(
                 update(SubmissionRow).where(SubmissionRow.id == comment.submission_id)
                 .values(comments=SubmissionRow.comments - 1))
+            await live_record.counts(session, [comment.submission_id], "comments")
+        await live_record.queue_added(session, [("comment", comment.id)])
         idem.remember(201, result)
         await session.commit()
     services.pages.changed(submission.challenge_id)  # a hidden comment leaves its count

@@ -21,7 +21,7 @@ from client.guide_models import (
     SuggestionTheme,
 )
 from client.models import FieldError, Page
-from server import cursors, guide_edit, guide_log
+from server import cursors, guide_edit, guide_log, live_notify
 from server.deps import MAX_ID, CurrentUser, MaybeUser, ReadDB, Svc
 from server.guide_access import Access, access_for, readable_entry
 from server.guide_sources import lock_challenge, merged_into, suggestions, taken, template
@@ -123,6 +123,7 @@ async def shortlist(slug: str, body: EntryCreate, user: CurrentUser, services: S
         await guide_edit.write_version(session, entry, user, now)
         await guide_log.log(session, user, "guide_shortlist", [(entry.id, challenge.id)],
                             {"entry": entry.id, "submission": submission.id}, now)
+        await live_notify.shortlisted(session, submission, merged, actor=user.id, now=now)
         result = await render_entry(session, entry, access, [])
         idem.remember(201, result)
         await session.commit()

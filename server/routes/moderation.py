@@ -25,7 +25,7 @@ from client.models import (
     QueuePage,
     TargetType,
 )
-from server import cursors, export, moderation, modlog, queue, undo
+from server import cursors, export, live_moderation, moderation, modlog, queue, undo
 from server.deps import CurrentUser, HeavyReadDB, ReadDB, Svc
 from server.idempotency import Idem
 from server.problems import VALIDATION, ProblemError, not_found
@@ -116,6 +116,9 @@ async def decide(body: DecisionCreate, moderator: Moderator, services: Svc,
         if (replay := await idem.claim(session, moderator.id, body)) is not None:
             return replay
         result, blocked = await moderation.decide(session, moderator, body, services.now())
+        action = await session.get(ModerationActionRow, result.action.id)
+        assert action is not None
+        await live_moderation.decided(session, moderator, action, services.now())
         idem.remember(201, result)
         await session.commit()
     services.pages.clear()  # a decision may reach several challenges; they are rare
@@ -136,6 +139,9 @@ async def undo_action(action_id: Id, moderator: Moderator, services: Svc,
         if (replay := await idem.claim(session, moderator.id, None)) is not None:
             return replay
         result, unblocked = await undo.undo(session, moderator, action_id, services.now())
+        action = await session.get(ModerationActionRow, action_id)
+        assert action is not None
+        await live_moderation.decided(session, moderator, action, services.now(), undone=True)
         idem.remember(200, result)
         await session.commit()
     services.pages.clear()

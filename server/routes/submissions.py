@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from client.event_models import QueueRemoval
 from client.models import (
     FieldError,
     Kind,
@@ -20,7 +21,7 @@ from client.models import (
     SubmissionUpdate,
 )
 from client.privacy import describe_findings, find_personal_data
-from server import cursors, listing, pages, search
+from server import cursors, listing, live_record, pages, search
 from server.deps import CurrentUser, MaybeUser, ReadDB, SubmissionId, Svc, is_moderator
 from server.idempotency import Idem
 from server.phases import counts_visible, require
@@ -240,6 +241,9 @@ async def create_submission(slug: str, body: SubmissionCreate, user: CurrentUser
         await mark_participant(session, challenge.id, user.id, now)
         await session.flush()
         result = await render_one(session, services, row, user)
+        await live_record.submission(session, row, created=True)
+        if status == "pending":
+            await live_record.queue_added(session, [("submission", row.id)])
         idem.remember(201, result)
         await session.commit()
     services.pages.changed(challenge.id)
@@ -285,6 +289,7 @@ async def update_submission(submission_id: SubmissionId, body: SubmissionUpdate,
         row = await _own_submission(session, submission_id, user)
         if row.status not in ("pending", "published"):
             raise ProblemError(409, f"A {row.status} submission cannot be edited.")
+        was_published = row.status == "published"
         challenge, phases = await services.challenges.by_id(session, row.challenge_id)
         require(phases, now, "submissions")
         reworded = ((body.title is not None and body.title.strip() != row.title)
@@ -313,6 +318,9 @@ async def update_submission(submission_id: SubmissionId, body: SubmissionUpdate,
         row.updated_at = now
         await session.flush()
         result = await render_one(session, services, row, user)
+        await live_record.submission(session, row, was_published=was_published)
+        if row.status == "pending":
+            await live_record.queue_added(session, [("submission", row.id)])
         await session.commit()
     services.pages.changed(row.challenge_id)
     return result
@@ -325,9 +333,13 @@ async def withdraw_submission(submission_id: SubmissionId, user: CurrentUser,
     async with services.db.write() as session:
         row = await _own_submission(session, submission_id, user)
         if row.status in ("pending", "published", "hidden"):
+            was = row.status
             row.status = "withdrawn"
             row.status_reason = "Withdrawn by its author."
             row.updated_at = services.now()
+            await live_record.submission(session, row, was_published=was == "published")
+            await live_record.queue_removed(session, row.challenge_id, [QueueRemoval(
+                type="submission", id=row.id, status="withdrawn", action="withdraw")])
             await session.commit()
             services.pages.changed(row.challenge_id)
         elif row.status != "withdrawn":

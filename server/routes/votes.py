@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.models import VoteRequest, VoteResult
+from server import live_record
 from server.deps import CurrentUser, SubmissionId, Svc
 from server.phases import counts_visible, require
 from server.problems import VOTE_BUDGET, ProblemError, not_found
@@ -97,6 +98,7 @@ async def vote(submission_id: SubmissionId, body: VoteRequest, user: CurrentUser
         _apply(row, old, body.value)
         if existing is None:
             await mark_participant(session, row.challenge_id, user.id, now)
+        await live_record.counts(session, [row.id], "vote")
         await session.commit()
     services.pages.changed(row.challenge_id)
     return _result(row, body.value, counts, _left(phase, used, old, body.value))
@@ -113,6 +115,7 @@ async def unvote(submission_id: SubmissionId, user: CurrentUser, services: Svc) 
         if existing is not None:
             _apply(row, existing.value, None)
             await session.delete(existing)
+            await live_record.counts(session, [row.id], "vote")
             await session.commit()
             services.pages.changed(row.challenge_id)
     return _result(row, None, counts, _left(phase, used, old, None))
