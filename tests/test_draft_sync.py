@@ -359,3 +359,25 @@ def test_an_open_editor_keeps_what_was_typed_since_its_last_save() -> None:
     held = absorbed(shown, "T", typed, merged)
     assert held.text == MERGED and held.title == "T"
     assert absorbed(shown, "Retitled", shown.text, merged) == replace(merged, title="Retitled")
+
+
+async def test_a_server_whose_database_was_replaced_gets_the_drafts_again(
+        people: tuple[tuple[int, ChallengeClient], ...]) -> None:
+    """The same server and user id, but another account (the demo re-seeded, a database
+    restored): the drafts here are sent again, never taken for ones posted elsewhere."""
+    (ada, client), _ = people
+    clock, states = Clock(), MemoryStates()
+    desk = Desk(client, ada, clock, states)
+    desk.sync = DraftSync(LocalDrafts(SERVER, desk.drafts, desk.entries), states, ada,
+                          account="2026-12-01T09:00:00+00:00", clock=clock)
+    desk.drafts.listener = desk.sync
+    await desk.sync.pull(client)
+    draft = desk.write("Keep this thought")
+    await desk.sync.flush(client, everything=True)
+    async for kept in client.iter_drafts(prefix="submission:"):  # the database replaced
+        await client.delete_draft(kept.key)
+    again = DraftSync(LocalDrafts(SERVER, desk.drafts, desk.entries), states, ada,
+                      account="2026-12-05T09:00:00+00:00", clock=clock)
+    assert await again.pull(client)
+    assert desk.titles() == ["Keep this thought"] and desk.drafts.load(draft.id) is not None
+    assert await server_titles(client) == ["Keep this thought"]

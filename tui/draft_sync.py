@@ -56,7 +56,7 @@ class Offline(Exception):
 
 class DraftSync:
     def __init__(self, local: LocalDrafts, states: States, user: int, *,
-                 delay: float = 2.0, longest: float = 10.0,
+                 account: str | None = None, delay: float = 2.0, longest: float = 10.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.local = local
         self.states = states
@@ -66,6 +66,12 @@ class DraftSync:
         self.clock = clock
         self.state: SyncState = states.load(user)
         self.claimed = states.others(user)  # other people's, on this desk
+        if account is not None and self.state.account != account:
+            # Not the account these versions were of (the server's database is another
+            # one now): nothing is known to be there, so every draft here is sent as new,
+            # never taken for one posted or discarded elsewhere.
+            self.state = SyncState(dirty=self.local.keys() - self.claimed, account=account)
+            states.save(user, self.state)
         now = clock()
         # key: (first unsent save, last save), for the debounce
         self.pending: dict[str, tuple[float, float]] = {

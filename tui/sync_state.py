@@ -25,6 +25,9 @@ class SyncState:
     versions: dict[str, int] = field(default_factory=dict)  # key: the version last seen
     dirty: set[str] = field(default_factory=set)  # saved here, not yet on the server
     deleted: set[str] = field(default_factory=set)  # deleted here, not yet there
+    # Which account on the server the versions are of (its creation time): a server
+    # whose database was replaced (a demo re-seeded, a restore) has the same ids anew.
+    account: str | None = None
 
     def keys(self) -> set[str]:
         return set(self.versions) | self.dirty | self.deleted
@@ -36,7 +39,7 @@ class SyncState:
 
     def to_json(self) -> dict[str, object]:
         return {"versions": self.versions, "dirty": sorted(self.dirty),
-                "deleted": sorted(self.deleted)}
+                "deleted": sorted(self.deleted), "account": self.account}
 
     @classmethod
     def from_json(cls, data: object) -> SyncState:
@@ -51,7 +54,8 @@ class SyncState:
             dirty={k for k in dirty if isinstance(k, str)} if isinstance(dirty, list)
             else set(),
             deleted={k for k in deleted if isinstance(k, str)} if isinstance(deleted, list)
-            else set())
+            else set(),
+            account=account if isinstance(account := data.get("account"), str) else None)
 
 
 class States(Protocol):

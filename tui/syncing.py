@@ -118,7 +118,8 @@ class DraftSyncing(Navigation):
         self.detach_sync()
         drafts, entries = self.stores()
         sync = DraftSync(LocalDrafts(session.server, drafts, entries),
-                         self.sync_states(session.server), session.user.id)
+                         self.sync_states(session.server), session.user.id,
+                         account=session.user.created_at.isoformat())
         self.draft_sync, self.sync_pulled, self.sync_failures = sync, False, 0
         drafts.listener = entries.listener = Heard(self, sync)
         sync.replaced = self.draft_replaced
