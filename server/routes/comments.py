@@ -94,5 +94,5 @@ async def add_comment(submission_id: SubmissionId, body: CommentCreate, user: Cu
         result = comment_out(row, user, user)
         idem.remember(201, result)
         await session.commit()
-    services.pages.changed(submission.challenge_id)  # its comment count
+    await services.invalidate.pages(submission.challenge_id)  # its comment count
     return result

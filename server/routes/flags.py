@@ -66,7 +66,7 @@ async def flag_submission(submission_id: SubmissionId, body: FlagCreate, user: C
             submission.status_reason = _hidden_reason(count)
         idem.remember(201, result)
         await session.commit()
-    services.pages.changed(submission.challenge_id)  # reports may have hidden it
+    await services.invalidate.pages(submission.challenge_id)  # reports may have hidden it
     return result
 
 
@@ -98,5 +98,5 @@ async def flag_comment(comment_id: CommentId, body: FlagCreate, user: CurrentUse
                 .values(comments=SubmissionRow.comments - 1))
         idem.remember(201, result)
         await session.commit()
-    services.pages.changed(submission.challenge_id)  # a hidden comment leaves its count
+    await services.invalidate.pages(submission.challenge_id)  # a hidden comment leaves its count
     return result

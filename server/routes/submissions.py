@@ -242,7 +242,7 @@ async def create_submission(slug: str, body: SubmissionCreate, user: CurrentUser
         result = await render_one(session, services, row, user)
         idem.remember(201, result)
         await session.commit()
-    services.pages.changed(challenge.id)
+    await services.invalidate.pages(challenge.id)
     return result
 
 
@@ -314,7 +314,7 @@ async def update_submission(submission_id: SubmissionId, body: SubmissionUpdate,
         await session.flush()
         result = await render_one(session, services, row, user)
         await session.commit()
-    services.pages.changed(row.challenge_id)
+    await services.invalidate.pages(row.challenge_id)
     return result
 
 
@@ -329,7 +329,7 @@ async def withdraw_submission(submission_id: SubmissionId, user: CurrentUser,
             row.status_reason = "Withdrawn by its author."
             row.updated_at = services.now()
             await session.commit()
-            services.pages.changed(row.challenge_id)
+            await services.invalidate.pages(row.challenge_id)
         elif row.status != "withdrawn":
             raise ProblemError(409, f"A {row.status} submission cannot be withdrawn.")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

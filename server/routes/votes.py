@@ -98,7 +98,7 @@ async def vote(submission_id: SubmissionId, body: VoteRequest, user: CurrentUser
         if existing is None:
             await mark_participant(session, row.challenge_id, user.id, now)
         await session.commit()
-    services.pages.changed(row.challenge_id)
+    await services.invalidate.pages(row.challenge_id)
     return _result(row, body.value, counts, _left(phase, used, old, body.value))
 
 
@@ -114,5 +114,5 @@ async def unvote(submission_id: SubmissionId, user: CurrentUser, services: Svc) 
             _apply(row, existing.value, None)
             await session.delete(existing)
             await session.commit()
-            services.pages.changed(row.challenge_id)
+            await services.invalidate.pages(row.challenge_id)
     return _result(row, None, counts, _left(phase, used, old, None))
