@@ -6,11 +6,13 @@ written by the same code as ``POST`` / ``PATCH /challenges`` (``server.challenge
 in one transaction. ``show`` prints the file ``update`` takes back: an update from an
 unchanged file changes nothing.
 
-This runs in its own process, so it cannot drop a running server's per-process cache
-of challenges and phases (``server.cache.Challenges``). The server reads a challenge
-afresh for ``GET /challenges/{slug}``, so it shows a change at once; posting, voting and
-the pages of submissions go by the cached phases for up to ``CHALLENGE_CACHE_SECONDS``
-(2 by default) more, as they do after a change through another worker.
+This runs in its own process. On PostgreSQL its transaction tells every server instance
+to drop the challenge from its caches (``server.invalidation.notify_in``) when it
+commits, so the change applies at their next request. On SQLite it cannot reach a
+running server's per-process cache of challenges and phases (``server.cache.Challenges``):
+the server reads a challenge afresh for ``GET /challenges/{slug}``, so it shows a change
+at once; posting, voting and the pages of submissions go by the cached phases for up to
+``CHALLENGE_CACHE_SECONDS`` (2 by default) more.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from server import challenge_setup
 from server.admin_users import aligned, database, for_terminal
 from server.challenge_toml import FileMistakes, Mistake, dumps, mistakes, parse
 from server.config import Settings
+from server.invalidation import notify_in
 from server.phases import current_phase
 from server.problems import ProblemError
 from server.queries import phases_of
@@ -106,6 +109,7 @@ async def create(settings: Settings, file: str) -> int:
                     f"a challenge with the slug {body.slug!r} exists; to change it: "
                     f"change-challenge admin challenge update {body.slug} --file {file}"))]
                 ) from None
+            await notify_in(session, {"challenge": challenge.id})
             await session.commit()
     except FileMistakes as problem:
         return _report(problem, source)
@@ -132,6 +136,7 @@ async def update(settings: Settings, slug: str, file: str) -> int:
                 changed = await challenge_setup.update(session, challenge, body, utcnow())
             except ProblemError as exc:
                 raise _refused(exc, text) from None
+            await notify_in(session, {"challenge": challenge.id})
             await session.commit()
     except FileMistakes as problem:
         return _report(problem, source)

@@ -2,8 +2,10 @@
 
 Blocking sets the same ``users.blocked`` flag a moderator's ``block_user`` decision sets:
 the API refuses a blocked account's requests and sign-ins (``server.deps``), and an
-unblock lets it back in with its sessions intact. This runs in its own process, so a
-server worker that checked one of the user's tokens in the last
+unblock lets it back in with its sessions intact. This runs in its own process: on
+PostgreSQL it tells every server instance to forget the user's cached sign-ins when its
+transaction commits (``server.invalidation.notify_in``), so the change applies at their
+next request; on SQLite a server that checked one of the user's tokens in the last
 ``CHALLENGE_CACHE_SECONDS`` may go on answering with the old role or unblocked state
 until its token cache lets go (see ``server.cache.Tokens``).
 """
@@ -21,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from client.text import clean_text
 from server.config import Settings
 from server.db import Database
+from server.invalidation import notify_in
 from server.migrate import upgrade
 from server.tables import UserRow
 
@@ -93,6 +96,7 @@ async def set_role(settings: Settings, email: str, role: str) -> int:
             return _no_user(email)
         before = user.role
         user.role = role
+        await notify_in(session, {"users": [user.id]})
         await session.commit()
         print(f"{_who(user)}: role {before} -> {role}." if before != role
               else f"{_who(user)} is already {role}.")
@@ -109,6 +113,7 @@ async def set_blocked(settings: Settings, email: str, blocked: bool) -> int:
             print(f"{_who(user)} is already {word}.")
             return 0
         user.blocked = blocked
+        await notify_in(session, {"users": [user.id]})
         await session.commit()
         print(f"{_who(user)} is now {word}.")
     return 0

@@ -40,7 +40,7 @@ from server.routes import (
 )
 from server.routes import moderation as moderation_routes
 from server.security import Passwords
-from server.services import Services
+from server.services import Services, bus_for
 from server.tables import utcnow
 
 API = "/api/v1"
@@ -57,7 +57,8 @@ def create_app(settings: Settings | None = None,
         db = Database.connect(settings.database_url, pool_size=settings.pool_size)
         passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_kib,
                               settings.hashing_threads)
-        services = Services(settings=settings, db=db, passwords=passwords, clock=clock)
+        services = Services(settings=settings, db=db, passwords=passwords, clock=clock,
+                            bus=bus_for(settings, db))
         app.state.services = services
         await services.bus.start()
         await services.live.start()

@@ -2,8 +2,17 @@
 
 A page of submissions used to spend three of its statements on who is asking and on
 the challenge and its phases, which change when an admin edits them and otherwise
-never. Entries live ``ttl`` seconds; the process that makes a change drops them at
-once, other worker processes see it within ``ttl``. A ``ttl`` of 0 turns caching off.
+never. Entries live ``ttl`` seconds, and every change drops them on every instance at
+once: the process that commits it tells the others through the bus
+(``server.invalidation``). A ``ttl`` of 0 turns caching off.
+
+Two rules keep a cache from holding what a change made stale:
+
+- A value read from the database is kept only if nothing was dropped since the read
+  began (``generation``): a read that saw the old row and finished after the news of
+  the change would otherwise put the old row back.
+- While news may be missed (the bus's connection to PostgreSQL is down) the cache is
+  ``paused``: it answers nothing and keeps nothing, and is emptied when news flows again.
 """
 
 from __future__ import annotations
@@ -34,11 +43,15 @@ class TTLCache(Generic[K, V]):
         self.max_entries = max_entries
         self._clock = clock
         self._entries: dict[K, tuple[float, V]] = {}
+        self.generation = 0  # how many drops so far; see ``put``
+        self.paused = False
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def get(self, key: K) -> V | None:
+        if self.paused:
+            return None
         entry = self._entries.get(key)
         if entry is None:
             return None
@@ -47,8 +60,10 @@ class TTLCache(Generic[K, V]):
             return None
         return entry[1]
 
-    def put(self, key: K, value: V) -> None:
-        if self.ttl <= 0:
+    def put(self, key: K, value: V, generation: int | None = None) -> None:
+        """Keep ``value``; with ``generation`` (taken before reading it), only if
+        nothing was dropped since."""
+        if self.ttl <= 0 or self.paused or generation not in (None, self.generation):
             return
         now = self._clock()
         # Re-inserted at the end, so entries stay in the order they expire (dicts keep
@@ -63,18 +78,31 @@ class TTLCache(Generic[K, V]):
         self._entries[key] = (now + self.ttl, value)
 
     def drop(self, key: K) -> None:
+        self.generation += 1
         self._entries.pop(key, None)
 
     def drop_keys(self, test: Callable[[K], bool]) -> None:
+        self.generation += 1
         for key in [k for k in self._entries if test(k)]:
             del self._entries[key]
 
     def drop_where(self, test: Callable[[V], bool]) -> None:
+        self.generation += 1
         for key in [k for k, (_, v) in self._entries.items() if test(v)]:
             del self._entries[key]
 
     def clear(self) -> None:
+        self.generation += 1
         self._entries.clear()
+
+    def pause(self) -> None:
+        """Answer and keep nothing until ``resume``: news of changes may be missed."""
+        self.paused = True
+        self.clear()
+
+    def resume(self) -> None:
+        self.clear()
+        self.paused = False
 
 
 class ChallengeInfo(NamedTuple):
@@ -104,19 +132,28 @@ class Challenges:
         return info
 
     async def _load(self, session: AsyncSession, where: ColumnElement[bool]) -> ChallengeInfo:
+        generations = self._by_slug.generation, self._by_id.generation
         challenge = (await session.execute(
             select(ChallengeRow).where(where))).scalar_one_or_none()
         if challenge is None:
             raise not_found("challenge")
         info = ChallengeInfo(challenge, tuple(await phases_of(session, challenge.id)))
-        self._by_slug.put(challenge.slug, info)
-        self._by_id.put(challenge.id, info)
+        self._by_slug.put(challenge.slug, info, generations[0])
+        self._by_id.put(challenge.id, info, generations[1])
         return info
 
     def forget(self) -> None:
         """After an admin changed a challenge (its slug may have changed too)."""
         self._by_slug.clear()
         self._by_id.clear()
+
+    def pause(self) -> None:
+        self._by_slug.pause()
+        self._by_id.pause()
+
+    def resume(self) -> None:
+        self._by_slug.resume()
+        self._by_id.resume()
 
 
 @dataclass(frozen=True)
@@ -131,11 +168,16 @@ class Tokens:
     def __init__(self, ttl: float) -> None:
         self._cache: TTLCache[str, SignedIn] = TTLCache(ttl)
 
+    @property
+    def generation(self) -> int:
+        """Take it before reading a token, and give it to ``put``."""
+        return self._cache.generation
+
     def get(self, token_hash: str) -> SignedIn | None:
         return self._cache.get(token_hash)
 
-    def put(self, token_hash: str, signed_in: SignedIn) -> None:
-        self._cache.put(token_hash, signed_in)
+    def put(self, token_hash: str, signed_in: SignedIn, generation: int | None = None) -> None:
+        self._cache.put(token_hash, signed_in, generation)
 
     def drop(self, token_hash: str) -> None:
         self._cache.drop(token_hash)
@@ -143,3 +185,9 @@ class Tokens:
     def drop_user(self, user_id: int) -> None:
         """After a user was blocked or their role changed: every token of theirs."""
         self._cache.drop_where(lambda signed_in: signed_in.user.id == user_id)
+
+    def pause(self) -> None:
+        self._cache.pause()
+
+    def resume(self) -> None:
+        self._cache.resume()

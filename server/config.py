@@ -75,11 +75,14 @@ class Settings(BaseSettings):
     # workers x pool_size must stay under the server's max_connections (default 100).
     pool_size: int = Field(default=20, ge=1)
     # How long a worker may reuse a challenge's phases or a checked token before
-    # reading them again; a change made through another worker shows within this.
+    # reading them again. On PostgreSQL every change drops them on every worker at
+    # once (server/invalidation.py); on SQLite with several workers, a change made
+    # through another worker shows within this.
     cache_seconds: float = Field(default=2.0, ge=0, le=60)
     # How long a worker may serve a page of a challenge's submissions from memory
-    # (server/pages.py); the worker that handles a change drops that challenge's pages
-    # at once, other workers show it within this. 0 turns it off.
+    # (server/pages.py); a change drops that challenge's pages at once on every worker
+    # on PostgreSQL, on SQLite only in the worker that handled it (the others show it
+    # within this). 0 turns it off.
     page_cache_seconds: float = Field(default=1.0, ge=0, le=60)
     # Live updates (GET /events). How often each instance looks for events without
     # being told (changes made by the admin CLI, a lost notification), checks its

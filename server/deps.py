@@ -20,6 +20,9 @@ from server.tables import SessionRow, UserRow
 async def get_services(request: Request) -> Services:
     # async: FastAPI runs a plain def dependency in a thread, a hand-off per request
     services: Services = request.app.state.services
+    # Once per request (FastAPI keeps a dependency's value for the request), before
+    # any cache is read: what other instances changed is dropped by then.
+    await services.invalidate.fresh()
     return services
 
 
@@ -61,6 +64,7 @@ async def optional_user(
     token_hash = hash_token(credentials.credentials)
     signed_in = services.tokens.get(token_hash)
     if signed_in is None:
+        generation = services.tokens.generation
         async with services.db.read() as session:
             row = (await session.execute(
                 select(SessionRow, UserRow)
@@ -73,7 +77,7 @@ async def optional_user(
         if token.revoked_at is not None:
             raise _unauthorized("The token was revoked (signed out); sign in again.")
         signed_in = SignedIn(user, token.expires_at)
-        services.tokens.put(token_hash, signed_in)
+        services.tokens.put(token_hash, signed_in, generation)
     if signed_in.expires_at <= services.now():
         raise _unauthorized("The session has expired; sign in again.")
     if signed_in.user.blocked:

@@ -10,8 +10,8 @@ phase, so it is part of the key. Never shared: moderators' pages (they see anony
 authors), ``mine`` (every status) and ``random`` (an order per viewer; a page only its
 viewer asks for again is not worth keeping).
 
-The worker that commits a change to a challenge's lists drops that challenge's pages
-at once (``changed``); other workers show it within the TTL.
+A change to a challenge's lists drops that challenge's pages on every instance at once
+(``changed``, through ``server.invalidation``).
 """
 
 from __future__ import annotations
@@ -125,30 +125,36 @@ class Pages:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._cache: TTLCache[PageKey, SharedPage] = TTLCache(ttl, max_entries=max_entries,
                                                               clock=clock)
-        # Changes this process has committed. A page read before one of them may be
-        # stale, so it is not kept: take ``epoch`` before the request's first statement.
-        self.epoch = 0
+
+    @property
+    def epoch(self) -> int:
+        """Changes heard of so far. A page read before one of them may be stale, so it is
+        not kept: take ``epoch`` before the request's first statement."""
+        return self._cache.generation
 
     @property
     def enabled(self) -> bool:
-        return self._cache.ttl > 0
+        return self._cache.ttl > 0 and not self._cache.paused
 
     def get(self, key: PageKey) -> SharedPage | None:
         return self._cache.get(key)
 
     def put(self, key: PageKey, page: SharedPage, epoch: int) -> None:
-        if epoch == self.epoch:
-            self._cache.put(key, page)
+        self._cache.put(key, page, epoch)
 
     def changed(self, challenge_id: int) -> None:
-        """After committing a change that shows in this challenge's lists."""
-        self.epoch += 1
+        """After a change that shows in this challenge's lists was committed."""
         self._cache.drop_keys(lambda key: key.challenge_id == challenge_id)
 
     def clear(self) -> None:
         """After a change that may touch several challenges (moderation decisions)."""
-        self.epoch += 1
         self._cache.clear()
+
+    def pause(self) -> None:
+        self._cache.pause()
+
+    def resume(self) -> None:
+        self._cache.resume()
 
     def __len__(self) -> int:
         return len(self._cache)

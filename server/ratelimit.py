@@ -1,8 +1,9 @@
 """Sliding-window limits, and the sign-in throttle built from them.
 
-The throttle talks to its windows through ``Limiter`` (async), so the in-memory
-windows kept per worker today can be swapped for a shared store (PostgreSQL)
-without touching the routes.
+The throttle talks to its windows through ``Limiter`` (async): ``SlidingWindow`` keeps
+them in this process's memory (SQLite, the single-host default, where one process
+serves), ``server.shared_limits.TableWindow`` in a PostgreSQL table every instance
+shares, so the budget is the same with one worker or eight.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ class Limiter(Protocol):
 
     async def hit(self, key: str) -> None:
         """Record one event for ``key``."""
+
+    async def acquire(self, key: str) -> int | None:
+        """At once: ``retry_after``, and when that is None, ``hit``. Concurrent
+        callers (on any instance) cannot both take the last place."""
 
     async def reset(self, key: str) -> None:
         """Forget ``key``'s events."""
@@ -65,6 +70,13 @@ class SlidingWindow:
                          if v[-1] <= self._clock() - self.window]:
                 del self._events[idle]
 
+    async def acquire(self, key: str) -> int | None:
+        # No await between the two: nothing else runs in this process meanwhile.
+        wait = await self.retry_after(key)
+        if wait is None:
+            await self.hit(key)
+        return wait
+
     async def reset(self, key: str) -> None:
         self._events.pop(key, None)
 
@@ -91,10 +103,9 @@ class AuthThrottle:
 
     async def attempt(self, address: str) -> None:
         """Count one attempt from ``address``; raise 429 when its budget is spent."""
-        wait = await self.address.retry_after(address)
+        wait = await self.address.acquire(address)
         if wait is not None:
             raise _refuse(wait, "Too many attempts from this address; wait and retry.")
-        await self.address.hit(address)
 
     async def sign_in(self, email: str, address: str) -> None:
         """Before checking a password: raise 429 if this attempt may not be made."""

@@ -72,9 +72,8 @@ async def start(services: Services, email: str, display_name: str,
         raise ProblemError(422, "Mail cannot be sent to this address.", errors=[
             FieldError(field="email", message="is not an address mail can be sent to")]
             ) from None
-    if await services.registration_mails.retry_after(email) is not None:
+    if await services.registration_mails.acquire(email) is not None:
         return pending  # this address had its share of mails for now: same answer, no mail
-    await services.registration_mails.hit(email)
     async with services.db.read() as session:
         known = (await session.execute(
             select(UserRow.id).where(UserRow.email == email))).first() is not None

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    ARRAY,
     JSON,
     Boolean,
     DateTime,
@@ -295,6 +296,21 @@ class ParticipantRow(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
                                          primary_key=True)
     first_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RateLimitRow(Base):
+    """One key's recent events for a shared limit (``server.shared_limits``, PostgreSQL):
+    the newest ``limit`` times within the window, as seconds since the epoch. The key is
+    a digest (no address or email is stored); the row goes once ``expires_at`` passed."""
+
+    __tablename__ = "rate_limits"
+
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    events: Mapped[list[float]] = mapped_column(
+        ARRAY(Float()).with_variant(JSON(), "sqlite"))
+    admitted: Mapped[bool] = mapped_column(Boolean)
+    expires_at: Mapped[float] = mapped_column(Float(), index=True)
 
 
 class ModerationActionRow(Base):

@@ -102,3 +102,27 @@ async def test_reader_sees_committed_writes(tmp_path: Path, heavy: bool) -> None
             assert (await session.execute(text("SELECT x FROM t"))).scalar_one() == 7
     finally:
         await db.dispose()
+
+
+def test_a_value_read_before_a_drop_is_not_kept() -> None:
+    """A read that began before news of a change must not put the old value back."""
+    cache: TTLCache[str, int] = TTLCache(60)
+    began = cache.generation
+    cache.drop("other")  # news of a change arrives while the read is under way
+    cache.put("a", 1, began)
+    assert cache.get("a") is None
+    cache.put("a", 2, cache.generation)
+    assert cache.get("a") == 2
+
+
+def test_a_paused_cache_answers_and_keeps_nothing_and_resumes_empty() -> None:
+    cache: TTLCache[str, int] = TTLCache(60)
+    cache.put("a", 1)
+    cache.pause()
+    assert cache.get("a") is None
+    cache.put("b", 2)
+    assert cache.get("b") is None
+    cache.resume()
+    assert cache.get("a") is None and cache.get("b") is None
+    cache.put("c", 3)
+    assert cache.get("c") == 3

@@ -148,7 +148,7 @@ async def logout(user: CurrentUser, services: Svc, request: Request) -> Response
                    SessionRow.revoked_at.is_(None))
             .values(revoked_at=services.now()))
         await session.commit()
-    services.tokens.drop(token_hash)
+    await services.invalidate.token(token_hash)
     await services.live.revoked(token_hash)  # its live streams end, on every instance
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

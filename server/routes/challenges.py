@@ -70,7 +70,7 @@ async def create_challenge(body: ChallengeCreate, admin: Admin, services: Svc) -
     async with services.db.write() as session:
         challenge = await challenge_setup.create(session, body, services.now())
         await session.commit()
-    services.challenges.forget()
+    await services.invalidate.challenge(challenge.id)
     async with services.db.read() as session:
         return await render(session, services, challenge, admin)
 
@@ -88,6 +88,6 @@ async def update_challenge(slug: str, body: ChallengeUpdate, admin: Admin,
         challenge = await challenge_by_slug(session, slug)
         await challenge_setup.update(session, challenge, body, services.now())
         await session.commit()
-    services.challenges.forget()
+    await services.invalidate.challenge(challenge.id)
     async with services.db.read() as session:
         return await render(session, services, challenge, admin)

@@ -100,5 +100,5 @@ async def add_comment(submission_id: SubmissionId, body: CommentCreate, user: Cu
             await live_record.queue_added(session, [("comment", row.id)])
         idem.remember(201, result)
         await session.commit()
-    services.pages.changed(submission.challenge_id)  # its comment count
+    await services.invalidate.pages(submission.challenge_id)  # its comment count
     return result

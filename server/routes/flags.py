@@ -71,7 +71,7 @@ async def flag_submission(submission_id: SubmissionId, body: FlagCreate, user: C
         await live_record.queue_added(session, [("submission", submission.id)])
         idem.remember(201, result)
         await session.commit()
-    services.pages.changed(submission.challenge_id)  # reports may have hidden it
+    await services.invalidate.pages(submission.challenge_id)  # reports may have hidden it
     return result
 
 
@@ -105,5 +105,5 @@ async def flag_comment(comment_id: CommentId, body: FlagCreate, user: CurrentUse
         await live_record.queue_added(session, [("comment", comment.id)])
         idem.remember(201, result)
         await session.commit()
-    services.pages.changed(submission.challenge_id)  # a hidden comment leaves its count
+    await services.invalidate.pages(submission.challenge_id)  # a hidden comment leaves its count
     return result

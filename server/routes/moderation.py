@@ -56,10 +56,10 @@ async def _challenge(session: AsyncSession, slug: str) -> ChallengeRow:
     return row
 
 
-def _forget_sign_ins(services: Services, user_ids: list[int]) -> None:
-    """A block (or its undo) applies at the next request, not when a cached sign-in expires."""
-    for user_id in user_ids:
-        services.tokens.drop_user(user_id)
+async def _forget_sign_ins(services: Services, user_ids: list[int]) -> None:
+    """A block (or its undo) applies at the next request, on every instance, not when a
+    cached sign-in expires."""
+    await services.invalidate.users(user_ids)
 
 
 @router.get("/moderation/queue")
@@ -121,8 +121,8 @@ async def decide(body: DecisionCreate, moderator: Moderator, services: Svc,
         await live_moderation.decided(session, moderator, action, services.now())
         idem.remember(201, result)
         await session.commit()
-    services.pages.clear()  # a decision may reach several challenges; they are rare
-    _forget_sign_ins(services, blocked)
+    await services.invalidate.pages(None)  # a decision may reach several challenges; they are rare
+    await _forget_sign_ins(services, blocked)
     return result
 
 
@@ -144,8 +144,8 @@ async def undo_action(action_id: Id, moderator: Moderator, services: Svc,
         await live_moderation.decided(session, moderator, action, services.now(), undone=True)
         idem.remember(200, result)
         await session.commit()
-    services.pages.clear()
-    _forget_sign_ins(services, unblocked)
+    await services.invalidate.pages(None)
+    await _forget_sign_ins(services, unblocked)
     return result
 
 

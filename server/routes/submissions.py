@@ -246,7 +246,7 @@ async def create_submission(slug: str, body: SubmissionCreate, user: CurrentUser
             await live_record.queue_added(session, [("submission", row.id)])
         idem.remember(201, result)
         await session.commit()
-    services.pages.changed(challenge.id)
+    await services.invalidate.pages(challenge.id)
     return result
 
 
@@ -322,7 +322,7 @@ async def update_submission(submission_id: SubmissionId, body: SubmissionUpdate,
         if row.status == "pending":
             await live_record.queue_added(session, [("submission", row.id)])
         await session.commit()
-    services.pages.changed(row.challenge_id)
+    await services.invalidate.pages(row.challenge_id)
     return result
 
 
@@ -341,7 +341,7 @@ async def withdraw_submission(submission_id: SubmissionId, user: CurrentUser,
             await live_record.queue_removed(session, row.challenge_id, [QueueRemoval(
                 type="submission", id=row.id, status="withdrawn", action="withdraw")])
             await session.commit()
-            services.pages.changed(row.challenge_id)
+            await services.invalidate.pages(row.challenge_id)
         elif row.status != "withdrawn":
             raise ProblemError(409, f"A {row.status} submission cannot be withdrawn.")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

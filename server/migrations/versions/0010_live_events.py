@@ -1,11 +1,8 @@
 """live events and notifications (issue 14)
 
 Revision ID: 0010
-Revises: 0008
-Create Date: 2026-12-20 10:00:00.000000
-
-Numbered 0010: 0009 is taken by another branch; when both are merged this one's
-down_revision becomes '0009'.
+Revises: 0009
+Create Date: 2026-12-05 07:00:00.000000
 """
 
 from __future__ import annotations
@@ -15,7 +12,7 @@ from alembic import op
 
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
