@@ -15,6 +15,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from bench.gateway import Figures, Options, report
+from bench.gateway_sessions import bare_keys, measure
 from tests.gateway_support import (
     EMAIL,
     PASSWORD,
@@ -50,6 +52,27 @@ def ends(terminal: Terminal, limit: float = 30) -> int | None:
             terminal.child.close()
             status: int | None = terminal.child.exitstatus
             return status
+
+
+def test_the_gateway_bench_measures_two_sessions(gateway: Gateway) -> None:
+    """``python -m bench gateway``'s measure, quick: two sessions signed in through the
+    sign-in screen, keys, memory, idle CPU, bytes. What it finds, not how fast. First in
+    the module: the bench counts the account's sessions, and there are no others yet."""
+    measured = measure(gateway, [(EMAIL, PASSWORD)], TITLES, sessions=2, presses=4,
+                       idle_seconds=1.0, toasts=0.0, inside_presses=0)  # no submissions
+    for keys in (measured.alone, measured.crowded):
+        assert len(keys.run.outside) == 4 and keys.run.lost == 0
+        assert all(0 < sent < measured.repaint for sent in keys.screen)  # never a repaint
+        assert all(wire > sent for wire, sent in zip(keys.wire, keys.screen, strict=True))
+    assert len(measured.apps) == len(measured.sshd) == 2
+    assert all(0 < app.uss <= app.pss <= app.rss for app in measured.apps)
+    assert all(count >= 2 for count in measured.sshd_processes)  # sshd's monitor and child
+    assert len(measured.idle_app_cpu) == len(measured.idle_bytes) == 2
+    assert measured.inside.pss > 0
+    bare, repaint = bare_keys(measured.options, 4)
+    assert all(0 < sent < repaint for sent in bare.screen)
+    text = report(Figures(Options(sessions=2, presses=4), measured, bare, repaint))
+    assert "2 concurrent `ssh -tt` sessions" in text
 
 
 def test_signing_in_through_ssh_shows_the_challenges(gateway: Gateway, tmp_path: Path) -> None:

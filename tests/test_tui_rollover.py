@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
 import tui.clock
@@ -24,7 +26,7 @@ from tui.app import ChallengeApp
 from tui.screens.challenge import ChallengeScreen
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.phase_clock import PhaseClock
-from tui.widgets.status_bar import StatusInfo
+from tui.widgets.status_bar import StatusBar, StatusInfo
 
 database_url = tui_support.database_url
 private_dirs = tui_support.private_dirs
@@ -181,3 +183,37 @@ async def test_a_submission_open_across_the_boundary_follows_the_new_phase(
         assert app.screen is opened
         assert "c Comment" not in keys.render().plain and "+ Support" in keys.render().plain
         assert bar(pilot).startswith("Vote: 2 days 21 h left")
+
+
+class BarApp(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.status_info = StatusInfo(server="http://gateway", store="memory")
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+
+
+async def test_the_bar_is_drawn_again_only_when_its_words_change(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its 30-second looks mostly find the same countdown: over ssh, an idle app sends
+    nothing (bench/gateway.py counts the bytes)."""
+    drawn: list[str] = []
+    update = StatusBar.update
+
+    def counted(self: StatusBar, content: Any = "", **options: Any) -> None:
+        drawn.append(str(content))
+        update(self, content, **options)
+
+    monkeypatch.setattr(StatusBar, "update", counted)
+    app = BarApp()
+    async with app.run_test(size=(80, 5), notifications=True) as pilot:
+        bar = app.query_one(StatusBar)
+        await pilot.pause()
+        first = len(drawn)
+        assert first >= 1 and "token: memory" in drawn[-1]
+        bar.refresh_text()  # what the interval does: the same words
+        assert len(drawn) == first
+        app.status_info.store = "keyring"
+        bar.refresh_text()
+        assert len(drawn) == first + 1 and "token: keyring" in drawn[-1]

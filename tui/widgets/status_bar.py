@@ -98,14 +98,21 @@ class StatusBar(Static):
                 padding: 0 1; }
     """
 
+    shown: str | None = None  # the line drawn last
+
     def on_mount(self) -> None:
         self.set_interval(30, self.refresh_text)  # the countdown moves on its own
         self.refresh_text()
 
     def refresh_text(self) -> None:
+        """Draw the line again only when its words changed: most 30-second looks find
+        the same countdown, and an idle app should send a terminal (over ssh) nothing."""
         info: StatusInfo | None = getattr(self.app, "status_info", None)
         if info is not None:
-            self.update(info.render(clock.now(), self.content_size.width or None))
+            line = info.render(clock.now(), self.content_size.width or None)
+            if line.plain != self.shown:
+                self.shown = line.plain
+                self.update(line)
 
     def on_resize(self) -> None:
         self.refresh_text()
