@@ -65,6 +65,9 @@ class Figures:
 class Terminal(pty_keys.Terminal):
     launcher = "bench.guide_tui_launch"
     columns, lines = COLUMNS, LINES
+    # A frame of the entry is 10-25 KB, read in pieces: its last piece is timed as it
+    # comes, not after pyte has drawn the first ones (pyte takes milliseconds).
+    gap = 0.002
 
     def shows(self, *words: str) -> Callable[[], bool]:
         return lambda: all(w in self.text() for w in words)

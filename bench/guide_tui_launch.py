@@ -78,6 +78,23 @@ def run_bare() -> None:
 
 
 def main(argv: list[str]) -> int:
+    # GUIDE_PROFILE=path: cProfile the whole run into path.app.prof / path.bare.prof
+    # (the harness then ends the app with SIGTERM, not SIGKILL).
+    profile = os.environ.get("GUIDE_PROFILE")
+    if not profile:
+        return launch(argv, run_bare)
+    import cProfile
+    import signal
+
+    profiler = cProfile.Profile()
+
+    def stop(*_: object) -> None:  # the harness ends the app with SIGTERM when profiling
+        profiler.disable()
+        profiler.dump_stats(f"{profile}.{argv[0] if argv else 'app'}.prof")
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    profiler.enable()
     return launch(argv, run_bare)
 
 

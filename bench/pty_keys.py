@@ -69,6 +69,7 @@ class Terminal:
     launcher: ClassVar[str]
     columns: ClassVar[int]
     lines: ClassVar[int]
+    gap: ClassVar[float] = 0.0  # seconds: see ``read``
 
     def __init__(self, which: str, env: dict[str, str], log: Path) -> None:
         self.log = log
@@ -83,11 +84,14 @@ class Terminal:
 
         Everything already written is read before the screen is fed (pyte is slow),
         so the time stamp is of the last byte of a frame, not of pyte's work on it.
+        With a ``gap``, a pause that short is not the end of what was written: a large
+        frame (one write, read in pieces) is read whole, each piece timed as it comes.
         """
         fd = self.child.child_fd
         if not select.select([fd], [], [], timeout)[0]:
             return None
         chunks = []
+        when = time.monotonic()
         while True:
             try:
                 data = os.read(fd, 65536)
@@ -96,9 +100,9 @@ class Terminal:
             if not data:
                 break
             chunks.append(data)
-            if not select.select([fd], [], [], 0)[0]:
+            when = time.monotonic()
+            if not select.select([fd], [], [], self.gap)[0]:
                 break
-        when = time.monotonic()
         if not chunks:
             raise RuntimeError("the app closed its terminal")
         self.stream.feed(b"".join(chunks))
@@ -139,6 +143,9 @@ class Terminal:
             self.read(left)
 
     def close(self) -> None:
+        if self.child.isalive() and os.environ.get("GUIDE_PROFILE"):
+            self.child.kill(15)  # the launcher writes its profile, then exits
+            self.child.wait()
         if self.child.isalive():
             self.child.kill(9)
         self.child.close(force=True)

@@ -21,7 +21,8 @@ from tests.entry_support import (
     signed_in,
 )
 from tests.tui_support import settle, text_of
-from tui.screens.entry_history import PAGE, EntryHistoryScreen
+from tui.entry_versions import PAGE
+from tui.screens.entry_history import EntryHistoryScreen
 from tui.widgets.diff import DiffView
 
 database_url = tui_support.database_url

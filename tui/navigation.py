@@ -86,11 +86,13 @@ class Navigation(App[None]):
         self.push_screen(GuideScreen(challenge))
 
     def open_entry(self, entry_id: int, challenge: Challenge | None,
-                   done: Done[GuideEntry] | None = None) -> None:
-        """One guide entry; ``done`` gets the entry as it was left (None: removed)."""
+                   done: Done[GuideEntry] | None = None, *,
+                   known: GuideEntry | None = None) -> None:
+        """One guide entry; ``done`` gets the entry as it was left (None: removed).
+        ``known``: the entry as the caller has it, shown at once (then asked again)."""
         from tui.screens.entry import EntryScreen
 
-        self.push_screen(EntryScreen(entry_id, challenge), done)
+        self.push_screen(EntryScreen(entry_id, challenge, known), done)
 
     def open_entry_settings(self, entry: GuideEntry, done: Done[GuideEntry]) -> None:
         """Facilitators: status, review date, lead, contributors; ``done`` gets it saved."""

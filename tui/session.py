@@ -16,6 +16,7 @@ from client.errors import (
     ServerError,
     Unauthorized,
 )
+from tui.entry_versions import VersionCache
 
 if TYPE_CHECKING:
     import httpx
@@ -31,6 +32,8 @@ class Session:
     store: StoreChoice
     user: User | None = None
     notices: list[str] = field(default_factory=list)
+    # Entry histories fetched in this sign-in (versions never change once saved).
+    versions: VersionCache = field(default_factory=VersionCache)
 
     @classmethod
     def open(cls, config: ClientConfig, server: str,

@@ -10,13 +10,14 @@ the text are shown, never followed (``tui.citations``).
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Markdown, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from client.errors import ChallengeError, NotFound
@@ -29,7 +30,7 @@ from tui.screens.base import AppScreen
 from tui.session import describe
 from tui.text import one_line, plain
 from tui.widgets import entry_detail
-from tui.widgets.entry_detail import EntryBody
+from tui.widgets.entry_text import EntryBody
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 
@@ -67,10 +68,13 @@ class EntryScreen(AppScreen[GuideEntry | None]):
     EntryScreen OptionList { height: auto; max-height: 12; }
     """
 
-    def __init__(self, entry_id: int, challenge: Challenge | None) -> None:
+    def __init__(self, entry_id: int, challenge: Challenge | None,
+                 entry: GuideEntry | None = None) -> None:
+        """``entry``: as the guide has it, shown at once (then asked for again)."""
         super().__init__()
         self.entry_id = entry_id
         self.challenge = challenge
+        self.first = entry
         self.entry: GuideEntry | None = None
         self.comments: list[EntryComment] = []
         self.sources: list[int] = []  # the sources list's rows, as submission ids
@@ -95,6 +99,8 @@ class EntryScreen(AppScreen[GuideEntry | None]):
     def on_mount(self) -> None:
         self.query_one("#notice").display = False
         self.query_one("#body").focus()
+        if self.first is not None:
+            self.show(self.first)  # in the frame that opens the screen
         self.action_refresh()
 
     # --- showing --------------------------------------------------------------------
@@ -118,6 +124,15 @@ class EntryScreen(AppScreen[GuideEntry | None]):
             self.list_sources(entry)
         self.show_draft()
         self.refresh_bindings()  # e shows where the text may be edited
+        if entry.can_edit and (before is None or before.version != entry.version):
+            # Those who may read the history: what H opens, ready.
+            self.call_after_refresh(self.prefetch_history, entry)
+
+    @work(exclusive=True, group="prefetch-history")
+    async def prefetch_history(self, entry: GuideEntry) -> None:
+        """What H opens, fetched once the entry is drawn (H asks again if this fails)."""
+        with suppress(ChallengeError):
+            await self.session.versions.prefetch(self.client, entry)
 
     def show_draft(self) -> None:
         notice = self.query_one("#notice", Static)
@@ -126,10 +141,21 @@ class EntryScreen(AppScreen[GuideEntry | None]):
         notice.update(shown)
         notice.display = bool(shown.plain)
 
+    def list_sources(self, entry: GuideEntry) -> None:
+        """The sources, then what the text cites besides: now if the text is ready to
+        draw (it knows), else found in a thread."""
+        ready = citations.known_text(entry.body)
+        if ready is not None:
+            self.sources_listed(entry, ready.cited)
+        else:
+            self.find_cited(entry)
+
     @work(exclusive=True, group="sources")
-    async def list_sources(self, entry: GuideEntry) -> None:
-        """The sources, then what the text cites besides (found in a thread)."""
-        cited = await asyncio.to_thread(citations.cited, entry.body)
+    async def find_cited(self, entry: GuideEntry) -> None:
+        self.sources_listed(entry, (await asyncio.to_thread(citations.entry_text,
+                                                            entry.body)).cited)
+
+    def sources_listed(self, entry: GuideEntry, cited: list[int]) -> None:
         refs = {ref.id: ref for ref in entry.source_refs}
         rows: list[SourceRef | int] = [*entry.source_refs, *(n for n in cited if n not in refs)]
         self.sources = [row if isinstance(row, int) else row.id for row in rows]
@@ -213,8 +239,8 @@ class EntryScreen(AppScreen[GuideEntry | None]):
         else:
             self.notify("Tab to the sources, then enter opens one.", markup=False)
 
-    @on(Markdown.LinkClicked)
-    def link(self, event: Markdown.LinkClicked) -> None:
+    @on(EntryBody.LinkClicked)
+    def link(self, event: EntryBody.LinkClicked) -> None:
         event.stop()
         cited = citations.target(event.href)
         if cited is not None:

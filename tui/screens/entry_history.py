@@ -1,10 +1,15 @@
 """An entry's versions, newest first, fetched a page at a time as the list is scrolled;
 enter shows what a version changed against the one before it; R brings a version back
-as a new one (nothing is lost: the history keeps every version)."""
+as a new one (nothing is lost: the history keeps every version).
+
+What the session has fetched already (``tui.entry_versions``: the entry screen fetches
+the first page and the newest diff's texts ahead) is shown in the frame of the key; the
+texts of the versions around the one highlighted are fetched ahead too."""
 
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from datetime import datetime
 
 from textual import on, work
@@ -17,7 +22,9 @@ from textual.widgets.option_list import Option
 from client.errors import ChallengeError, EditConflict
 from client.guide_models import EntryVersion, GuideEntry
 from client.line_diff import diff_lines
+from client.models import Page
 from tui import clock
+from tui.entry_versions import PAGE
 from tui.screens.base import AppScreen
 from tui.session import describe
 from tui.text import ago, one_line
@@ -25,7 +32,6 @@ from tui.widgets.diff import DiffView, diff_rows, summary
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.status_bar import StatusBar
 
-PAGE = 50
 FETCH_AHEAD = 5  # rows from the end of what is loaded: the next page is asked for
 
 
@@ -65,7 +71,6 @@ class EntryHistoryScreen(AppScreen[GuideEntry | None]):
         self.versions: list[EntryVersion] = []
         self.next_cursor: str | None = None
         self.fetching = False
-        self.bodies: dict[int, str] = {}  # version: text, as fetched
         self.restored = False
 
     def compose(self) -> ComposeResult:
@@ -82,7 +87,11 @@ class EntryHistoryScreen(AppScreen[GuideEntry | None]):
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
-        self.load(replace=True)
+        kept = self.session.versions.first_page(self.entry)
+        if kept is not None:
+            self.listed(kept, replace=True)  # in the frame that opens the screen
+        else:
+            self.load(replace=True)
 
     # --- the list -------------------------------------------------------------------
 
@@ -97,6 +106,11 @@ class EntryHistoryScreen(AppScreen[GuideEntry | None]):
             return
         finally:
             self.fetching = False
+        if replace:
+            self.session.versions.keep_first_page(self.entry, page)
+        self.listed(page, replace)
+
+    def listed(self, page: Page[EntryVersion], replace: bool) -> None:
         options = self.query_one(OptionList)
         if replace:
             self.versions = []
@@ -112,6 +126,8 @@ class EntryHistoryScreen(AppScreen[GuideEntry | None]):
 
     @on(OptionList.OptionHighlighted, "#versions")
     def highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index < len(self.versions):  # its diff's texts, ahead of enter
+            self.prefetch(self.versions[event.option_index].version)
         if (self.next_cursor and not self.fetching
                 and event.option_index >= len(self.versions) - FETCH_AHEAD):
             self.fetching = True
@@ -143,23 +159,37 @@ class EntryHistoryScreen(AppScreen[GuideEntry | None]):
         if version is not None:
             self.show_diff(version.version)
 
-    async def body(self, version: int) -> str:
-        if version not in self.bodies:
-            found = await self.client.get_guide_version(self.entry.id, version)
-            self.bodies[version] = found.body or ""
-        return self.bodies[version]
+    @work(exclusive=True, group="entry-history-prefetch")
+    async def prefetch(self, version: int) -> None:
+        with suppress(ChallengeError):
+            await self.session.versions.prefetch_texts(self.client, self.entry.id, version)
+
+    def show_diff(self, version: int) -> None:
+        """The diff of ``version``: now if both texts are kept, else once fetched."""
+        kept = self.session.versions
+        new, old = kept.text(self.entry.id, version), kept.text(self.entry.id, version - 1)
+        if new is not None and old is not None:
+            self.workers.cancel_group(self, "entry-history-diff")  # an earlier one, slower
+            self.draw_diff(version, old, new)
+        else:
+            self.fetch_diff(version)
 
     @work(exclusive=True, group="entry-history-diff")
-    async def show_diff(self, version: int) -> None:
+    async def fetch_diff(self, version: int) -> None:
         heading = self.query_one("#diff-heading", Static)
         heading.update(Content.styled(f"Loading version {version}…", "dim"))
         try:
-            new, old = await asyncio.gather(
-                self.body(version), self.body(version - 1) if version > 1 else _nothing())
+            new, old = await asyncio.gather(*(
+                self.session.versions.fetch_text(self.client, self.entry.id, v)
+                for v in (version, version - 1)))
         except ChallengeError as error:
             heading.update(Content(f"Version {version} could not be loaded: "
                                    f"{describe(error)}"))
             return
+        self.draw_diff(version, old, new)
+
+    def draw_diff(self, version: int, old: str, new: str) -> None:
+        heading = self.query_one("#diff-heading", Static)
         diff = diff_lines(old, new)
         against = f"against v{version - 1}" if version > 1 else "the first version"
         heading.update(Content.assemble((f"v{version} ", "bold"), summary(diff),
@@ -220,6 +250,3 @@ class EntryHistoryScreen(AppScreen[GuideEntry | None]):
     def action_back(self) -> None:
         self.dismiss(self.entry if self.restored else None)
 
-
-async def _nothing() -> str:
-    return ""

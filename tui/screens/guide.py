@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 from client.errors import ChallengeError, Forbidden, NotFound, Unauthorized
 from client.guide_models import GuideEntry, Suggestions
 from client.models import Challenge, Submission
-from tui import clock
+from tui import citations, clock
 from tui.guide_view import (
     ExportFormat,
     GuideModel,
@@ -171,6 +171,14 @@ class GuideScreen(AppScreen[GuideEntry]):
     def on_option_list_option_highlighted(self) -> None:
         self.remember()
         self.refresh_bindings()
+        line = self.current
+        if isinstance(line, GuideEntry) and citations.known_text(line.body) is None:
+            self.make_ready(line.body)
+
+    @work(exclusive=True, group="ready", thread=True)
+    def make_ready(self, body: str) -> None:
+        """The highlighted entry's text parsed ahead, so enter shows it at once."""
+        citations.entry_text(body)
 
     @property
     def current(self) -> GuideEntry | Submission | None:
@@ -270,7 +278,7 @@ class GuideScreen(AppScreen[GuideEntry]):
                 else:
                     self.look_again(entry_id)  # removed there, or left unchanged
 
-            self.challenge_app.open_entry(entry_id, self.challenge, back)
+            self.challenge_app.open_entry(entry_id, self.challenge, back, known=line)
         elif line is not None:
             self.challenge_app.open_submission(line, self.challenge, lambda _: None)
 

@@ -12,23 +12,13 @@ from datetime import date, datetime
 from textual.content import Content
 
 from client.guide_models import EntryComment, GuideEntry, SourceRef
-from tui.body import Prepared
-from tui.citations import prepare_cited
 from tui.entry_drafts import EntryDraft
 from tui.text import ago, local_time, one_line, plain, plural, safe
-from tui.widgets.body import Body
 
 STATUS_NAMES = {"proposed": "Proposed", "testing": "Being tested", "adopted": "Adopted",
                 "not_adopted": "Not adopted"}
 MODERATION = {"pending": "Held for a moderator", "hidden": "Hidden"}
 DOT = Content.styled(" · ", "dim")
-
-
-class EntryBody(Body):
-    """The entry's Markdown; each ``#123`` a link to the submission (``tui.citations``)."""
-
-    def prepare(self, body: str) -> Prepared:
-        return prepare_cited(body)
 
 
 def day(when: date, today: date) -> str:
