@@ -132,6 +132,12 @@ async def test_conflicts_are_chosen_and_a_second_race_merges_the_same_way(
         await settle(pilot)
         assert app.screen is merge and "not chosen yet" in messages(app)[-1]
         await pilot.press("b")
+        # Both kept: both sides look kept, the focused one as well as the other.
+        for name, said in (("#mine", "Yours"), ("#theirs", "Theirs")):
+            box = merge.query_one(name)
+            assert box.has_class("chosen") and box.border_title == f"{said} ✓ kept", name
+            assert box.styles.border_top[0] == "heavy" and box.styles.background_tint.a > 0
+        assert merge.query_one("#mine").has_focus
         # Meanwhile, Rachel again: the merge, sent, is refused as stale in its turn.
         second = await demo.rachel_edits("and come back later.", "and come back later!")
         await pilot.press("ctrl+s")
