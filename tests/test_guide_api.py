@@ -3,13 +3,14 @@ and editing entries with If-Match, history and restore, anonymity, hostile text.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
 
 from server.guide_tables import GuideVersionRow
 from tests.guide_support import World, world
-from tests.support import TestApi, people, problem
+from tests.support import DAY, HOUR, TestApi, people, problem
 
 
 async def _support(w: World, submission_id: int, n: int) -> None:
@@ -289,3 +290,35 @@ async def test_edits_with_personal_data_hold_the_entry(api: TestApi) -> None:
     r = await w.patch(entry["id"], w.author, 2, body="Call the ward manager.")
     assert r.json()["moderation_status"] == "published"  # the text holding it is gone
     assert (await w.entry(entry["id"], w.participant))["version"] == 3
+
+
+async def test_a_held_entry_waits_in_the_queue_from_when_it_was_held(api: TestApi) -> None:
+    """Not from when it was shortlisted: the queue shows the held edit's age, and puts
+    it among what is queued by that time (oldest first), page after page."""
+    w = await world(api)
+    first = await w.submit(title="First")
+    second = await w.submit(title="Second")
+    w.develop()
+    early = await w.shortlist(first["id"])  # shortlisted first, held last
+    api.clock.advance(HOUR)
+    late = await w.shortlist(second["id"])
+    held_at = {}
+    for entry in (late, early):
+        api.clock.advance(DAY)
+        r = await w.patch(entry["id"], w.author, 1, body="Call Mrs Smith on 07700 900123.")
+        assert r.json()["moderation_status"] == "pending", r.text
+        held_at[entry["id"]] = datetime.fromisoformat(r.json()["updated_at"])
+    seen, cursor = [], None
+    for _ in range(3):
+        r = await w.http.get("/moderation/queue",
+                             params={"type": "entry", "limit": 1,
+                                     **({"cursor": cursor} if cursor else {})},
+                             headers=w.moderator.headers)
+        assert r.status_code == 200, r.text
+        seen += r.json()["items"]
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert [item["id"] for item in seen] == [late["id"], early["id"]]
+    for item in seen:
+        assert datetime.fromisoformat(item["created_at"]) == held_at[item["id"]]
