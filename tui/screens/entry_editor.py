@@ -168,7 +168,7 @@ class EntryEditorScreen(AppScreen[GuideEntry | None]):
             self.notify("Nothing to save: the text and title are as they were.",
                         markup=False)
             return
-        if self.refused():
+        if self.invalid():
             return
         findings = new_findings(self.draft)
         if not findings:
@@ -185,7 +185,7 @@ class EntryEditorScreen(AppScreen[GuideEntry | None]):
             "remove anything that identifies a patient or a colleague. Save anyway?"),
             answered)
 
-    def refused(self) -> bool:
+    def invalid(self) -> bool:
         """Whether the edit breaks a rule the server would refuse it for (a title or text
         too long, a blank title): said at the field, before anything is asked or sent."""
         found = problems(self.draft)
@@ -249,7 +249,7 @@ class EntryEditorScreen(AppScreen[GuideEntry | None]):
         self.store.save(self.draft)
         self.query_one("#title", Input).value = self.draft.title
         self.query_one("#body", TextArea).load_text(self.draft.text)
-        if outcome.save and not self.refused():
+        if outcome.save and not self.invalid():
             self.send()
         else:
             self.say("The merge is here, not saved yet: ctrl+s saves it.")
