@@ -31,6 +31,9 @@ class Session:
     store: StoreChoice
     user: User | None = None
     notices: list[str] = field(default_factory=list)
+    # What this person has reported this session, as ("submission", 12): a second
+    # report is refused by the server, so the app says so before asking for a note.
+    reported: set[tuple[str, int]] = field(default_factory=set)
 
     @classmethod
     def open(cls, config: ClientConfig, server: str,
@@ -89,6 +92,8 @@ class Session:
 
     def _signed_in(self, auth: AuthResponse) -> User:
         self.store.store.set(self.server, auth.token)
+        if self.user is None or self.user.id != auth.user.id:
+            self.reported.clear()  # another person's reports are not theirs
         self.user = auth.user
         return auth.user
 
@@ -100,6 +105,7 @@ class Session:
         finally:
             self.store.store.delete(self.server)
             self.user = None
+            self.reported.clear()
 
     @property
     def role(self) -> str | None:
