@@ -45,7 +45,7 @@ def test_the_sync_client_raises_invalid_too() -> None:
     with SyncChallengeClient(NOWHERE, token="t", retries=0) as api, \
             pytest.raises(Invalid) as raised:
         api.add_comment(1, "x" * 70_000)
-    assert "at most 4000" in raised.value.field_errors()["body"]
+    assert "at most 4,000 characters" in raised.value.field_errors()["body"]
 
 
 @pytest.fixture
