@@ -71,6 +71,39 @@ class EntryUpdate(Request):
     restored_from: Id | None = None
 
 
+# A review date is for the challenge's life: not before the year it began, and not
+# more than this many years ahead (1999-01-01 and 9999-12-31 are typing slips).
+REVIEW_YEARS_AHEAD = 5
+
+
+def review_window(start: date | None, today: date) -> tuple[date | None, date]:
+    """The first and last days a review may be set for: 1 January of the year the
+    challenge began (``start``; None: not known, not checked) to five years from
+    ``today``."""
+    try:
+        last = today.replace(year=today.year + REVIEW_YEARS_AHEAD)
+    except ValueError:  # 29 February
+        last = today.replace(year=today.year + REVIEW_YEARS_AHEAD, day=28)
+    return (None if start is None else date(start.year, 1, 1)), last
+
+
+def _day_said(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def review_day_problem(day: date, start: date | None, today: date) -> str | None:
+    """What is wrong with ``day`` as an entry's review date (the server's 422 and the
+    app's form say the same), or None when it may be set."""
+    first, last = review_window(start, today)
+    if first is not None and day < first:
+        return (f"too early: the challenge began in {first.year}, so a review is from "
+                f"{_day_said(first)}")
+    if day > last:
+        return (f"too far ahead: a review is at most {REVIEW_YEARS_AHEAD} years away "
+                f"(by {_day_said(last)})")
+    return None
+
+
 class Pledge(Response):
     """Someone will test the solution: "my ward will try this"."""
 

@@ -113,7 +113,22 @@ def field_error(error: Mapping[str, Any], *, located: bool = False) -> FieldErro
     message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
     if error.get("type") == "extra_forbidden":
         message = "unknown field"
+    elif error.get("type") in ("too_long", "string_too_long"):
+        message = _too_long(error) or message
     return FieldError(field=".".join(parts) or "body", message=message)
+
+
+def _too_long(error: Mapping[str, Any]) -> str | None:
+    """"at most 20,000 characters (this is 21,204)", for pydantic's "Value should have
+    at most 20000 items after validation, not 21204" (a length checked after cleaning)."""
+    ctx = error.get("ctx") or {}
+    most, given = ctx.get("max_length"), error.get("input")
+    if not isinstance(most, int):
+        return None
+    what = "characters" if isinstance(given, str) else "items"
+    actual = len(given) if isinstance(given, str | list) else ctx.get("actual_length")
+    return f"at most {most:,} {what}" + (f" (this is {actual:,})" if isinstance(actual, int)
+                                         else "")
 
 
 def validation_problem(errors: list[FieldError]) -> Problem:

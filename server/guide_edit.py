@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from client.guide_models import EntryUpdate
+from client.guide_models import EntryUpdate, review_day_problem
 from client.models import VALIDATION, FieldError
 from server import guide_log
 from server.guide_access import Access, load_entry
@@ -143,10 +143,19 @@ def given_fields(body: EntryUpdate) -> set[str]:
             if getattr(body, f) is not None or f in CLEARABLE}
 
 
+def challenge_start(access: Access) -> date:
+    """When the challenge began: its first phase (or its making, with no phases)."""
+    starts = [phase.starts_at for phase in access.phases]
+    return (min(starts) if starts else access.challenge.created_at).date()
+
+
 async def _check(session: AsyncSession, access: Access, entry: GuideEntryRow,
-                 body: EntryUpdate, given: set[str]) -> GuideVersionRow | None:
+                 body: EntryUpdate, given: set[str], now: datetime) -> GuideVersionRow | None:
     """422s about the values; the version ``restored_from`` names."""
     errors: list[FieldError] = []
+    if body.review_on is not None and (problem := review_day_problem(
+            body.review_on, challenge_start(access), now.date())) is not None:
+        errors.append(FieldError(field="review_on", message=problem))
     if body.theme is not None and body.theme.strip().casefold() not in {
             t.casefold() for t in access.challenge.themes}:
         errors.append(FieldError(field="theme", message=f"unknown theme {body.theme!r}"))
@@ -194,7 +203,7 @@ async def edit(session: AsyncSession, access: Access, entry: GuideEntryRow,
     if given & TEXT_FIELDS:
         access.require_develop(now)
     expected = expected_version(if_match)
-    restored = await _check(session, access, entry, body, given)
+    restored = await _check(session, access, entry, body, given, now)
     if not given:  # nothing to change: no new version, but the version is still checked
         if entry.version != expected:
             raise Stale

@@ -6,7 +6,8 @@ three formats cannot disagree. What people typed is treated as follows:
 * an entry's text is Markdown by design (contributors write it as such), so it stays
   Markdown; raw HTML in it is never passed through (escaped in the Markdown export,
   rendered as text in the page), links keep to safe schemes (markdown-it refuses
-  ``javascript:`` and ``data:``), and its headings move under the entry's own;
+  ``javascript:`` and ``data:``), and its headings follow on from the entry's own
+  (an entry is a level-3 heading: the text's first level becomes 4, the next 5, ...);
 * titles, themes, names and pledge notes are plain text: escaped, never markup;
 * a ``#123`` citation outside code becomes a link to that submission (in the page, to
   its line in the sources list), and every source is listed at the end;
@@ -31,7 +32,9 @@ CITATION = re.compile(r"(?<![\w&#/\\])#([1-9][0-9]{0,9})\b")
 STATUS = {"proposed": "Proposed", "testing": "Being tested", "adopted": "Adopted",
           "not_adopted": "Not adopted"}
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_HEADING = re.compile(r"^( {0,3})(#{1,6})(?=[ \t]|$)", re.MULTILINE)
+# An ATX heading's hashes, after any block quote or list markers before them.
+_ATX = re.compile(r"^((?:[ \t]*(?:>|[-*+]|\d{1,9}[.)]))*[ \t]*)(#{1,6})(?=[ \t]|$)")
+ENTRY_LEVEL = 3  # the guide "#", its chapter "##", an entry "###"
 _CODE_SPAN = re.compile(r"(`+)(?:.|\n)*?(?<!`)\1(?!`)")
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _LINK = re.compile(r"!?\[[^\]\n]*\]\(\s*<?([^)\s>]*)[^)]*\)")
@@ -52,21 +55,39 @@ def _chapter_title(theme: str | None) -> str:
 # --- Markdown ---------------------------------------------------------------------------
 
 
-def _shift_headings(prose: str) -> str:
-    # An entry sits under the guide's "#", its chapter's "##" and its own "###".
-    return _HEADING.sub(lambda m: m.group(1) + "#" * min(6, len(m.group(2)) + 3), prose)
+def _headings_follow_on(text: str) -> str:
+    """``text`` with its headings moved so that they follow on from the entry's own:
+    its shallowest level becomes ``ENTRY_LEVEL + 1`` and the others keep their
+    distance from it (at most 6). Headings are found as a renderer finds them (not in
+    code, underlined ones too, which become "#" ones); each is rewritten on its line."""
+    headings = [t for t in _PARSER.parse(text) if t.type == "heading_open" and t.map]
+    if not headings:
+        return text
+    top = min(int(t.tag[1]) for t in headings)
+    lines = text.splitlines(keepends=True)
+    for token in reversed(headings):  # from the end: earlier line numbers stay right
+        assert token.map is not None
+        start, end = token.map
+        level = "#" * min(6, int(token.tag[1]) - top + ENTRY_LEVEL + 1)
+        found = _ATX.match(lines[start]) if token.markup.startswith("#") else None
+        if found is not None:
+            lines[start] = found.group(1) + level + lines[start][found.end():]
+        elif token.level == 0 and end - start >= 2:  # underlined: "Title" over "==="
+            words = " ".join(line.strip() for line in lines[start:end - 1])
+            lines[start:end] = [f"{level} {words}\n"]
+    return "".join(lines)
 
 
 def _outside_code(text: str, change: Callable[[str], str] = lambda part: part) -> str:
-    """A Markdown text with its headings moved three levels down and ``change`` applied
-    to the parts that are not code."""
+    """A Markdown text with its headings following on from the entry's
+    (``_headings_follow_on``) and ``change`` applied to the parts that are not code."""
     out: list[str] = []
     fence: str | None = None
     prose: list[str] = []
 
     def flush() -> None:
         if prose:
-            joined = _shift_headings("".join(prose))
+            joined = "".join(prose)
             pos = 0
             for span in _CODE_SPAN.finditer(joined):
                 out.append(change(joined[pos:span.start()]))
@@ -75,7 +96,7 @@ def _outside_code(text: str, change: Callable[[str], str] = lambda part: part) -
             out.append(change(joined[pos:]))
             prose.clear()
 
-    for line in text.splitlines(keepends=True):
+    for line in _headings_follow_on(text).splitlines(keepends=True):
         opened = _FENCE.match(line)
         if fence is None and opened:
             flush()
@@ -197,8 +218,16 @@ def _text(content: str) -> Token:
     return token
 
 
+def _parser() -> MarkdownIt:
+    """Markdown as the page renders it (CommonMark and tables, raw HTML as text)."""
+    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+
+_PARSER = _parser()
+
+
 def _renderer() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+    md = _parser()
     md.core.ruler.push("citations", _citations)
     return md
 

@@ -7,7 +7,10 @@ the same decisions: ``approve``, ``hide``, ``restore``, ``dismiss_flags`` on bot
 ``reject`` and ``block_user`` (its author) on entry comments only: an entry has
 several writers and its status is the facilitators' to set through the guide.
 
-In a queue item, an entry's ``author`` is whoever wrote its current version, its
+An entry held waits from when it was held (``held_at``: the edit that holds it), not
+from when it was shortlisted: that is its ``created_at`` in the queue, and its place
+(oldest first, as everything queued). In a queue item, an entry's ``author`` is whoever
+wrote its current version, its
 ``kind`` and ``submission_id`` those of the submission it was shortlisted from
 (``submission_id`` 0 if that is gone), its ``title`` and ``submission_title`` its own.
 """
@@ -18,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, func, select, union, update
+from sqlalchemy import ColumnElement, and_, case, func, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.models import FlagReason, Kind
@@ -43,16 +46,25 @@ def _queued(kind: str, reason: FlagReason | None) -> ColumnElement[bool]:
     return and_(table.id.in_(candidates), status.in_(("pending", "published", "hidden")))
 
 
+def queued_at(table: Any) -> ColumnElement[datetime]:
+    """When an entry (or an entry comment) began to wait: a held entry since it was held."""
+    if table is not E:
+        return cast(ColumnElement[datetime], table.created_at)
+    return case((and_(E.mod_status == "pending", E.held_at.is_not(None)), E.held_at),
+                else_=E.created_at)
+
+
 def _after(table: Any, rank: int,
            key: tuple[datetime, int, int] | None) -> list[ColumnElement[bool]]:
     if key is None:
         return []
     at, last_rank, last_id = key
+    when = queued_at(table)
     if rank > last_rank:
-        return [table.created_at >= at]
+        return [when >= at]
     if rank < last_rank:
-        return [table.created_at > at]
-    return [(table.created_at > at) | ((table.created_at == at) & (table.id > last_id))]
+        return [when > at]
+    return [(when > at) | ((when == at) & (table.id > last_id))]
 
 
 async def queued(session: AsyncSession, kind: str, *, challenge_id: int | None,
@@ -64,13 +76,14 @@ async def queued(session: AsyncSession, kind: str, *, challenge_id: int | None,
         where.append(E.challenge_id == challenge_id)
     table: Any = E if kind == "entry" else GC
     count = select(func.count()).select_from(table)
-    page = select(table.created_at, table.id)
+    when = queued_at(table)
+    page = select(when, table.id)
     if kind == "entry_comment":
         count = count.join(E, E.id == GC.entry_id)
         page = page.join(E, E.id == GC.entry_id)
     total = int((await session.execute(count.where(*where))).scalar_one())
     rows = await session.execute(page.where(*where, *_after(table, rank, key))
-                                 .order_by(table.created_at, table.id).limit(limit + 1))
+                                 .order_by(when, table.id).limit(limit + 1))
     return total, [(at, rank, ident) for at, ident in rows]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,4 +98,12 @@ def queue_item(rows: GuideRows, kind: TargetType, ident: int, author: UserRow,
         author=ModeratedAuthor(id=author.id, display_name=author.display_name,
                                email=author.email, role=author.role, blocked=author.blocked),
         author_record=record, personal_data=found, duplicates=[], last_action=last_action,
-        created_at=(comment or entry).created_at, updated_at=(comment or entry).updated_at)
+        created_at=comment.created_at if comment is not None else queued_at(entry),
+        updated_at=(comment or entry).updated_at)
+
+
+def queued_at(entry: GuideEntryRow) -> datetime:
+    """As ``server.guide_moderation.queued_at``: a held entry waits since it was held."""
+    if entry.mod_status == "pending" and entry.held_at is not None:
+        return entry.held_at
+    return entry.created_at

@@ -7,7 +7,7 @@ import socket
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -21,6 +21,12 @@ from server.tables import Base, SessionRow, UserRow
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
+
+
+def next_march() -> date:
+    """1 March next year: a review date any challenge begun this year or last allows
+    (from the year it began, at most five years ahead), whenever the tests run."""
+    return date(date.today().year + 1, 3, 1)
 
 
 class Clock:

@@ -45,7 +45,7 @@ def test_the_sync_client_raises_invalid_too() -> None:
     with SyncChallengeClient(NOWHERE, token="t", retries=0) as api, \
             pytest.raises(Invalid) as raised:
         api.add_comment(1, "x" * 70_000)
-    assert "at most 4000" in raised.value.field_errors()["body"]
+    assert "at most 4,000 characters" in raised.value.field_errors()["body"]
 
 
 @pytest.fixture
@@ -67,3 +67,14 @@ async def test_the_same_errors_as_the_servers_422(live: LiveServer, database_url
             assert server.status_code == 422
             assert [e.model_dump() for e in raised.value.errors] == server.json()["errors"]
             assert raised.value.detail == server.json()["detail"]
+
+
+async def test_a_length_over_the_limit_is_said_in_characters() -> None:
+    """Not pydantic's "Value should have at most 20000 items after validation, not
+    21204": a person reads characters, with the count they typed."""
+    async with ChallengeClient(NOWHERE, token="t", retries=0) as api:
+        with pytest.raises(Invalid) as raised:
+            await api.edit_guide_entry(1, version=1, title="T" * 141, body="b" * 21_204)
+    assert raised.value.field_errors() == {
+        "title": "at most 140 characters (this is 141)",
+        "body": "at most 20,000 characters (this is 21,204)"}

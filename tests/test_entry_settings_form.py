@@ -4,6 +4,7 @@ and the people offered are those connected to the entry, anonymous authors never
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -102,3 +103,24 @@ def test_the_people_connected_to_the_entry_each_once_anonymous_authors_never() -
     me = person(7, "Facilitator")
     assert [p.id for p in people(entry, comments, me)] == [1, 2, 3, 4, 5, 6, 7]
     assert [p.id for p in people(make_entry(lead=None, contributors=[]), [], me)] == [7]
+
+
+def test_a_review_date_is_refused_before_the_challenges_year_or_years_ahead() -> None:
+    from tui.entry_settings_form import review_day
+
+    start, today = date(2026, 10, 1), date(2026, 12, 5)
+    initial = SettingsForm.of(make_entry(review_on=None))
+    for typed, said in (("1999-01-01", "too early: the challenge began in 2026, so a review "
+                                       "is from 1 January 2026"),
+                        ("2025-12-31", "too early"),
+                        ("9999-12-31", "too far ahead: a review is at most 5 years away (by "
+                                       "5 December 2031)"),
+                        ("2031-12-06", "too far ahead")):
+        with pytest.raises(FormInvalid) as refused:
+            update(initial, replace(initial, review_on=typed), [], start=start, today=today)
+        assert refused.value.errors["review_on"].startswith(said), typed
+    assert review_day("2026-01-01", start, today) == date(2026, 1, 1)
+    assert review_day("2031-12-05", start, today) == date(2031, 12, 5)
+    assert review_day("", start, today) is None
+    # Not knowing when the challenge began, only the years ahead are checked here.
+    assert review_day("1999-01-01", None, today) == date(1999, 1, 1)

@@ -53,6 +53,8 @@ DATA_RULES = {
     r"looks like personal data": "a pledge note is public at once: suspected personal "
                                  "data is refused",
     r"is not in this guide|^missing entries": "a guide's order names each of its entries",
+    r"^too early: the challenge began|^too far ahead: a review is at most": "a review "
+        "date falls in the challenge's life: from the year it began to five years ahead",
 }
 
 

@@ -3,13 +3,14 @@ and editing entries with If-Match, history and restore, anonymity, hostile text.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
 
 from server.guide_tables import GuideVersionRow
 from tests.guide_support import World, world
-from tests.support import TestApi, people, problem
+from tests.support import DAY, HOUR, TestApi, next_march, people, problem
 
 
 async def _support(w: World, submission_id: int, n: int) -> None:
@@ -37,10 +38,11 @@ async def test_the_whole_flow(api: TestApi) -> None:
     r = await w.http.post(f"/guide/entries/{entry['id']}/comments", json={"body": "Yes!"},
                           headers=w.participant.headers)
     assert r.status_code == 201, r.text
-    r = await w.patch(entry["id"], w.moderator, 3, status="testing", review_on="2027-03-01")
+    review = next_march().isoformat()
+    r = await w.patch(entry["id"], w.moderator, 3, status="testing", review_on=review)
     assert r.status_code == 200, r.text
     seen = await w.entry(entry["id"], w.participant)
-    assert (seen["status"], seen["review_on"], seen["version"]) == ("testing", "2027-03-01", 4)
+    assert (seen["status"], seen["review_on"], seen["version"]) == ("testing", review, 4)
     assert [p["note"] for p in seen["pledges"]] == ["Ward 7"]
     assert seen["my_pledge"]["note"] == "Ward 7" and seen["comments"] == 1
     assert seen["can_edit"] is False
@@ -289,3 +291,61 @@ async def test_edits_with_personal_data_hold_the_entry(api: TestApi) -> None:
     r = await w.patch(entry["id"], w.author, 2, body="Call the ward manager.")
     assert r.json()["moderation_status"] == "published"  # the text holding it is gone
     assert (await w.entry(entry["id"], w.participant))["version"] == 3
+
+
+async def test_a_held_entry_waits_in_the_queue_from_when_it_was_held(api: TestApi) -> None:
+    """Not from when it was shortlisted: the queue shows the held edit's age, and puts
+    it among what is queued by that time (oldest first), page after page."""
+    w = await world(api)
+    first = await w.submit(title="First")
+    second = await w.submit(title="Second")
+    w.develop()
+    early = await w.shortlist(first["id"])  # shortlisted first, held last
+    api.clock.advance(HOUR)
+    late = await w.shortlist(second["id"])
+    held_at = {}
+    for entry in (late, early):
+        api.clock.advance(DAY)
+        r = await w.patch(entry["id"], w.author, 1, body="Call Mrs Smith on 07700 900123.")
+        assert r.json()["moderation_status"] == "pending", r.text
+        held_at[entry["id"]] = datetime.fromisoformat(r.json()["updated_at"])
+    seen, cursor = [], None
+    for _ in range(3):
+        r = await w.http.get("/moderation/queue",
+                             params={"type": "entry", "limit": 1,
+                                     **({"cursor": cursor} if cursor else {})},
+                             headers=w.moderator.headers)
+        assert r.status_code == 200, r.text
+        seen += r.json()["items"]
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert [item["id"] for item in seen] == [late["id"], early["id"]]
+    for item in seen:
+        assert datetime.fromisoformat(item["created_at"]) == held_at[item["id"]]
+
+
+async def test_a_review_date_is_for_the_challenges_life(api: TestApi) -> None:
+    """Not before the year the challenge began, not more than five years ahead: 422 at
+    the field, in words; the days at the edges are allowed."""
+    w = await world(api)
+    story = await w.submit()
+    w.develop()
+    entry = await w.shortlist(story["id"])
+    today = api.clock().date()
+    began = (today - DAY).year  # the share phase began a day before the world was made
+    for day, said in (("1999-01-01", f"too early: the challenge began in {began}, so a "
+                                     f"review is from 1 January {began}"),
+                      (f"{began - 1}-12-31", "too early"),
+                      ("9999-12-31", "too far ahead: a review is at most 5 years away"),
+                      ((today.replace(year=today.year + 5) + DAY).isoformat(),
+                       "too far ahead")):
+        r = await w.patch(entry["id"], w.moderator, 1, review_on=day)
+        body = problem(r, 422)
+        (error,) = body["errors"]
+        assert error["field"] == "review_on" and error["message"].startswith(said), error
+    version = 1
+    for day in (f"{began}-01-01", today.replace(year=today.year + 5).isoformat()):
+        r = await w.patch(entry["id"], w.moderator, version, review_on=day)
+        assert r.status_code == 200 and r.json()["review_on"] == day, r.text
+        version += 1

@@ -164,7 +164,7 @@ async def test_the_guide_exports_as_markdown_and_a_page_with_hostile_text_kept_a
     # Escaped, so no Markdown reader takes it for HTML: in the title and in the text.
     assert "### \\<script\\>" in markdown and "did. \\<script>" in markdown
     assert "<script>" not in markdown.replace("\\<script>", "")
-    assert "##### How to start" in markdown
+    assert "\n#### How to start\n" in markdown  # the template's "##" follows the "###"
     assert "Plain C\n" in markdown
 
 

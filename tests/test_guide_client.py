@@ -5,7 +5,6 @@ PreconditionRequired without If-Match, and the sync twins."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 
 import pytest
 
@@ -21,7 +20,7 @@ from client import (
 from client.guide_models import EntryUpdate
 from client.models import ChallengeCreate, SubmissionCreate
 from tests.guide_support import develop_phases
-from tests.support import DAY, Clock, LiveServer, add_users, challenge_spec
+from tests.support import DAY, Clock, LiveServer, add_users, challenge_spec, next_march
 
 
 @pytest.fixture
@@ -72,7 +71,7 @@ async def test_every_guide_method(live: LiveServer, database_url: str, clock: Cl
         with pytest.raises(Forbidden):
             await ada.update_guide_entry(entry.id, EntryUpdate(status="testing"), version=2)
         v3 = await mod.update_guide_entry(entry.id, EntryUpdate(
-            status="testing", review_on=date(2027, 3, 1), contributor_ids=[bob_id]), version=2)
+            status="testing", review_on=next_march(), contributor_ids=[bob_id]), version=2)
         assert v3.status == "testing" and [c.id for c in v3.contributors] == [bob_id]
         v4 = await bob.restore_guide_version(entry.id, 1, version=3)
         assert v4.version == 4 and v4.body == entry.body

@@ -95,7 +95,7 @@ def test_entry_markdown_renders_but_raw_html_and_unsafe_links_do_not() -> None:
     assert "img" not in tags
     hrefs = [attrs.get("href") or "" for tag, attrs in parsed.tags if tag == "a"]
     assert not any(h.startswith("javascript:") for h in hrefs)
-    assert "h5" in tags  # "## What it is" moved under the entry's h3
+    assert "h4" in tags and "h5" not in tags  # "## What it is" follows the entry's h3
     assert "<img src=x onerror=alert(1)>" in "".join(parsed.text)
 
 
@@ -117,7 +117,7 @@ def test_markdown_export_keeps_entry_markdown_and_escapes_the_rest() -> None:
     # Titles and names are escaped; the entry's own Markdown is Markdown.
     assert "<em>Ann</em>" not in rendered and "*Ann*" in rendered
     assert "<script>" not in rendered and "<img" not in rendered
-    assert "##### What it is" in out
+    assert "\n#### What it is\n" in out
     assert "[#12](/api/v1/submissions/12)" in out
     assert "`#14`" in out and "# not a heading <b>code</b> #16" in out
     assert "[#15](https://x.example)" in out and "[[" not in out
@@ -129,3 +129,23 @@ def test_an_empty_guide_exports() -> None:
     guide = Guide(challenge="c", title="Empty", published=False, chapters=[])
     assert "Empty" in guide_markdown(guide, NOW)
     assert "<h1>Empty</h1>" in guide_html(guide, NOW)
+
+
+def test_an_entrys_headings_follow_on_from_its_own_in_both_exports() -> None:
+    """An entry is an h3: its text's first level becomes h4 and the others keep their
+    distance (an underlined heading too), whatever level the text starts at; code is
+    left alone."""
+    for body, levels in [
+            ("## What it is\n\nWords.\n\n### Detail\n\n## Evidence\n",
+             ["h4", "h5", "h4"]),
+            ("# Top\n\nUnder\n-----\n\n```\n## not a heading\n```\n\n#### Deep\n",
+             ["h4", "h5", "h6"]),
+            ("#### Only deep ones\n\n###### Deeper\n", ["h4", "h6"])]:
+        guide = _guide(_entry(1, "Entry", body=body))
+        tokens = MarkdownIt("commonmark").parse(guide_markdown(guide, NOW))
+        in_markdown = [t.tag for t in tokens if t.type == "heading_open"]
+        assert in_markdown == ["h1", "h2", "h3", *levels, "h2"], body  # last: Sources
+        page = _parse(guide_html(guide, NOW))
+        in_page = [tag for tag, _ in page.tags if tag in ("h1", "h2", "h3", "h4", "h5", "h6")]
+        assert in_page == ["h1", "h2", "h3", *levels, "h2"], body
+        assert "## not a heading" in guide_markdown(guide, NOW) or "not a heading" not in body

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.guide_support import World, world
-from tests.support import TestApi, people, problem
+from tests.support import TestApi, next_march, people, problem
 
 
 async def _entry(api: TestApi) -> tuple[World, dict[str, Any]]:
@@ -156,7 +156,7 @@ async def _log(w: World, entry_id: int) -> list[dict[str, Any]]:
 async def test_facilitator_actions_are_logged_and_undone(api: TestApi) -> None:
     w, entry = await _entry(api)
     ident = entry["id"]
-    r = await w.patch(ident, w.moderator, 1, status="adopted", review_on="2027-01-31",
+    r = await w.patch(ident, w.moderator, 1, status="adopted", review_on=next_march().isoformat(),
                       lead_id=w.contributor.id, contributor_ids=[w.participant.id])
     assert r.status_code == 200, r.text
     r = await w.patch(ident, w.author, 2, body="Edited by the old lead, a contributor no more?")

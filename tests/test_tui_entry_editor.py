@@ -132,6 +132,12 @@ async def test_conflicts_are_chosen_and_a_second_race_merges_the_same_way(
         await settle(pilot)
         assert app.screen is merge and "not chosen yet" in messages(app)[-1]
         await pilot.press("b")
+        # Both kept: both sides look kept, the focused one as well as the other.
+        for name, said in (("#mine", "Yours"), ("#theirs", "Theirs")):
+            box = merge.query_one(name)
+            assert box.has_class("chosen") and box.border_title == f"{said} ✓ kept", name
+            assert box.styles.border_top[0] == "heavy" and box.styles.background_tint.a > 0
+        assert merge.query_one("#mine").has_focus
         # Meanwhile, Rachel again: the merge, sent, is refused as stale in its turn.
         second = await demo.rachel_edits("and come back later.", "and come back later!")
         await pilot.press("ctrl+s")
@@ -240,9 +246,10 @@ async def test_a_refused_edit_is_explained_at_its_field_and_kept(demo: Demo) -> 
         await settle(pilot)
         assert app.screen is editor and demo.results == []
         error = editor.query_one("#title-error", Static)
-        assert error.display and text_of(error)
+        assert error.display
+        assert text_of(error) == "The title must not be blank. Your edit is kept."
         assert editor.query_one("#title", Input).has_focus
-        assert "Your edit is kept" in text_of(editor.query_one("#message", Static))
+        assert not editor.query_one("#message", Static).display  # said once, at the field
         assert body_of(pilot).text.endswith("Kept whatever happens.")
         kept = EntryDraftStore().load(demo.url, demo.entry.id)
         assert kept is not None and kept.text.endswith("Kept whatever happens.")
@@ -275,3 +282,93 @@ async def test_on_the_gateway_an_edit_is_kept_in_memory_only(demo: Demo) -> None
         await pilot.press("x")
         await settle(pilot)
         assert any("not offered on the shared gateway" in m for m in messages(app))
+
+
+async def test_a_text_too_long_is_counted_and_refused_first_in_plain_words(
+        demo: Demo) -> None:
+    """Pasted past 20,000 characters: the counter turns to the warning colour, and saving
+    says so at the field before anything else (not the personal-data question first,
+    not pydantic's words, not twice), nothing sent, the edit kept."""
+    long = demo.entry.body + "\nCall 07700 900123.\n" + "x" * (21_204 - len(demo.entry.body) - 20)
+    assert len(long) == 21_204
+    app = make_app(demo.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        editor = await open_editor(pilot, demo)
+        area = body_of(pilot)
+        assert area.border_subtitle == f"{len(demo.entry.body):,} / 20,000"
+        assert not area.has_class("over")
+        area.load_text(long)
+        await pilot.pause()
+        assert area.border_subtitle == "21,204 / 20,000" and area.has_class("over")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is editor, app.screen  # no "Save anyway?" question over it
+        error = editor.query_one("#body-error", Static)
+        assert error.display and text_of(error) == (
+            "The text is 21,204 characters; an entry holds at most 20,000. Shorten it; "
+            "your edit is kept.")
+        assert not editor.query_one("#message", Static).display
+        assert not editor.query_one("#title-error", Static).display
+        assert area.text == long
+        area.load_text(long[:20_000])  # shortened: counted again, and saved
+        await pilot.pause()
+        assert area.border_subtitle == "20,000 / 20,000" and not area.has_class("over")
+    assert (await demo.current()).version == demo.entry.version
+    kept = EntryDraftStore().load(demo.url, demo.entry.id)
+    assert kept is not None and len(kept.text) in (20_000, 21_204)
+
+
+async def test_a_title_too_long_is_kept_whole_and_refused_at_its_field(demo: Demo) -> None:
+    app = make_app(demo.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        editor = await open_editor(pilot, demo)
+        title = editor.query_one("#title", Input)
+        title.value = "T" * 152  # pasted: nothing cut off
+        await pilot.pause()
+        assert title.value == "T" * 152
+        assert title.border_subtitle == "152 / 140" and title.has_class("over")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is editor and demo.results == []
+        assert text_of(editor.query_one("#title-error", Static)) == (
+            "The title is 152 characters; a title holds at most 140. Shorten it; "
+            "your edit is kept.")
+        assert title.has_focus
+    assert (await demo.current()).version == demo.entry.version
+
+
+async def test_tabbing_to_the_title_and_typing_adds_to_it(demo: Demo) -> None:
+    """The editor opens in the text; the title, reached by the keyboard, keeps its
+    words with the cursor at their end (not all selected, to be replaced by a key)."""
+    app = make_app(demo.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        editor = await open_editor(pilot, demo)
+        assert body_of(pilot).has_focus
+        await pilot.press("shift+tab")
+        title = editor.query_one("#title", Input)
+        assert title.has_focus
+        assert title.selection.is_empty and title.cursor_position == len(demo.entry.title)
+        await pilot.press(*" (v2)")
+        assert title.value == f"{demo.entry.title} (v2)"
+
+
+def test_the_servers_refusals_read_as_sentences_at_their_fields() -> None:
+    from client.models import FieldError
+    from tui.entry_drafts import EntryDraft
+    from tui.entry_editing import sentences
+
+    draft = EntryDraft(server="s", entry_id=1, base_version=1, base_text="a", text="b" * 20_001,
+                       title="", base_title="T")
+    said = sentences([FieldError(field="title", message="must not be blank"),
+                      FieldError(field="body", message="Value should have at most 20000 "
+                                                       "items after validation, not 20001"),
+                      FieldError(field="lead_id", message="no such user 9")], draft)
+    assert said == {
+        "title": "The title must not be blank. Your edit is kept.",
+        "body": "The text is 20,001 characters; an entry holds at most 20,000. Shorten it; "
+                "your edit is kept."}
+    draft.text = "short"
+    assert sentences([FieldError(field="body", message="contains characters that cannot "
+                                                       "be stored (NUL or a lone surrogate)")],
+                     draft) == {"body": "The text contains characters that cannot be stored "
+                                        "(NUL or a lone surrogate). Your edit is kept."}

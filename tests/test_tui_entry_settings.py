@@ -25,6 +25,7 @@ from tests.entry_screen_support import (
     seeded_demo,
     showing,
 )
+from tests.support import next_march
 from tests.tui_support import settle, text_of
 from tui.screens.entry import EntryScreen
 from tui.screens.entry_settings import CONFLICT, EntrySettingsScreen
@@ -92,12 +93,23 @@ async def test_a_review_date_is_checked_at_its_field(demo: Demo) -> None:
         assert showing(app, settings) and review.has_focus
         assert "YYYY-MM-DD" in settings.query_one("#review_on-error", ErrorLine).message
         assert (await saved_entry(demo)).version == before  # nothing was sent
-        review.value = "2027-03-01"
+        # Typing slips: before the year the challenge began, or years ahead.
+        for slip, said in (("1999-01-01", "too early: the challenge began in "),
+                           ("9999-12-31", "too far ahead: a review is at most 5 years away")):
+            review.value = slip
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert showing(app, settings) and review.has_focus
+            assert settings.query_one("#review_on-error", ErrorLine).message.startswith(said)
+            assert (await saved_entry(demo)).version == before
+        march = next_march()
+        review.value = march.isoformat()
         await settle(pilot)
-        assert text_of(settings.query_one("#review_on-hint", Static)) == "Mon 1 Mar 2027"
+        assert text_of(settings.query_one("#review_on-hint", Static)) == (
+            f"{march:%a} 1 Mar {march.year}")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert str((await saved_entry(demo)).review_on) == "2027-03-01"
+        assert (await saved_entry(demo)).review_on == march
 
 
 async def test_the_servers_refusal_is_said_at_the_field(

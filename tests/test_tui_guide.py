@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import OptionList, Static, TextArea
+from textual.widgets import Input, OptionList, Static
 
 from client import ChallengeClient
 from client.config import ClientConfig
@@ -30,7 +30,7 @@ from tui.screens.challenge import ChallengeScreen
 from tui.screens.challenges import ChallengesScreen
 from tui.screens.entry import EntryScreen
 from tui.screens.guide import GuideScreen
-from tui.screens.write import WriteScreen
+from tui.screens.write import LineScreen
 from tui.widgets.confirm import ConfirmScreen
 from tui.widgets.key_bar import KeyBar
 
@@ -242,13 +242,13 @@ async def test_a_facilitator_shortlists_a_suggestion_and_adds_by_number(demo: De
         await settle(pilot)
         assert mode(screen) == "guide" and first.title in titles(screen)
 
-        # Any submission, by its number.
+        # Any submission, by its number: one line, where enter sends.
         assert screen.suggestions is not None
         number = screen.suggestions.items[-1].submissions[0]
         await pilot.press("a")
         await settle(pilot)
-        assert isinstance(on_top(app), WriteScreen)
-        await pilot.press(*f"#{number.id}", "ctrl+s")
+        assert isinstance(on_top(app), LineScreen)
+        await pilot.press(*f"#{number.id}", "enter")
         await settle(pilot)
         assert app.screen is screen
         assert number.title in titles(screen)
@@ -257,16 +257,21 @@ async def test_a_facilitator_shortlists_a_suggestion_and_adds_by_number(demo: De
         # Again: the server's refusal is shown in the form, and what was typed stays.
         await pilot.press("a")
         await settle(pilot)
-        await pilot.press(*f"{number.id}", "ctrl+s")
+        await pilot.press(*f"{number.id}", "enter")
         await settle(pilot)
         form = app.screen
-        assert isinstance(form, WriteScreen)
+        assert isinstance(form, LineScreen)
         assert "in the guide already" in text_of(form.query_one("#message", Static))
-        assert form.query_one(TextArea).text == f"{number.id}"
-        form.query_one(TextArea).text = "not a number"
-        await pilot.press("ctrl+s")
+        line = form.query_one(Input)
+        assert line.value == f"{number.id}" and line.has_focus
+        line.value = "not a number"
+        await pilot.press("enter")
         await settle(pilot)
         assert "number" in text_of(form.query_one("#message", Static))
+        assert line.value == "not a number"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
         assert len(await demo.entries()) == 7
 
 

@@ -67,7 +67,7 @@ async def test_e_edits_my_highlighted_row_with_its_whole_body(world: World) -> N
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = await challenge_screen(pilot)
         assert titles(screen)[0] == "Mine to edit"
-        assert key_bar(pilot).startswith("q Quit esc Back e Edit w Withdraw")
+        assert key_bar(pilot).startswith("esc Back e Edit w Withdraw")  # quit: in the help
         await pilot.press("e")
         await settle(pilot)
         compose = app.screen

@@ -12,8 +12,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
+from pydantic import ValidationError
+
+from client.fields import MAX_TITLE
+from client.guide_models import MAX_ENTRY_BODY, EntryUpdate
 from client.merge3 import merge
+from client.models import FieldError, field_error
 from client.privacy import Finding, find_personal_data
+from client.text import clean_text
 from tui.entry_drafts import EntryDraft, EntryDraftStore
 from tui.text import local_time
 
@@ -98,3 +104,69 @@ def absorbed(shown: EntryDraft, title: str, text: str, merged: EntryDraft) -> En
     else:
         text = merged.text
     return replace(merged, text=text, title=merged.title if title == shown.title else title)
+
+
+# --- what an edit may hold ------------------------------------------------------------
+
+LIMITS = {"title": MAX_TITLE, "body": MAX_ENTRY_BODY}
+NAMES = {"title": "title", "body": "text"}
+HOLDS = {"title": "a title holds", "body": "an entry holds"}
+KEPT = "your edit is kept."
+_VERBS = ("must", "is ", "contains", "cannot", "has ")
+
+
+def counter(field: str, text: str) -> str:
+    """'12,345 / 20,000': how long ``text`` is, and how long ``field`` may be."""
+    return f"{len(text):,} / {LIMITS[field]:,}"
+
+
+def over(field: str, text: str) -> bool:
+    return len(text) > LIMITS[field]
+
+
+def too_long(field: str, text: str) -> str | None:
+    """What to say when ``text`` is longer than ``field`` holds (as the server counts:
+    after control characters are taken out), else None."""
+    size, most = len(clean_text(text)), LIMITS[field]
+    if size <= most:
+        return None
+    return (f"The {NAMES[field]} is {size:,} characters; {HOLDS[field]} at most {most:,}. "
+            f"Shorten it; {KEPT}")
+
+
+def sentence(field: str, message: str, text: str) -> str:
+    """A refusal of ``field`` (``text`` as sent) as a sentence a person can act on: the
+    wire's "must not be blank" becomes "The title must not be blank. Your edit is kept."."""
+    if (long := too_long(field, text)) is not None:
+        return long
+    name = NAMES.get(field, field)
+    message = message.strip().rstrip(".") or "is not valid"
+    said = (f"The {name} {message}" if message.startswith(_VERBS)
+            else f"The {name}: {message}")
+    return f"{said}. {KEPT[0].upper()}{KEPT[1:]}"
+
+
+def sentences(errors: list[FieldError], draft: EntryDraft) -> dict[str, str]:
+    """Field errors (the client's checks, the server's 422) about the title and the text
+    as sentences, by field; errors about anything else are left out."""
+    values = {"title": draft.title, "body": draft.text}
+    found: dict[str, str] = {}
+    for error in errors:
+        field = error.field.split(".")[0]
+        if field in values and field not in found:
+            found[field] = sentence(field, error.message, values[field])
+    return found
+
+
+def problems(draft: EntryDraft) -> dict[str, str]:
+    """What is wrong with the edit by the wire's rules (a length first), by field, as
+    sentences: checked before anything else on saving, so nothing is asked or sent
+    about an edit that cannot be saved."""
+    found = {field: said for field, text in (("title", draft.title), ("body", draft.text))
+             if (said := too_long(field, text)) is not None}
+    title, body = changes(draft)
+    try:
+        EntryUpdate(title=title, body=body)
+    except ValidationError as invalid:
+        return sentences([field_error(e) for e in invalid.errors()], draft) | found
+    return found

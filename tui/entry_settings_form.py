@@ -13,8 +13,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from client.guide_models import EntryComment, EntryStatus, EntryUpdate, GuideEntry
-from client.models import UserPublic
+from client.guide_models import (
+    EntryComment,
+    EntryStatus,
+    EntryUpdate,
+    GuideEntry,
+    review_day_problem,
+)
+from client.models import Challenge, UserPublic
 
 FIELDS = ("status", "review_on", "lead_id", "contributor_ids")
 
@@ -53,6 +59,21 @@ def parse_day(text: str) -> date | None:
                                         "(or blank for none)"}) from None
 
 
+def challenge_start(challenge: Challenge) -> date | None:
+    """The day the challenge began (its first phase), for the review dates it allows."""
+    starts = [phase.starts_at for phase in challenge.phases]
+    return min(starts).date() if starts else None
+
+
+def review_day(text: str, start: date | None, today: date) -> date | None:
+    """A review date as typed, checked as the server checks it (not before the year the
+    challenge began, ``start``, when known; at most five years ahead of ``today``)."""
+    day = parse_day(text)
+    if day is not None and (problem := review_day_problem(day, start, today)) is not None:
+        raise FormInvalid({"review_on": problem})
+    return day
+
+
 def changed(initial: SettingsForm, form: SettingsForm) -> list[str]:
     """The fields ``form`` changes from ``initial`` (a review date by the day it names)."""
     found = []
@@ -70,10 +91,12 @@ def changed(initial: SettingsForm, form: SettingsForm) -> list[str]:
     return found
 
 
-def update(initial: SettingsForm, form: SettingsForm, order: list[int]) -> EntryUpdate | None:
+def update(initial: SettingsForm, form: SettingsForm, order: list[int], *,
+           start: date | None = None, today: date | None = None) -> EntryUpdate | None:
     """What to send: only the changed fields (a blank review date or no lead clears
     it); None when nothing changed. ``order``: the people's ids as listed, to send the
-    contributors in. ``FormInvalid`` for a review date that is no day."""
+    contributors in. ``FormInvalid`` for a review date that is no day, or (``today``
+    given) one outside what the challenge allows (``review_day``)."""
     names = changed(initial, form)
     if not names:
         return None
@@ -81,7 +104,8 @@ def update(initial: SettingsForm, form: SettingsForm, order: list[int]) -> Entry
     if "status" in names:
         values["status"] = form.status
     if "review_on" in names:
-        values["review_on"] = parse_day(form.review_on)
+        values["review_on"] = (parse_day(form.review_on) if today is None
+                               else review_day(form.review_on, start, today))
     if "lead_id" in names:
         values["lead_id"] = form.lead_id
     if "contributor_ids" in names:

@@ -134,6 +134,13 @@ class Navigation(App[None]):
 
         self.push_screen(WriteScreen(title, send), done)
 
+    def ask_line(self, title: str, send: Send, done: Done[str], *,
+                 placeholder: str = "") -> None:
+        """One line (a number, a name): enter sends it; closed once ``send`` succeeded."""
+        from tui.screens.write import LineScreen
+
+        self.push_screen(LineScreen(title, send, placeholder=placeholder), done)
+
     def pick(self, title: str, options: list[tuple[str, str]], done: Done[str]) -> None:
         """One of ``options`` (value, label); ``done`` gets the value."""
         from tui.screens.pick import PickScreen

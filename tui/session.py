@@ -34,6 +34,9 @@ class Session:
     notices: list[str] = field(default_factory=list)
     # Entry histories fetched in this sign-in (versions never change once saved).
     versions: VersionCache = field(default_factory=VersionCache)
+    # What this person has reported this session, as ("submission", 12): a second
+    # report is refused by the server, so the app says so before asking for a note.
+    reported: set[tuple[str, int]] = field(default_factory=set)
 
     @classmethod
     def open(cls, config: ClientConfig, server: str,
@@ -92,6 +95,8 @@ class Session:
 
     def _signed_in(self, auth: AuthResponse) -> User:
         self.store.store.set(self.server, auth.token)
+        if self.user is None or self.user.id != auth.user.id:
+            self.forget_person()  # another person's reports and histories are not theirs
         self.user = auth.user
         return auth.user
 
@@ -103,6 +108,12 @@ class Session:
         finally:
             self.store.store.delete(self.server)
             self.user = None
+            self.forget_person()
+
+    def forget_person(self) -> None:
+        """What was kept of the person signed in (a shared desk, the gateway)."""
+        self.reported.clear()
+        self.versions = VersionCache()
 
     @property
     def role(self) -> str | None:

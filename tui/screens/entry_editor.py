@@ -17,10 +17,14 @@ from tui.entry_drafts import EntryDraft, EntryDraftStore, entry_key
 from tui.entry_editing import (
     absorbed,
     changes,
+    counter,
     is_changed,
     new_findings,
     open_draft,
+    over,
+    problems,
     resumed_note,
+    sentences,
 )
 from tui.merging import Merged
 from tui.screens.base import AppScreen
@@ -45,6 +49,7 @@ class EntryEditorScreen(AppScreen[GuideEntry | None]):
     EntryEditorScreen #body { height: 1fr; }
     EntryEditorScreen .field-error { color: $error; height: auto; padding: 0 1; }
     EntryEditorScreen #message { height: auto; max-height: 3; }
+    EntryEditorScreen .over { border-subtitle-color: $warning; border-subtitle-style: bold; }
     """
 
     def __init__(self, entry: GuideEntry, *, store: EntryDraftStore | None = None) -> None:
@@ -64,8 +69,10 @@ class EntryEditorScreen(AppScreen[GuideEntry | None]):
             (f"  version {self.entry.version}", "dim")), classes="title")
         yield Static(resumed_note(self.draft, self.entry, clock.now())
                      if self.resumed else "", id="note", markup=False)
+        # Nothing typed or pasted is cut off: the counter shows a title too long, and
+        # saving says so. Focused, it keeps its text (no select-all: typing adds to it).
         yield Input(plain(self.draft.title), placeholder="Title (up to 140 characters)",
-                    max_length=140, id="title")
+                    select_on_focus=False, id="title")
         yield Static("", id="title-error", classes="field-error", markup=False)
         yield TextArea(self.draft.text, id="body", soft_wrap=True)
         yield Static("", id="body-error", classes="field-error", markup=False)
@@ -79,6 +86,7 @@ class EntryEditorScreen(AppScreen[GuideEntry | None]):
         if self.resumed:
             self.store.save(self.draft)  # its base title, for drafts without one
         self.query_one("#body", TextArea).focus()
+        self.count()
         self.set_interval(SAVE_EVERY, self.save_if_dirty)
 
     # --- the draft ------------------------------------------------------------------
@@ -91,6 +99,17 @@ class EntryEditorScreen(AppScreen[GuideEntry | None]):
     @on(TextArea.Changed, "#body")
     def changed(self) -> None:
         self.dirty = True
+        self.count()
+
+    def count(self) -> None:
+        """How long the title and the text are, and may be, on their borders (in the
+        warning colour when over)."""
+        fields = (("title", self.query_one("#title", Input).value),
+                  ("body", self.query_one("#body", TextArea).text))
+        for name, text in fields:
+            widget = self.query_one(f"#{name}")
+            widget.border_subtitle = counter(name, text)
+            widget.set_class(over(name, text), "over")
 
     def save_if_dirty(self) -> None:
         if not self.dirty:
@@ -128,8 +147,8 @@ class EntryEditorScreen(AppScreen[GuideEntry | None]):
         message.update(text)
         message.display = bool(text)
 
-    def show_errors(self, error: ApiError | None) -> None:
-        found = error.field_errors() if error else {}
+    def show_errors(self, found: dict[str, str]) -> None:
+        """Each field's problem (a sentence) under it, the first focused; none: cleared."""
         for name in FIELDS:
             shown = self.query_one(f"#{name}-error", Static)
             shown.update(found.get(name, ""))
@@ -149,6 +168,8 @@ class EntryEditorScreen(AppScreen[GuideEntry | None]):
             self.notify("Nothing to save: the text and title are as they were.",
                         markup=False)
             return
+        if self.invalid():
+            return
         findings = new_findings(self.draft)
         if not findings:
             self.send()
@@ -164,10 +185,19 @@ class EntryEditorScreen(AppScreen[GuideEntry | None]):
             "remove anything that identifies a patient or a colleague. Save anyway?"),
             answered)
 
+    def invalid(self) -> bool:
+        """Whether the edit breaks a rule the server would refuse it for (a title or text
+        too long, a blank title): said at the field, before anything is asked or sent."""
+        found = problems(self.draft)
+        self.show_errors(found)
+        if found:
+            self.say("")
+        return bool(found)
+
     @work(exclusive=True, group="entry-save")
     async def send(self) -> None:
         self.store.save(self.draft)  # on disk before anything leaves
-        self.show_errors(None)
+        self.show_errors({})
         self.say("Saving…")
         title, body = changes(self.draft)
         try:
@@ -180,8 +210,13 @@ class EntryEditorScreen(AppScreen[GuideEntry | None]):
             self.say(f"{describe(error)} Your edit is kept: ctrl+s tries again.")
             return
         except ChallengeError as error:
-            self.show_errors(error if isinstance(error, ApiError) else None)
-            self.say(f"Not saved: {describe(error)} Your edit is kept.")
+            errors = error.errors if isinstance(error, ApiError) else []
+            found = sentences(errors, self.draft)
+            self.show_errors(found)
+            elsewhere = [e for e in errors if e.field.split(".")[0] not in found]
+            # Said once: at the fields; below only what no field shows.
+            self.say("" if found and not elsewhere
+                     else f"Not saved: {describe(error)} Your edit is kept.")
             return
         self.store.delete(self.draft.server, self.draft.entry_id)
         self.dirty = False
@@ -214,7 +249,7 @@ class EntryEditorScreen(AppScreen[GuideEntry | None]):
         self.store.save(self.draft)
         self.query_one("#title", Input).value = self.draft.title
         self.query_one("#body", TextArea).load_text(self.draft.text)
-        if outcome.save:
+        if outcome.save and not self.invalid():
             self.send()
         else:
             self.say("The merge is here, not saved yet: ctrl+s saves it.")

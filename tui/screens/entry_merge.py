@@ -23,6 +23,7 @@ from tui.widgets.status_bar import StatusBar
 
 SAVE_EVERY = 0.5  # seconds: a result typed by hand is kept on disk as the editor's is
 PICKED = {"mine": "yours", "theirs": "theirs", "both": "both (yours first)"}
+SIDES = {"mine": "Yours", "theirs": "Theirs"}
 
 
 def side(lines: Lines) -> Content:
@@ -49,9 +50,12 @@ class EntryMergeScreen(AppScreen[Merged | None]):
     EntryMergeScreen #sides { height: auto; max-height: 10; }
     EntryMergeScreen .side { width: 1fr; height: auto; max-height: 10;
                              border: round $panel-lighten-2; padding: 0 1; }
-    EntryMergeScreen .side.chosen { border: round $success; }
     EntryMergeScreen .side:focus { border: round $accent; }
-    EntryMergeScreen .side.chosen:focus { border: double $success; }
+    /* A side kept: a heavy green border, tinted, "✓ kept" in its title; focused, the
+       border takes the focus colour (the tint and the title still say it is kept), so
+       both sides kept look kept whichever has the focus. */
+    EntryMergeScreen .side.chosen { border: heavy $success; background-tint: $success 12%; }
+    EntryMergeScreen .side.chosen:focus { border: heavy $accent; }
     EntryMergeScreen #result { height: 1fr; border: round $primary; }
     EntryMergeScreen #message { height: auto; max-height: 2; }
     """
@@ -85,8 +89,8 @@ class EntryMergeScreen(AppScreen[Merged | None]):
     def on_mount(self) -> None:
         m = self.merging
         self.query_one("#message").display = False
-        self.query_one("#mine").border_title = "Yours"
-        self.query_one("#theirs").border_title = "Theirs"
+        for name, said in SIDES.items():
+            self.query_one(f"#{name}").border_title = said
         self.query_one("#result").border_title = (
             f"The result: ctrl+s saves it as version {m.current.version + 1}")
         for name in ("where", "sides"):
@@ -141,8 +145,11 @@ class EntryMergeScreen(AppScreen[Merged | None]):
         self.query_one("#where", Static).update(Content(where))
         self.query_one("#mine-lines", Static).update(side(conflict.mine))
         self.query_one("#theirs-lines", Static).update(side(conflict.theirs))
-        self.query_one("#mine").set_class(choice in ("mine", "both"), "chosen")
-        self.query_one("#theirs").set_class(choice in ("theirs", "both"), "chosen")
+        for name, said in SIDES.items():
+            kept = choice in (name, "both")
+            box = self.query_one(f"#{name}")
+            box.set_class(kept, "chosen")
+            box.border_title = f"{said} ✓ kept" if kept else said
 
     def show_result(self) -> None:
         """The result as picked, with the cursor where the conflict shown is."""

@@ -5,6 +5,8 @@ the entry meanwhile, it is reloaded and the choices made here are kept."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -18,7 +20,15 @@ from client.errors import ApiError, ChallengeError, EditConflict
 from client.guide_models import EntryComment, EntryStatus, GuideEntry
 from client.models import UserPublic
 from tui import clock
-from tui.entry_settings_form import FormInvalid, SettingsForm, parse_day, people, rebase, update
+from tui.entry_settings_form import (
+    FormInvalid,
+    SettingsForm,
+    challenge_start,
+    parse_day,
+    people,
+    rebase,
+    update,
+)
 from tui.screens.base import AppScreen
 from tui.session import describe
 from tui.text import one_line, plain
@@ -54,6 +64,7 @@ class EntrySettingsScreen(AppScreen[GuideEntry | None]):
         self.initial = SettingsForm.of(entry)
         self.comments: list[EntryComment] = []
         self.people: list[UserPublic] = []
+        self.start: date | None = None  # when the challenge began: review dates from it
 
     def compose(self) -> ComposeResult:
         form = self.initial
@@ -82,6 +93,17 @@ class EntrySettingsScreen(AppScreen[GuideEntry | None]):
         self.show_people()
         self.show_review_day()
         self.load_comments()
+        self.load_start()
+
+    @work(exclusive=True, group="start")
+    async def load_start(self) -> None:
+        """When the challenge began (review dates before its year are refused here, as
+        the server refuses them; not known, the server alone says so)."""
+        try:
+            challenge = await self.client.get_challenge(self.entry.challenge)
+        except ChallengeError:
+            return
+        self.start = challenge_start(challenge)
 
     @work(exclusive=True, group="comments")
     async def load_comments(self) -> None:
@@ -174,7 +196,8 @@ class EntrySettingsScreen(AppScreen[GuideEntry | None]):
     async def action_save(self) -> None:
         form = self.read()
         try:
-            changes = update(self.initial, form, [p.id for p in self.people])
+            changes = update(self.initial, form, [p.id for p in self.people],
+                             start=self.start, today=clock.now().date())
         except FormInvalid as invalid:
             self.show_errors(invalid.errors, "Not saved: see the field marked.")
             return

@@ -343,8 +343,8 @@ class GuideScreen(AppScreen[GuideEntry]):
             self.added(entry)
             return entry
 
-        self.challenge_app.write("Add a submission to the guide: its number (as 123 or #123)",
-                                 send, lambda _: None)
+        self.challenge_app.ask_line("Add a submission to the guide: its number",
+                                    send, lambda _: None, placeholder="123 or #123")
 
     def action_move(self, step: int) -> None:
         entry = self.current

@@ -203,10 +203,12 @@ class SubmissionScreen(AppScreen[Submission | None]):
         comment = self.selected_comment()
         if comment is not None:
             flag(self, f"comment by {commenter(comment)}",
-                 lambda reason, note: self.client.flag_comment(comment.id, reason, note))
+                 lambda reason, note: self.client.flag_comment(comment.id, reason, note),
+                 target=("comment", comment.id))
         else:
             flag(self, "submission",
-                 lambda reason, note: self.client.flag_submission(self.item.id, reason, note))
+                 lambda reason, note: self.client.flag_submission(self.item.id, reason, note),
+                 target=("submission", self.item.id))
 
     def action_edit(self) -> None:
         def edited(item: Submission) -> None:

@@ -1,6 +1,7 @@
-"""A modal for a short piece of writing (a comment, a reply, a flag note).
+"""Modals for a short piece of writing (a comment, a reply, a flag note) and for one
+line (a number, a name), where enter sends.
 
-It closes only when sending succeeded; a refusal is shown and the text stays.
+Each closes only when sending succeeded; a refusal is shown in it and the text stays.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Static, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from client.errors import ChallengeError
 from tui.session import describe
@@ -76,3 +77,60 @@ class WriteScreen(ModalScreen[str | None]):
                 self.dismiss(None)
 
         self.app.push_screen(ConfirmScreen("Discard what you wrote?"), answered)
+
+
+class LineScreen(ModalScreen[str | None]):
+    """One line: enter sends it, escape cancels (what was typed is then dropped: a line
+    is quick to type again)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="line.cancel")]
+    DEFAULT_CSS = """
+    LineScreen { align: center middle; }
+    LineScreen > Vertical { width: 64; max-width: 100%; height: auto;
+                            border: round $primary; padding: 0 1; }
+    LineScreen #message { height: auto; }
+    """
+
+    def __init__(self, title: str, send: Send, *, placeholder: str = "",
+                 hint: str = "enter sends · esc cancels") -> None:
+        super().__init__()
+        self.title_text = title
+        self.send = send
+        self.placeholder = placeholder
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_text, classes="title", markup=False)
+            yield Input(placeholder=self.placeholder, id="line")
+            yield Static(self.hint, classes="muted", markup=False)
+            yield Static("", id="message", classes="error", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#message").display = False
+        self.query_one(Input).focus()
+
+    def say(self, text: str) -> None:
+        message = self.query_one("#message", Static)
+        message.update(text)
+        message.display = bool(text)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit(event.value)
+
+    @work(exclusive=True)
+    async def submit(self, text: str) -> None:
+        if not text.strip():
+            self.say("Type something first.")
+            return
+        self.say("Sending…")
+        try:
+            await self.send(text)
+        except ChallengeError as error:
+            self.say(describe(error))
+            return
+        self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

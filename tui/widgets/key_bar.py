@@ -8,6 +8,8 @@ rebuilt) when they change. A click on a key presses it, as in the Footer.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
@@ -16,6 +18,39 @@ from textual.widget import Widget
 
 if TYPE_CHECKING:
     from textual.screen import Screen
+
+
+HELP_RANK = 0  # "? Help" is always offered
+PALETTE_RANK = 700  # the command palette: after the screen's own keys
+# Keys everyone knows (they are in the help), left out before the screen's own.
+LATE = {"quit": 900, "app.quit": 900, "refresh": 800}
+_ASIDE = re.compile(r"\s*\([^)]*\)")
+
+
+def rank(action: str, order: int) -> int:
+    """How important a key is to show (lower first): help, then the screen's keys in the
+    order it lists them, then the palette, then refreshing and quitting."""
+    name = action.partition("(")[0]
+    if name in ("help", "app.help"):
+        return HELP_RANK
+    return LATE.get(name, order)
+
+
+@dataclass(frozen=True, eq=False)
+class Hint:
+    key: str
+    display: str
+    description: str
+    enabled: bool
+    rank: int
+    palette: bool = False
+
+    def said(self, short: bool) -> str:
+        """The description; short: without what is in brackets ("Close (edit kept)")."""
+        return _ASIDE.sub("", self.description) if short else self.description
+
+    def width(self, short: bool) -> int:
+        return Content(f"{self.display} {self.said(short)}").cell_length
 
 
 class KeyBar(Widget):
@@ -52,10 +87,11 @@ class KeyBar(Widget):
         hint = Content.assemble((display, key_style), (f" {description}", text_style))
         return hint if enabled else hint.stylize("dim")
 
-    def render(self) -> Content:
+    def _hints(self) -> list[Hint]:
+        """The keys to offer, in the screen's order (one per action), each ranked."""
         app = self.app
         active = self.screen.active_bindings
-        hints: list[tuple[str, Content]] = []
+        hints: list[Hint] = []
         seen: set[str] = set()
         offers = getattr(self.screen, "offers", None)  # AppScreen: what applies now
         for _node, binding, enabled, _tooltip in active.values():
@@ -64,27 +100,53 @@ class KeyBar(Widget):
             if offers is not None and not offers(binding.action.partition("(")[0]):
                 continue
             seen.add(binding.action)
-            hints.append((binding.key, self._hint(app.get_key_display(binding), binding.description,
-                                                  enabled)))
-        palette = Content("")
+            hints.append(Hint(binding.key, app.get_key_display(binding), binding.description,
+                              enabled, rank(binding.action, len(hints) + 1)))
         palette_key = app.COMMAND_PALETTE_BINDING
         if app.ENABLE_COMMAND_PALETTE and palette_key in active:
             _node, binding, enabled, _tooltip = active[palette_key]
-            palette = Content.assemble(
-                ("▏", self.get_visual_style("key-bar--separator")),
-                self._hint(app.get_key_display(binding), binding.description, enabled), " ")
-        room = self.size.width - palette.cell_length
+            hints.append(Hint(palette_key, app.get_key_display(binding), binding.description,
+                              enabled, PALETTE_RANK, palette=True))
+        return hints
+
+    def _width(self, hints: list[Hint], short: bool) -> int:
+        keys = [h for h in hints if not h.palette]
+        width = sum(h.width(short) for h in keys) + max(len(keys) - 1, 0)
+        return width + sum(h.width(short) + 2 for h in hints if h.palette)  # "▏" and " "
+
+    def fitted(self, width: int) -> tuple[list[Hint], bool]:
+        """The hints that fit in ``width`` cells, and whether in their short form: all
+        if they fit; else with shortened descriptions; else the least important left
+        out first (never one cut in half), so that help and the screen's first keys
+        stay."""
+        hints = self._hints()
+        for short in (False, True):
+            if self._width(hints, short) <= width:
+                return hints, short
+        kept = sorted(hints, key=lambda h: h.rank)
+        while kept and self._width(kept, True) > width:
+            kept.pop()
+        return [h for h in hints if h in kept], True
+
+    def render(self) -> Content:
+        hints, short = self.fitted(self.size.width)
         line = Content("")
         spans: list[tuple[int, int, str]] = []
-        for key, hint in hints:
+        palette = next((h for h in hints if h.palette), None)
+        for hint in hints:
+            if hint.palette:
+                continue
             start = line.cell_length + (1 if spans else 0)
-            if start + hint.cell_length > room:
-                break
-            line = Content.assemble(line, " " if spans else "", hint)
-            spans.append((start, line.cell_length, key))
-        if palette.cell_length:
-            spans.append((room + 1, room + palette.cell_length, palette_key))
-            line = Content.assemble(line, " " * (room - line.cell_length), palette)
+            line = Content.assemble(line, " " if spans else "",
+                                    self._hint(hint.display, hint.said(short), hint.enabled))
+            spans.append((start, line.cell_length, hint.key))
+        if palette is not None:
+            drawn = Content.assemble(
+                ("▏", self.get_visual_style("key-bar--separator")),
+                self._hint(palette.display, palette.said(short), palette.enabled), " ")
+            room = self.size.width - drawn.cell_length
+            spans.append((room + 1, room + drawn.cell_length, palette.key))
+            line = Content.assemble(line, " " * max(room - line.cell_length, 0), drawn)
         self._spans = spans
         return line
 
