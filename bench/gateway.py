@@ -219,8 +219,9 @@ def report(f: Figures) -> str:
         + f", **{cap.by_cpu_active:,}** if everyone presses a key every "
         f"{1 / KEYS_PER_SECOND:.0f} s at once; so **{cap.sessions:,}** "
         f"({'CPU' if cap.by_cpu_active < cap.by_memory else 'memory'} binds). A session "
-        "that opens a challenge's lists and entries grows (the README allows 150-300 MiB"
-        f"): at 300 MiB, {int((HOST_GIB - RESERVED_GIB) * 1024 / 300):,} by memory",
+        "that opens a challenge's lists and entries grows (none measured here did much): "
+        f"were each to reach 300 MiB, {int((HOST_GIB - RESERVED_GIB) * 1024 / 300):,} "
+        "by memory",
     ]
     return "\n".join(lines)
 

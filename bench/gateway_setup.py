@@ -37,27 +37,37 @@ def require_root(what: str) -> None:
                           f"{os.geteuid()}")
 
 
-def apt_install(package: str) -> bool:
+def apt_install(package: str) -> str | None:
+    """``apt-get install`` (after an update when the first try fails); None when it
+    worked, else what apt-get said last."""
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     install = ["apt-get", "install", "-y", "--no-install-recommends", package]
+    said = ""
     for attempt in range(2):
-        if subprocess.run(install, env=env, capture_output=True, timeout=900).returncode == 0:
-            return True
+        done = subprocess.run(install, env=env, capture_output=True, text=True, timeout=900)
+        if done.returncode == 0:
+            return None
+        said = (done.stdout + done.stderr).strip()[-2000:]
         if attempt == 0:  # stale package lists, most often
             subprocess.run(["apt-get", "update"], env=env, capture_output=True, timeout=900)
-    return False
+    return said
 
 
 def ensure_sshd() -> Path:
-    """Debian's sshd, installed when missing. ``Unavailable`` when not root; as root,
-    a RuntimeError when it cannot be had (nothing excuses it)."""
+    """Debian's sshd (and the ssh client, which it depends on), installed when missing.
+    ``Unavailable`` when not root; as root, a RuntimeError saying why when it cannot be
+    had (nothing excuses it)."""
     require_root("the ssh gateway")
     found = find_sshd()
-    if found is None and shutil.which("apt-get"):
-        apt_install("openssh-server")
-        found = find_sshd()
     if found is None or not shutil.which("ssh"):
-        raise RuntimeError("no sshd: apt-get install openssh-server failed")
+        if not shutil.which("apt-get"):
+            raise RuntimeError("no sshd or ssh, and no apt-get to install openssh-server "
+                               "with: install OpenSSH's server and client")
+        said = apt_install("openssh-server")
+        found = find_sshd()
+        if found is None or not shutil.which("ssh"):
+            raise RuntimeError("no sshd or ssh after apt-get install openssh-server"
+                               + (f"; apt-get said:\n{said}" if said else ""))
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation
     return found
 

@@ -29,7 +29,7 @@ from tests.test_e2e import Terminal
 
 __all__ = ["app_process", "free_port", "processes_of"]
 
-CI = os.environ.get("CI") == "true"
+CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")  # as tests/conftest.py
 EMAIL, PASSWORD = "kim@example.org", "a long password"
 TITLES = ("Ward rounds that work", "Clinics without queues")
 SIGN_IN = "Sign in to Change Challenge"
@@ -93,10 +93,11 @@ def server(sqlite_url: str) -> Iterator[str]:
 
 class Gateway(gateway_setup.Gateway):
     def terminal(self, home: Path, *options: str, term: str = "xterm-256color",
-                 remote: str | None = None, env: dict[str, str] | None = None) -> Terminal:
+                 remote: str | None = None, env: dict[str, str] | None = None,
+                 size: tuple[int, int] = (100, 30)) -> Terminal:
         """``ssh -tt`` in a pty; ``remote``: a command asked for."""
         command = [*self.ssh("-tt", *options), *([remote] if remote else [])]
-        return Terminal(home, *command[1:], command=command[:1], size=(100, 30),
+        return Terminal(home, *command[1:], command=command[:1], size=size,
                         env={"TERM": term, **(env or {})})
 
 

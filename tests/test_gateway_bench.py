@@ -1,10 +1,12 @@
 """The gateway bench's own pieces, without ssh or timing: reading /proc, the host's
-capacity, the report, and the refusal without root. (Its sessions through real sshd are
-driven in tests/test_gateway_e2e.py, on that module's gateway.)"""
+capacity, the report, the refusal without root, and sshd installed with apt where it
+is missing. (Its sessions through real sshd are driven in tests/test_gateway_e2e.py, on
+that module's gateway.)"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from bench import __main__ as bench_main
+from bench import gateway_setup
 from bench.common import run
 from bench.gateway import Figures, Options, report
 from bench.gateway_figures import (
@@ -27,6 +30,7 @@ from bench.gateway_figures import (
 )
 from bench.gateway_sessions import Keys, Measured
 from bench.pty_keys import Run
+from tests import gateway_support
 
 ROLLUP = """55d0c0a5a000-7ffd1a3f1000 ---p 00000000 00:00 0                          [rollup]
 Rss:               60012 kB
@@ -123,3 +127,53 @@ def test_without_root_the_bench_says_so_and_fails(monkeypatch: pytest.MonkeyPatc
     said = capsys.readouterr().out
     assert "the ssh gateway bench needs root" in said
     assert "sudo .venv/bin/python -m bench gateway" in said
+
+
+class Apt:
+    """``subprocess.run`` for apt-get: records the commands; an install that works puts
+    sshd where ``find_sshd`` looks."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, works: bool) -> None:
+        self.commands: list[list[str]] = []
+        self.works = works
+        self.sshd: Path | None = None
+        monkeypatch.setattr(os, "geteuid", lambda: 0)
+        monkeypatch.setattr(gateway_setup, "find_sshd", lambda: self.sshd)
+        monkeypatch.setattr(shutil, "which", lambda name, **_: f"/usr/bin/{name}")
+        monkeypatch.setattr(subprocess, "run", self.run)
+        monkeypatch.setattr(Path, "mkdir", lambda *_, **__: None)
+
+    def run(self, command: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        self.commands.append(command)
+        ok = self.works or command[1] == "update"
+        if ok and command[1] == "install":
+            self.sshd = Path("/usr/sbin/sshd")
+        return subprocess.CompletedProcess(command, 0 if ok else 100, "",
+                                           "" if ok else "E: Unable to locate package")
+
+
+def test_a_missing_sshd_is_installed_with_apt(monkeypatch: pytest.MonkeyPatch) -> None:
+    apt = Apt(monkeypatch, works=True)
+    assert gateway_setup.ensure_sshd() == Path("/usr/sbin/sshd")
+    assert apt.commands == [["apt-get", "install", "-y", "--no-install-recommends",
+                             "openssh-server"]]
+
+
+def test_sshd_that_cannot_be_installed_fails_saying_why(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    apt = Apt(monkeypatch, works=False)
+    with pytest.raises(RuntimeError, match="openssh-server; apt-get said:\nE: Unable"):
+        gateway_setup.ensure_sshd()
+    assert [command[1] for command in apt.commands] == ["install", "update", "install"]
+
+
+@pytest.mark.parametrize("ci", [True, False])
+def test_without_root_the_gateway_tests_fail_under_ci_and_skip_elsewhere(
+        monkeypatch: pytest.MonkeyPatch, ci: bool) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    with pytest.raises(gateway_setup.Unavailable, match="runs as root") as why:
+        gateway_setup.ensure_sshd()
+    monkeypatch.setattr(gateway_support, "CI", ci)
+    outcome = pytest.fail.Exception if ci else pytest.skip.Exception
+    with pytest.raises(outcome, match="runs as root"):
+        gateway_support.unavailable(str(why.value))

@@ -5,11 +5,13 @@ Textual picks from ``TERM`` and ``NO_COLOR``."""
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
 from textual.app import SuspendNotSupported
 from textual.filter import Monochrome, NoColor
+from textual.screen import Screen
 from textual.widgets import Input
 
 from client.config import ClientConfig
@@ -19,7 +21,7 @@ from tests.test_tui_forms import sign_in_screen
 from tests.tui_support import settle
 from tui.app import ChallengeApp
 from tui.drafts import Draft, DraftStore
-from tui.kiosk import REFUSED, IdleWatch, KioskApp, kiosk_config
+from tui.kiosk import HUNG_UP_LIMIT, REFUSED, IdleWatch, KioskApp, kiosk_config
 from tui.memory_stores import MemoryDraftStore, MemoryEntryDraftStore
 from tui.screens.connect import ConnectScreen
 
@@ -150,6 +152,43 @@ async def test_an_idle_session_is_warned_then_ends() -> None:
         app.idle_tick()
         await pilot.pause()
         assert app.return_code == 0  # exited, with its message
+
+
+class Editor(Screen[None]):
+    """A screen with typing not saved yet, as the compose and entry editors have."""
+
+    def __init__(self, done: list[object]) -> None:
+        super().__init__()
+        self.done = done
+
+    def save_if_dirty(self) -> None:
+        self.done.append("saved")
+
+
+async def test_a_hang_up_saves_sends_then_ends_the_process_once() -> None:
+    """sshd closed the terminal (SIGHUP): what was typed is saved, what is pending sent,
+    then the process ends (``end_process``: ``os._exit`` outside tests), with an alarm
+    set in case anything holds that up. A second SIGHUP changes nothing."""
+    done: list[object] = []
+    app = KioskApp(kiosk_config("http://127.0.0.1:9"))
+    app.end_process = lambda status: done.append(("ended", status))
+
+    async def flush() -> None:
+        done.append("sent")
+
+    app.stop_draft_sync = flush  # type: ignore[method-assign]
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(Editor(done))
+        try:
+            app.hung_up()
+            app.hung_up()
+            assert app.hanging_up is not None
+            await app.hanging_up
+            assert 0 < signal.alarm(0) <= HUNG_UP_LIMIT
+        finally:
+            signal.alarm(0)
+        await pilot.pause()
+        assert done == ["saved", "sent", ("ended", 128 + signal.SIGHUP)]
 
 
 @pytest.mark.parametrize(("term", "system"), [

@@ -3,14 +3,18 @@
 One server, fixed; sign-in kept in memory; drafts in memory (``tui.memory_stores``)
 and on the server once signed in (``tui.syncing``);
 nothing saved, exported or opened outside the app; no suspending; an idle session
-ends, with a notice a minute before. Quitting ends the app, and with it the session.
+ends, with a notice a minute before. Quitting ends the app, and with it the session; a
+dropped connection (SIGHUP) ends it too, once what was typed is sent to the server.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import time
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +41,10 @@ REFUSED = "Not on the shared gateway: nothing is saved, opened or exported from 
 ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp,
             events.Paste)
 NO_COLOR = NoColor()
+# After a dropped connection: the process ends at the latest this many seconds later,
+# whatever is pending (the last flush takes ``tui.syncing.LAST_FLUSH`` at most).
+HUNG_UP_LIMIT = 8
+HUNG_UP_STATUS = 128 + signal.SIGHUP  # what a shell says of a process ended by SIGHUP
 
 
 def kiosk_config(server: str, ca_bundle: Path | None = None) -> ClientConfig:
@@ -81,10 +89,15 @@ class KioskApp(ChallengeApp):
     kiosk = True
 
     def __init__(self, config: ClientConfig, *, idle_seconds: float = 30 * 60,
-                 clock: Callable[[], float] = time.monotonic, **options: Any) -> None:
+                 clock: Callable[[], float] = time.monotonic, hang_up: bool = False,
+                 **options: Any) -> None:
+        """``hang_up``: end on SIGHUP (the gateway's sessions; not tests in one process)."""
         super().__init__(config, **options)
         self.idle = IdleWatch(idle_seconds, clock)
         self.memory_states = MemoryStates()
+        self.hang_up = hang_up
+        self.hanging_up: asyncio.Task[None] | None = None
+        self.end_process: Callable[[int], object] = os._exit
 
     # --- drafts: memory and the server, nothing on disk ----------------------------------
 
@@ -122,6 +135,8 @@ class KioskApp(ChallengeApp):
 
     def on_mount(self) -> None:  # Textual runs ChallengeApp's on_mount as well
         self.set_interval(self.idle.step, self.idle_tick, name="kiosk idle")
+        if self.hang_up:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hung_up)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, ACTIVITY):
@@ -140,6 +155,30 @@ class KioskApp(ChallengeApp):
             said = (f"{minutes:.0f} minutes" if minutes >= 1 else
                     f"{self.idle.limit:.0f} seconds")
             self.exit(message=f"The session ended after {said} without a key pressed.")
+
+    # --- a dropped connection --------------------------------------------------------
+
+    def hung_up(self) -> None:
+        """sshd closed the terminal: nobody sees this screen any more. What was typed
+        since the last save is saved, what is pending sent to the server (a few seconds
+        at most), and the process ends, without a last frame: the terminal is gone, a
+        write to it fails (Textual's writer would stop, then the app wait on it), and
+        reads find nothing. An alarm ends the process if anything holds it up. Once:
+        the shell sshd started ends of the same hang-up, and the kernel says it again."""
+        if self.hanging_up is not None:
+            return
+        signal.alarm(HUNG_UP_LIMIT)  # SIGALRM's default action ends the process
+        for screen in self.screen_stack:
+            save = getattr(screen, "save_if_dirty", None)  # the editors' (compose, entry)
+            if callable(save):
+                with suppress(Exception):
+                    save()
+        self.hanging_up = asyncio.get_running_loop().create_task(self.send_then_end())
+
+    async def send_then_end(self) -> None:
+        with suppress(Exception):
+            await self.stop_draft_sync()
+        self.end_process(HUNG_UP_STATUS)
 
     # --- nothing leaves the app ---------------------------------------------------------
 

@@ -33,7 +33,7 @@ TASKS_PER_SESSION = 64  # threads and processes one app may have (it uses a doze
 class Limits:
     """The session process's resource limits (``setrlimit``, soft and hard alike)."""
 
-    memory: int = 1024 * MIB  # RLIMIT_AS: address space, the app takes ~300 MiB of it
+    memory: int = 1024 * MIB  # RLIMIT_AS: address space; a signed-in app peaks under 512
     tasks: int = TASKS_PER_SESSION * 51  # RLIMIT_NPROC, which counts the whole account
     file_size: int = 1 * MIB  # RLIMIT_FSIZE: the app writes no files
     open_files: int = 256  # RLIMIT_NOFILE
@@ -157,7 +157,8 @@ def run_kiosk(options: SessionOptions) -> int:
 
     config = kiosk_config(options.server, options.ca_bundle)
     with keys_unechoed():
-        return run_app(KioskApp(config, idle_seconds=options.idle_seconds))
+        return run_app(KioskApp(config, idle_seconds=options.idle_seconds,
+                                 hang_up=True))
 
 
 def _where(environ: Mapping[str, str]) -> str:
