@@ -20,7 +20,7 @@ from typing import IO
 
 NO_TERMINAL = ("The Change Challenge needs a terminal: connect with `ssh -t`, without a "
                "command (e.g. ssh -t {where}).")
-FULL = "The challenge is full: {n} people are on it. Try again in a few minutes."
+FULL = "The challenge is full: {people} on it. Try again in a few minutes."
 BROKEN = ("The gateway cannot count its sessions ({why}): please tell IT (run "
           "`change-challenge gateway sshd-config` again as root).")
 NOWHERE = "/nonexistent"  # HOME and the XDG directories: nothing persistent, nothing there
@@ -134,7 +134,8 @@ def run(options: SessionOptions, stdin: IO[str] = sys.stdin, stdout: IO[str] = s
             stdout.flush()
             return 4
         if number is None:
-            stdout.write(FULL.format(n=options.max_sessions) + "\n")
+            stdout.write(FULL.format(people="1 person is" if options.max_sessions == 1 else
+                                     f"{options.max_sessions} people are") + "\n")
             stdout.flush()
             return 3
         for stop in (signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU):
