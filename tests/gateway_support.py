@@ -8,10 +8,12 @@ from __future__ import annotations
 import asyncio
 import os
 import pwd
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pexpect
 import pytest
 
 from bench import gateway_setup
@@ -106,3 +108,17 @@ def gateway(sshd: Path, account: pwd.struct_passwd, installed: Path,
             server: str) -> Iterator[Gateway]:
     with running_gateway(sshd, account, installed, server, kind=Gateway) as running:
         yield running
+
+
+def ends(terminal: Terminal, limit: float = 30) -> int | None:
+    """Read to the end of the session; its exit status."""
+    deadline = time.monotonic() + limit
+    while True:
+        try:
+            terminal.stream.feed(terminal.child.read_nonblocking(65536, timeout=1))
+        except pexpect.TIMEOUT:
+            assert time.monotonic() < deadline, f"the session never ended:\n{terminal.text}"
+        except pexpect.EOF:
+            terminal.child.close()
+            status: int | None = terminal.child.exitstatus
+            return status

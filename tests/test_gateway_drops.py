@@ -33,6 +33,7 @@ from tests.gateway_support import (
     Gateway,
     account,
     app_process,
+    ends,
     installed,
     server,
     sshd,
@@ -65,19 +66,6 @@ def wait_until(terminal: Terminal, done: Callable[[], bool], what: str,
             terminal.stream.feed(terminal.child.read_nonblocking(65536, timeout=0.2))
         except pexpect.TIMEOUT:
             continue
-
-
-def ends(terminal: Terminal, limit: float = 30) -> int | None:
-    deadline = time.monotonic() + limit
-    while True:
-        try:
-            terminal.stream.feed(terminal.child.read_nonblocking(65536, timeout=1))
-        except pexpect.TIMEOUT:
-            assert time.monotonic() < deadline, f"the session never ended:\n{terminal.text}"
-        except pexpect.EOF:
-            terminal.child.close()
-            status: int | None = terminal.child.exitstatus
-            return status
 
 
 def sign_in(terminal: Terminal) -> None:

@@ -12,7 +12,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import pexpect
 import pytest
 
 from bench.gateway import Figures, Options, report
@@ -25,6 +24,7 @@ from tests.gateway_support import (
     Gateway,
     account,
     app_process,
+    ends,
     free_port,
     gateway,
     installed,
@@ -32,26 +32,11 @@ from tests.gateway_support import (
     server,
     sshd,
 )
-from tests.test_e2e import Terminal
 from tests.test_wheel import dist, wheel
 
 __all__ = ["account", "dist", "gateway", "installed", "server", "sshd", "wheel"]
 
 FULL = "The challenge is full: 2 people are on it. Try again in a few minutes."
-
-
-def ends(terminal: Terminal, limit: float = 30) -> int | None:
-    """Read to the end of the session; its exit status."""
-    deadline = time.monotonic() + limit
-    while True:
-        try:
-            terminal.stream.feed(terminal.child.read_nonblocking(65536, timeout=1))
-        except pexpect.TIMEOUT:
-            assert time.monotonic() < deadline, f"the session never ended:\n{terminal.text}"
-        except pexpect.EOF:
-            terminal.child.close()
-            status: int | None = terminal.child.exitstatus
-            return status
 
 
 def test_the_gateway_bench_measures_two_sessions(gateway: Gateway) -> None:
