@@ -107,7 +107,7 @@ class InboxScreen(AppScreen[None]):
         if (notice := self.current) is not None:
             self.open(notice)
 
-    @work(group="inbox-open")
+    @work(exclusive=True, group="inbox-open")
     async def open(self, notice: Notification) -> None:
         """Marked read (it and those before it), then its submission opened."""
         if not notice.read:
