@@ -87,7 +87,7 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
 
 def test_demo_browse_sort_and_read(terminal: Terminal) -> None:
     terminal.open_live_challenge()
-    assert "Amara Okafor │ token: memory" in terminal.text  # the status bar
+    terminal.wait_for("Amara Okafor │ ● live │ token: memory")  # the status bar, once live
     terminal.press("1")
     terminal.wait_for("Improvement coaching pairs")  # the demo's most supported story
     terminal.press("\r")

@@ -145,6 +145,7 @@ async def test_vote_is_shown_then_confirmed(world: World) -> None:
 
 async def test_refused_vote_is_rolled_back_visibly(world: World) -> None:
     app = make_app(world.url)
+    app.live_wanted = False  # the change of phase not heard yet: the server refuses
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = await open_submission(pilot)
         # Voting closes after the app read the phases: the server refuses.
@@ -355,7 +356,12 @@ async def test_start_up_asks_only_for_what_the_first_screen_shows(world: World) 
         drafts = [s for s in recorder.sent if s.startswith("GET /me/drafts")]
         assert drafts and all(recorder.events.index(("sent", d)) > recorder.events.index(
             ("sent", "GET /challenges/change/submissions?kind=story")) for d in drafts)
-        shown = [s for s in recorder.sent if not s.startswith("GET /me/drafts")]
+        # So are the live stream and the count of unread notifications.
+        later = ("GET /me/drafts", "GET /events", "GET /me/notifications")
+        for what in later[1:]:
+            assert recorder.events.index(("sent", what)) > recorder.events.index(
+                ("sent", "GET /challenges/change/submissions?kind=story"))
+        shown = [s for s in recorder.sent if not s.startswith(later)]
         assert shown[2:] == ["GET /challenges/change",
                              "GET /challenges/change/submissions?kind=story"]
         await pilot.press("right")  # the other tab loads when it is first shown

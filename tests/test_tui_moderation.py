@@ -202,6 +202,8 @@ async def test_a_decision_someone_made_first_rolls_back_visibly(desk: Desk) -> N
     ((_, other_token),) = await add_users(desk.database_url, 1, role="moderator",
                                           prefix="other-mod")
     app = moderator_app(desk)
+    # The other decision not heard yet (heard, it takes the item out: test_tui_live.py).
+    app.live_wanted = False
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         screen = await open_queue(pilot)
         assert current_title(screen) == "Huddles at handover"

@@ -145,6 +145,9 @@ async def test_after_the_last_phase_the_countdown_says_it_ended(
 async def test_an_admins_change_elsewhere_reaches_an_open_app(
         world: World, move_clocks: Callable[[timedelta], None]) -> None:
     app = make_app(world.url)
+    # Without the live stream (a proxy that does not pass it): asked every few minutes.
+    # Heard live, the change comes at once: test_tui_live.py.
+    app.live_wanted = False
     async with app.run_test(size=(160, 40), notifications=True) as pilot:
         screen = await challenge_screen(pilot)
         assert bar(pilot).startswith("Share and prioritise: ")

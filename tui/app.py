@@ -18,9 +18,9 @@ from textual.widgets import Static
 
 from client.config import ClientConfig
 from client.errors import ChallengeError
+from tui.live import LiveUpdates
 from tui.option_list_guard import guard_option_list_paging
 from tui.session import MODERATORS, Session, describe, passing
-from tui.syncing import DraftSyncing
 from tui.widgets.status_bar import StatusBar, StatusInfo
 
 if TYPE_CHECKING:
@@ -44,10 +44,10 @@ def warm() -> None:
     gc.freeze()
 
 
-class ChallengeApp(DraftSyncing):
+class ChallengeApp(LiveUpdates):
     """Browse, read, post and vote; everything from the keyboard. Screens open one
     another through its ``Navigation`` methods; drafts follow the person
-    (``DraftSyncing``)."""
+    (``DraftSyncing``); what others do shows as it happens (``LiveUpdates``)."""
 
     TITLE = "Change Challenge"
     CSS_PATH = "app.tcss"
@@ -141,6 +141,7 @@ class ChallengeApp(DraftSyncing):
         if not self.first_screen_up:
             self.first_screen_up = True
             self.pull_drafts()
+        self.start_live()  # once per sign-in
         if not self.heap_frozen:
             self.heap_frozen = True
             gc.freeze()
@@ -369,6 +370,7 @@ class ChallengeApp(DraftSyncing):
     @work(exclusive=True, group="session")
     async def action_sign_out(self) -> None:
         await self.stop_draft_sync()  # sent with the token, before it goes
+        await self.stop_live()
         self.forget_drafts()
         if self.session is not None:
             await self.session.sign_out()

@@ -197,3 +197,12 @@ class Navigation(App[None]):
         from tui.screens.entry_merge import EntryMergeScreen
 
         self.push_screen(EntryMergeScreen(draft, current, store=store), done)
+
+    # --- live updates: your notifications ---------------------------------------------------
+
+    def open_inbox(self) -> None:
+        """Replies and comments on your posts, decisions on them, news of what you support."""
+        from tui.screens.inbox import InboxScreen
+
+        if not isinstance(self.screen, InboxScreen):
+            self.push_screen(InboxScreen())

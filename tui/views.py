@@ -59,6 +59,8 @@ CHALLENGE_KEYS: list[BindingType] = [
     Binding("G", "last", "Last", show=False, id="challenge.last"),
     Binding("enter,l", "open", "Open", show=False, id="challenge.open"),
     Binding("s", "stats", "Stats", show=False, id="challenge.stats"),
+    Binding("i", "inbox", "Inbox", show=False, id="challenge.inbox",
+            tooltip="Notifications: replies, decisions on your posts"),
     Binding("d", "drafts", "Drafts", show=False, id="challenge.drafts"),
     # Moderators and admins only (check_action hides it from everyone else).
     Binding("M", "moderate", "Moderate", show=False, tooltip="Moderation queue",
@@ -77,6 +79,8 @@ CHALLENGES_KEYS: list[BindingType] = [
     Binding("k", "cursor_up", "Up", show=False, id="challenges.up"),
     Binding("g", "first", "First", show=False, id="challenges.first"),
     Binding("G", "last", "Last", show=False, id="challenges.last"),
+    Binding("i", "inbox", "Inbox", show=False, id="challenges.inbox",
+            tooltip="Notifications: replies, decisions on your posts"),
     # A priority binding opens as the key is read, ahead of the list's own enter (which
     # posts a message): a key typed right after enter then reaches the opened screen.
     Binding("enter,l", "open", "Open", show=False, id="challenges.open", priority=True),

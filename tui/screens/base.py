@@ -43,6 +43,10 @@ class AppScreen(Screen[R], Generic[R]):
             return session is not None and session.role == "admin"
         return True
 
+    def action_inbox(self) -> None:
+        """``i``, wherever it is bound: your notifications."""
+        self.challenge_app.open_inbox()
+
     def draft_replaced(self, key: str) -> None:
         """The draft under ``key`` (``tui.draft_values``) was just changed here by the
         sync (another desk's edit merged in): a screen holding it reads it again."""

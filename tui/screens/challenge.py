@@ -13,6 +13,7 @@ from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from client.errors import ChallengeError
 from tui import budget, clock, own
+from tui.live import LiveUpdate
 from tui.phases import allows, refusal
 from tui.screens.base import AppScreen
 from tui.session import counts_hidden, describe
@@ -299,6 +300,26 @@ class ChallengeScreen(AppScreen[None]):
             current.focus()
             if self.has_class("wide") and current.current is not None:
                 self.show_detail(current.current)
+
+    @on(LiveUpdate)
+    def heard(self, message: LiveUpdate) -> None:
+        """What others did, in place (the lists keep the cursor: ``tui.live_list``)."""
+        from client.event_models import CountsEvent, PhaseEvent, SubmissionEvent
+
+        data = message.event.data
+        if message.event.name == "reset":  # too much was missed: everything again
+            self.action_refresh()
+        elif getattr(data, "challenge", None) != self.slug:
+            return
+        elif isinstance(data, SubmissionEvent):
+            for items in self.query(SubmissionList):
+                items.live_submission(data.id, data.submission)
+            self.refresh_bindings()
+        elif isinstance(data, CountsEvent):
+            for items in self.query(SubmissionList):
+                items.live_counts(data.items)
+        elif isinstance(data, PhaseEvent):
+            self.query_one(PhaseClock).phases_changed(data.phases, data.current_phase)
 
     def action_tab(self, step: int) -> None:
         tabs = self.query_one(TabbedContent)

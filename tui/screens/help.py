@@ -23,6 +23,7 @@ c               comment; tab to the comments, then c replies,
 f               flag            n          new submission
 d               drafts          e / w      edit / withdraw yours
 s               statistics      r          refresh
+i               inbox: replies to you, decisions on your posts
 o               only my own posts, in every status (pending,
                 rejected...)
 D               the guide (develop stage): enter opens an entry,

@@ -24,7 +24,8 @@ from textual.widgets import Static
 
 from client.errors import ApiError, ChallengeError
 from client.models import ModerationActionName, QueueItem
-from tui import clock
+from tui import clock, live_queue
+from tui.live import LiveUpdate
 from tui.screens.base import AppScreen
 from tui.session import describe
 from tui.text import local_times
@@ -382,6 +383,23 @@ class ModerationScreen(AppScreen[None]):
                     f"({PAST.get(latest.action, latest.action)}).", timeout=4, markup=False)
         if self.is_attached:
             self.load(replace=True)
+
+    @on(LiveUpdate)
+    def heard(self, message: LiveUpdate) -> None:
+        """Items queued or decided elsewhere, as they happen (``tui.live_queue``)."""
+        from client.event_models import QueueEvent
+
+        data = message.event.data
+        if message.event.name == "reset":
+            self.load(replace=True, keep_refused=True)
+        elif isinstance(data, QueueEvent) and self.triage.loaded:
+            user = self.session.user
+            live_queue.added(self.triage, data.added, self.filters)
+            told = live_queue.removed(self.triage, data.removed, user.id if user else None)
+            self.show_all()
+            if told:
+                self.notify(live_queue.said(told), title="Decided elsewhere", timeout=8,
+                            markup=False)
 
     # --- other screens ------------------------------------------------------------------
 

@@ -16,8 +16,9 @@ from textual.widgets.option_list import Option
 
 from client.errors import ChallengeError
 from client.models import Challenge, Comment, Submission
-from tui import budget, clock, own
+from tui import budget, clock, live_list, own
 from tui.flagging import flag
+from tui.live import LiveUpdate
 from tui.phases import Activity, allows
 from tui.screens.base import AppScreen
 from tui.session import describe
@@ -76,6 +77,7 @@ class SubmissionScreen(AppScreen[Submission | None]):
         Binding("c", "comment", "Comment", id="submission.comment"),
         Binding("f", "flag", "Flag", id="submission.flag"),
         Binding("r", "refresh", "Refresh", id="submission.refresh"),
+        Binding("i", "inbox", "Inbox", show=False, id="submission.inbox"),
         Binding("j", "scroll_down", show=False, id="submission.down"),
         Binding("k", "scroll_up", show=False, id="submission.up"),
     ]
@@ -124,9 +126,15 @@ class SubmissionScreen(AppScreen[Submission | None]):
         for top in tops:
             ordered.append(top)
             ordered.extend(r for r in replies if r.parent_id == top.id)
+        self.show_comments(ordered)
+
+    def show_comments(self, ordered: list[Comment]) -> None:
+        """The comments, the one highlighted still highlighted, the list where it was."""
+        options = self.query_one("#comments", OptionList)
+        was = options.highlighted_option.id if options.highlighted_option else None
+        scrolled = options.scroll_y
         self.comments = ordered
         now = clock.now()
-        options = self.query_one("#comments", OptionList)
         options.clear_options()
         anonymous = self.item.author.id if self.item.anonymous and self.item.author else None
         options.add_options([Option(comment_line(c, now, anonymous), id=str(c.id))
@@ -134,6 +142,40 @@ class SubmissionScreen(AppScreen[Submission | None]):
         if not ordered:
             options.add_option(Option(Content.styled("No comments yet: press c.", "dim"),
                                       disabled=True))
+        elif was is not None:
+            options.highlighted = options.get_option_index(was)
+            options.scroll_to(y=scrolled, animate=False, immediate=True)
+
+    @on(LiveUpdate)
+    def heard(self, message: LiveUpdate) -> None:
+        """What others did to this submission: comments, counts, edits, decisions."""
+        from client.event_models import CommentEvent, CountsEvent, SubmissionEvent
+
+        data = message.event.data
+        if message.event.name == "reset":
+            self.action_refresh()
+        elif isinstance(data, CommentEvent) and data.submission_id == self.item.id:
+            ordered = list(self.comments)
+            if live_list.thread_add(ordered, data.comment):
+                self.show_comments(ordered)
+        elif isinstance(data, CountsEvent):
+            for counts in data.items:
+                if counts.id == self.item.id:
+                    self.item = self.item.model_copy(update={"comments": counts.comments} | (
+                        {"up": counts.up, "down": counts.down, "score": counts.score}
+                        if counts.up is not None else {}))
+                    self.render_item()
+        elif isinstance(data, SubmissionEvent) and data.id == self.item.id:
+            if data.submission is None:
+                self.notify(f"This submission is no longer public ({data.status}).",
+                            severity="warning", markup=False, timeout=8)
+                return
+            body = self.item.body
+            self.item = data.submission.model_copy(update={"my_vote": self.item.my_vote})
+            self.render_item()
+            if data.submission.body != body:
+                self.query_one(Body).update(data.submission.body)
+            self.refresh_bindings()
 
     def selected_comment(self) -> Comment | None:
         options = self.query_one("#comments", OptionList)

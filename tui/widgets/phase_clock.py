@@ -3,8 +3,9 @@
 When the clock passes a phase's start or end, the status bar's countdown moves on to
 the phase open now (or the next, or says the last ended) at once, and the challenge is
 asked for again: an admin may have changed the phases meanwhile. It is asked for every
-few minutes too, and on ``r``. The challenge is updated in place, so every screen that
-shares it (a submission opened from the list) offers what the new phase allows.
+few minutes too, and on ``r``; an admin's change heard live is taken as it comes. The
+challenge is updated in place, so every screen that shares it (a submission opened
+from the list) offers what the new phase allows.
 
 Not drawn. The timing is ``tui.phases.next_look``; the clock is ``tui.clock``, so tests
 move it instead of waiting.
@@ -24,7 +25,7 @@ from client.errors import ChallengeError
 from tui import clock, phases
 
 if TYPE_CHECKING:
-    from client.models import Challenge
+    from client.models import Challenge, Phase
     from tui.app import ChallengeApp
 
 Fetch = Callable[[], Awaitable["Challenge"]]
@@ -84,6 +85,16 @@ class PhaseClock(Widget):
         if self.challenge is None:
             return
         adopt(self.challenge, fresh)
+        moved = self.open_now() != self.open_was
+        self.track(self.challenge)
+        self.post_message(self.Changed(moved))
+
+    def phases_changed(self, fresh: list[Phase], current: Phase | None) -> None:
+        """The phases as an admin just changed them (a live ``phase.changed``): the
+        countdown moves on now, without asking."""
+        if self.challenge is None:
+            return
+        self.challenge.phases, self.challenge.current_phase = fresh, current
         moved = self.open_now() != self.open_was
         self.track(self.challenge)
         self.post_message(self.Changed(moved))

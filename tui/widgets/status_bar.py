@@ -1,4 +1,5 @@
-"""The top line: server, who is signed in, the phase countdown, where the token is kept."""
+"""The top line: server, who is signed in, the phase countdown, whether the app is live
+(and the unread notifications), where the token is kept."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from textual.widgets import Static
 from tui import clock
 from tui.text import plain, time_left
 from tui.widgets.rows import fit
+
+LIVE = {"connecting": "○ connecting", "live": "● live", "offline": "○ offline, retrying",
+        "stopped": "○ not live"}
 
 
 class PhaseShown(Protocol):
@@ -37,12 +41,22 @@ class StatusInfo:
     user: UserShown | None = None
     phase: PhaseShown | None = None
     store: str = ""  # where the token is kept: environment, keyring, memory or file
+    # The live stream (tui.live): None (not subscribed), connecting, live, offline (it
+    # retries by itself) or stopped (the server refused it); notifications unread.
+    live: str | None = None
+    unread: int = 0
+
+    def live_part(self) -> str | None:
+        said = LIVE.get(self.live or "")
+        if said is None:
+            return None
+        return f"{said} · {self.unread} unread (i)" if self.unread > 0 else said
 
     def render(self, now: datetime, width: int | None = None) -> Content:
         """One line: the phase, who, where the token is kept, the server. Too wide, the
         server goes first, then the phase's name and the person's name are cut, then
         the phase: where the sign-in is kept always stays (it is what a shared
-        terminal's user most needs to know)."""
+        terminal's user most needs to know), and so does whether the app is live."""
         left = time_left(self.phase.ends_at, now) if self.phase is not None else ""
         starts: datetime | None = getattr(self.phase, "starts_at", None)
         if starts is not None and starts > now:  # the next phase, between two
@@ -55,6 +69,7 @@ class StatusInfo:
             name, role = "signed out", ""
         # The kind of store; why it fell back is in the sign-in notice.
         token = f"token: {self.store}" if self.store else None
+        live = self.live_part()
         server = plain(self.server).removeprefix("https://").removeprefix("http://")
 
         def line(phase_room: int | None, name_room: int | None, with_server: bool,
@@ -65,6 +80,8 @@ class StatusInfo:
                 parts.append(f"{shown}: {left}" if shown else left)
             parts.append((name if name_room is None else fit(name, name_room))
                          + (role if with_role else ""))
+            if live:
+                parts.append(live)
             if token:
                 parts.append(token)
             if with_server:

@@ -7,111 +7,38 @@ row list costs its compact records and nothing per row on screen.
 
 from __future__ import annotations
 
-import sys
 import textwrap
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
 from textual.binding import BindingType
-from textual.geometry import Region, Size
+from textual.geometry import Region, Size, Spacing
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from client.errors import ChallengeError
-from tui import clock
+from tui import clock, live_list
 from tui.first_look import PAGE
 from tui.session import describe
-from tui.text import ago, author_name, one_line, plural
+from tui.submission_rows import Query, Row
+from tui.text import ago, author_name, plural
 from tui.widgets.rows import CURSOR_BINDINGS, LineCache, fit, message_line
 
 if TYPE_CHECKING:  # at run time only when needed: the first screen is drawn without them
     from client.api import ChallengeClient
-    from client.models import Kind, Sort, Submission
+    from client.event_models import CountsItem
+    from client.models import Submission
 
 PREFETCH = 10  # rows from the end at which the next page is asked for
 ROW_HEIGHT = 2
 BOLD = Style(bold=True)
 MAX_LINES = 1_000  # drawn lines kept (a few screens' worth)
-
-
-@dataclass(slots=True)
-class Row:
-    """What a list row needs of a submission (the body is fetched when it is opened)."""
-
-    id: int
-    challenge: str
-    kind: Kind
-    title: str
-    author_id: int | None
-    author: str | None
-    anonymous: bool
-    themes: tuple[str, ...]
-    comments: int
-    created_at: datetime
-    up: int | None
-    down: int | None
-    score: float | None
-    my_vote: int | None
-    is_mine: bool
-    status: str
-
-    @classmethod
-    def of(cls, s: Submission) -> Row:
-        # Names and themes repeat across rows: interned, they are stored once.
-        return cls(s.id, s.challenge, s.kind, one_line(s.title).plain,
-                   s.author.id if s.author else None,
-                   sys.intern(one_line(s.author.display_name).plain) if s.author else None,
-                   s.anonymous, tuple(sys.intern(one_line(t).plain) for t in s.themes),
-                   s.comments, s.created_at, s.up, s.down, s.score, s.my_vote, s.is_mine,
-                   s.status)
-
-    @classmethod
-    def of_json(cls, s: dict[str, Any]) -> Row:
-        """From the API's JSON, unchecked (``client.peek``): the same fields as ``of``.
-
-        A missing or mistyped field raises KeyError, TypeError or ValueError.
-        """
-        author = s["author"]
-        return cls(int(s["id"]), str(s["challenge"]), cast("Kind", str(s["kind"])),
-                   one_line(str(s["title"])).plain,
-                   int(author["id"]) if author else None,
-                   sys.intern(one_line(str(author["display_name"])).plain) if author else None,
-                   bool(s["anonymous"]),
-                   tuple(sys.intern(one_line(str(t)).plain) for t in s["themes"]),
-                   int(s["comments"]), datetime.fromisoformat(s["created_at"]),
-                   s.get("up"), s.get("down"), s.get("score"), s.get("my_vote"),
-                   bool(s.get("is_mine", False)), str(s["status"]))
-
-    def submission(self) -> Submission:
-        """As a Submission without its body (enough to show a header, or to vote)."""
-        from client.models import Submission, UserPublic
-
-        author = (UserPublic(id=self.author_id, display_name=self.author)
-                  if self.author_id is not None and self.author is not None else None)
-        return Submission(id=self.id, challenge=self.challenge, kind=self.kind,
-                          title=self.title, body="", themes=list(self.themes), author=author,
-                          anonymous=self.anonymous, is_mine=self.is_mine,
-                          status=self.status,
-                          up=self.up, down=self.down, score=self.score,
-                          comments=self.comments, my_vote=self.my_vote,
-                          created_at=self.created_at, updated_at=self.created_at)
-
-
-@dataclass
-class Query:
-    slug: str
-    kind: Kind
-    sort: Sort = "new"
-    q: str | None = None
-    theme: str | None = None
-    mine: bool = False  # only my own, in every status
-    cursor: str | None = field(default=None, compare=False)
+__all__ = ["Query", "Row", "SubmissionList"]
 
 
 class SubmissionList(ScrollView, can_focus=True):
@@ -121,7 +48,8 @@ class SubmissionList(ScrollView, can_focus=True):
     # right after it reaches the opened submission (a message would arrive too late).
     BINDINGS: ClassVar[list[BindingType]] = [*CURSOR_BINDINGS]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "submission-list--cursor", "submission-list--meta", "submission-list--empty"}
+        "submission-list--cursor", "submission-list--meta", "submission-list--empty",
+        "submission-list--held"}
     # No scrollbar: the list grows a page at a time as the cursor nears its end, so a
     # thumb would only say how much is loaded, and drawing it again on every scroll
     # was a third of the time from a cursor key to the frame.
@@ -132,6 +60,7 @@ class SubmissionList(ScrollView, can_focus=True):
     SubmissionList:blur > .submission-list--cursor { background: $block-cursor-blurred-background; }
     SubmissionList > .submission-list--meta { color: $text-muted; }
     SubmissionList > .submission-list--empty { color: $text-muted; }
+    SubmissionList > .submission-list--held { color: $accent; text-style: bold; }
     """
 
     #: What an empty list says (the challenge screen says what the phase allows).
@@ -169,6 +98,9 @@ class SubmissionList(ScrollView, can_focus=True):
         self.lazy = lazy
         self.first_page = first_page
         self.items: list[Row] = []
+        # New rows that came live while the person was reading further down (or in an
+        # order only the server knows): a line says how many, r or g shows them.
+        self.held: list[Row] = []
         self.highlighted: int | None = None
         self.exhausted = False
         # Not Widget.loading: that covers the list with a LoadingIndicator widget.
@@ -193,7 +125,8 @@ class SubmissionList(ScrollView, can_focus=True):
         if self.highlighted is None:
             return False
         return bool(self.scroll_to_region(Region(0, self.highlighted * ROW_HEIGHT, 1,
-                                                 ROW_HEIGHT), animate=False, immediate=True))
+                                                 ROW_HEIGHT), animate=False, immediate=True,
+                                          spacing=Spacing(bottom=1) if self.held else None))
 
     def on_show(self) -> None:
         if self.lazy:
@@ -209,6 +142,7 @@ class SubmissionList(ScrollView, can_focus=True):
             return  # never shown yet: loaded when it is
         self.query_.cursor = None
         self.items = []
+        self.held = []
         self._lines.clear()
         self.highlighted = None
         self.exhausted = False
@@ -241,7 +175,9 @@ class SubmissionList(ScrollView, can_focus=True):
         if replace:
             self.items = []
             self._lines.clear()
-        self.items.extend(Row.of(s) for s in page.items)
+        # A row that came live since may be on this page too.
+        known = {row.id for row in self.items} | {row.id for row in self.held}
+        self.items.extend(Row.of(s) for s in page.items if s.id not in known)
         q.cursor = page.next_cursor
         self.shown_page(0 if replace else None)
 
@@ -305,6 +241,11 @@ class SubmissionList(ScrollView, can_focus=True):
         self.move_to(0 if self.highlighted is None else self.highlighted - 1)
 
     def action_first(self) -> None:
+        if self.held and self.on_top:  # the new rows held meanwhile, on top
+            live_list.reveal(self.items, self.held)
+            self.highlighted = None  # drawn again, and the first row said highlighted
+            self._lines.clear()
+            self._resize()
         self.move_to(0)
 
     def action_last(self) -> None:
@@ -335,7 +276,8 @@ class SubmissionList(ScrollView, can_focus=True):
 
     def _resize(self) -> None:
         rows = max(len(self.items), 1)
-        self.virtual_size = Size(self.scrollable_content_region.width, rows * ROW_HEIGHT)
+        self.virtual_size = Size(self.scrollable_content_region.width,
+                                 rows * ROW_HEIGHT + (1 if self.held else 0))
         self.refresh()
 
     def notify_style_update(self) -> None:
@@ -344,6 +286,10 @@ class SubmissionList(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        if self.held and y == self.scrollable_content_region.height - 1:
+            return message_line(live_list.held_line(len(self.held), on_top=self.on_top),
+                                self.get_visual_style("submission-list--held").rich_style,
+                                width, self.visual_style.rich_style)
         index, part = divmod(y + self.scroll_offset.y, ROW_HEIGHT)
         if not self.items or index >= len(self.items):
             return self._render_empty(index, part, width)
@@ -391,7 +337,80 @@ class SubmissionList(ScrollView, can_focus=True):
             segments = [Segment(f"   {fit(meta, width - 3)}", meta_style)]
         return Strip(segments).crop_extend(0, width, row_style)
 
+    # --- live updates (the rules are tui.live_list's) ----------------------------------
+
+    @property
+    def on_top(self) -> bool:
+        """Whether a new row belongs on top: the list is sorted by new."""
+        return self.query_.sort == "new"
+
+    def live_submission(self, ident: int, item: Submission | None) -> None:
+        """Submission ``ident`` came, changed or left (``item`` None: no longer visible
+        to this person). A new one is added only where it is known to belong: not while
+        searching (the server knows what matches), not to a list never shown yet."""
+        q = self.query_
+        if item is None or not live_list.belongs(
+                kind=q.kind, theme=q.theme, mine=q.mine, item_kind=item.kind,
+                item_themes=item.themes, status=item.status, is_mine=item.is_mine):
+            self.follow(live_list.remove(self.items, self.held, ident, self.place(),
+                                         row_height=ROW_HEIGHT))
+            return
+        row = Row.of(item)
+
+        def keep_vote(old: Row) -> Row:
+            row.my_vote = old.my_vote  # the stream does not know it: kept
+            return row
+
+        if live_list.replace(self.items, self.held, ident, keep_vote):
+            self._lines.clear()
+            self.refresh()
+        elif not (q.q or self.lazy or self.client is None or (self.fetching and not self.items)):
+            self.follow(live_list.add(self.items, self.held, row, self.place(),
+                                      on_top=self.on_top, row_height=ROW_HEIGHT))
+
+    def live_counts(self, counts: list[CountsItem]) -> None:
+        """Counters changed (up, down and score only where the phase shows them)."""
+        changed = False
+        for item in counts:
+            changed |= live_list.replace(self.items, self.held, item.id, _counted(item))
+        if changed:
+            self._lines.clear()
+            self.refresh()
+
+    def place(self) -> live_list.Place:
+        height = self.scrollable_content_region.height - (1 if self.held else 0)
+        return live_list.Place(self.highlighted, self.scroll_offset.y, height)
+
+    def follow(self, place: live_list.Place) -> None:
+        """Show the rows as they are now, the cursor and the view at ``place``."""
+        before = self.current_id
+        self.highlighted = place.highlighted
+        if not self.items:
+            self.empty_text = "No matches." if self.query_.q or self.query_.theme else self.nothing
+        self._lines.clear()
+        self._resize()
+        if place.scroll_y != self.scroll_offset.y:
+            self.scroll_to(y=place.scroll_y, animate=False, immediate=True)
+        if self.highlighted is not None and self.current_id != before:
+            self.post_message(self.Highlighted(self, self.items[self.highlighted]))
+
+    @property
+    def current_id(self) -> int | None:
+        if self.highlighted is None or self.highlighted >= len(self.items):
+            return None
+        return self.items[self.highlighted].id
+
     def on_resize(self) -> None:
         self._resize()
         # e.g. the search box opening above the list: the cursor's row stays in view
         self.call_after_refresh(self.scroll_to_cursor)
+
+
+def _counted(item: CountsItem) -> Callable[[Row], Row]:
+    def change(row: Row) -> Row:
+        row.comments = item.comments
+        if item.up is not None:  # absent while the phase hides them
+            row.up, row.down, row.score = item.up, item.down, item.score
+        return row
+
+    return change
