@@ -1,5 +1,5 @@
 """``python -m bench [votes|national|moderation|moderation-tui|client|tui|tui-body|
-guide-tui|gateway|all] [--db sqlite|postgresql|both] [--quick]``."""
+guide-tui|gateway|live|all] [--db sqlite|postgresql|both] [--quick]``."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("benchmark", nargs="?", default="all",
                         choices=["votes", "national", "moderation", "moderation-tui", "client",
                                  "tui", "tui-body", "guide-tui",
-                                 "gateway", "all"])
+                                 "gateway", "live", "all"])
     parser.add_argument("--db", default="both", choices=["sqlite", "postgresql", "both"],
                         help="which database (default both)")
     parser.add_argument("--quick", action="store_true",
@@ -36,6 +36,8 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
                         help="national: rebuild the seeded database even if it is there")
     parser.add_argument("--clients", type=int,
                         help="concurrent clients (default 50 for votes, 20 for national)")
+    parser.add_argument("--subscribers", type=int,
+                        help="live: concurrent event-stream subscribers (default 1,000)")
     parser.add_argument("--rounds", type=int, help="votes: rounds per target")
     parser.add_argument("--seconds", type=float, help="votes: seconds per round")
     parser.add_argument("--requests", type=int,
@@ -97,6 +99,16 @@ async def main(argv: Sequence[str]) -> int:
             met = await run_moderation(kind, moderation, quick=args.quick, argv=argv,
                                        info=info, write=not args.no_record)
             results.append((f"moderation bulk approve on {kind}", met))
+        if args.benchmark in ("live", "all"):
+            from bench.live import QUICK as LIVE_QUICK
+            from bench.live import LiveOptions, run_live
+
+            live = LIVE_QUICK if args.quick else LiveOptions()
+            if args.subscribers:
+                live = replace(live, subscribers=args.subscribers)
+            met = await run_live(kind, live, quick=args.quick, argv=argv, info=info,
+                                 write=not args.no_record)
+            results.append((f"live events on {kind}", met))
     if args.benchmark in ("client", "all"):
         from bench.client import record_client
 

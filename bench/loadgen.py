@@ -45,7 +45,15 @@ class RawClient:
 
     async def get(self, path: str, params: dict[str, str] | None = None) -> tuple[int, bytes]:
         """Status and body; reconnects once if the server closed an idle connection."""
-        request = self._request(path, params)
+        return await self._send(self._request(path, params))
+
+    async def send_json(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
+        """``method`` with a JSON ``body`` (bytes already); status and answer."""
+        head = (f"{method} {path} HTTP/1.1\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n").encode("latin-1")
+        return await self._send(head + self._head + body)
+
+    async def _send(self, request: bytes) -> tuple[int, bytes]:
         for attempt in (1, 2):
             if self._writer is None:
                 self._reader, self._writer = await asyncio.open_connection(self.host, self.port)

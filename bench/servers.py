@@ -45,6 +45,11 @@ def _status_kib(pid: int, field: str) -> int:
     return int(match.group(1)) if match else 0
 
 
+def cpu_seconds_of(pid: int) -> float:
+    """User and system CPU seconds of the process ``pid`` so far (0 once it is gone)."""
+    return _cpu_seconds(pid)
+
+
 def _cpu_seconds(pid: int) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -112,6 +117,10 @@ class Server:
     def peak_rss_mib(self) -> float:
         """VmHWM: the most resident memory the server (and any workers) ever had."""
         return sum(_status_kib(pid, "VmHWM") for pid in self._pids()) / 1024
+
+    def rss_mib(self) -> float:
+        """VmRSS: the resident memory of the server (and any workers) now."""
+        return sum(_status_kib(pid, "VmRSS") for pid in self._pids()) / 1024
 
     def cpu_seconds(self) -> float:
         return sum(_cpu_seconds(pid) for pid in self._pids())

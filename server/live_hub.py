@@ -346,7 +346,8 @@ class Hub:
     async def check_tokens(self) -> None:
         """End the streams whose token was revoked or expired, or whose person was
         blocked (revocations made here are sent at once: see ``revoked``)."""
-        hashes = sorted({s.token_hash for s in self.subscribers if s.closed is None})
+        checked = {s.token_hash for s in self.subscribers if s.closed is None}
+        hashes = sorted(checked)
         if not hashes:
             return
         async with self.db.read() as session:
@@ -356,7 +357,9 @@ class Hub:
                        SessionRow.expires_at > self.clock(), UserRow.blocked.is_(False))
             )).scalars())
         for sub in list(self.subscribers):
-            if sub.token_hash not in good:
+            # only the tokens checked: a stream that subscribed during the query waits
+            # for the next check (its token was valid a moment ago, when it subscribed)
+            if sub.token_hash in checked and sub.token_hash not in good:
                 sub.close("revoked")
 
     async def purge(self) -> int:
