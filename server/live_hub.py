@@ -38,6 +38,7 @@ from server.live_view import COUNTS, Row, Viewer
 from server.phases import counts_visible
 from server.tables import SessionRow, UserRow
 
+STOP_WAIT = 5.0  # seconds a round may take to finish when the server stops
 log = logging.getLogger(__name__)
 BATCH = 500
 
@@ -106,6 +107,8 @@ class Hub:
         self.challenges, self.clock = challenges, clock
         self.subscribers: set[Subscriber] = set()
         self.read_to = 0
+        self._at_end = True  # read_to is known (False: the database was away at start)
+        self._stopping = False
         self._pending: dict[int, _Pending] = {}
         self._last_flush: dict[int, float] = {}
         self._wake = asyncio.Event()
@@ -118,9 +121,12 @@ class Hub:
     # --- life ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        async with self.db.read() as session:
-            self.read_to = int((await session.execute(
-                select(func.coalesce(func.max(EventRow.id), 0)))).scalar_one())
+        try:
+            await self._start_at_the_end()
+        except Exception:  # the database is away: the server still starts (503s), and
+            # the first read once it is back starts from its end, as here
+            log.warning("live events: the database is unreachable; reading starts later")
+            self._at_end = False
         self._unsubscribe = self.bus.subscribe(CHANNEL, self._on_message)
         self.db.on_events = self.announce
         self._task = asyncio.create_task(self._run(), name="live-events hub")
@@ -131,8 +137,15 @@ class Hub:
             self._unsubscribe()
         for sub in list(self.subscribers):
             sub.close("stopped")
+        # The loop is asked to stop between rounds, not cancelled inside one: a SQLite
+        # write cancelled half-way leaves its connection holding the file's lock.
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError, Exception):
+                await asyncio.wait_for(asyncio.shield(self._task), STOP_WAIT)
         for task in [self._task, *self._tasks]:
-            if task is not None:
+            if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
@@ -165,6 +178,8 @@ class Hub:
                 await asyncio.wait_for(self._wake.wait(),
                                        max(0.0, min(due, now + s.events_poll_seconds) - now))
             self._wake.clear()
+            if self._stopping:
+                return
             try:
                 await self.read()
                 self.flush(time.monotonic())
@@ -197,8 +212,16 @@ class Hub:
                 .where(EventRow.id > after).order_by(EventRow.id).limit(limit))
             return [Row(*r) for r in found]
 
+    async def _start_at_the_end(self) -> None:
+        async with self.db.read() as session:
+            self.read_to = int((await session.execute(
+                select(func.coalesce(func.max(EventRow.id), 0)))).scalar_one())
+        self._at_end = True
+
     async def read(self) -> None:
         """Every row above the last read, fanned out (counts held for coalescing)."""
+        if not self._at_end:
+            await self._start_at_the_end()
         while True:
             rows = await self._rows(self.read_to, BATCH)
             if not rows:
