@@ -5,6 +5,9 @@ every row above the last it read, in id order (which is commit order, see
 server/live_record.py), and puts each subscriber's narrowed copy (server/live_view.py)
 on that subscriber's bounded queue. It also polls, so a change made where no bus
 reached (the admin CLI, a lost notification) still arrives within ``events_poll_seconds``.
+While this instance has no subscribers it reads nothing (the rows would go to nobody):
+the first to come catches up first, to the table's highest id, so a stream starts
+there as it would have, and a resume replays from its ``Last-Event-ID`` as ever.
 
 ``submission.counts`` rows are held and coalesced: at most one event per challenge per
 ``events_counts_seconds``. So that a resume never skips held rows, every event carries
@@ -106,6 +109,8 @@ class Hub:
         self.challenges, self.clock = challenges, clock
         self.subscribers: set[Subscriber] = set()
         self.read_to = 0
+        # Rows may lie above read_to that were not read, as nobody here would get them.
+        self._behind = False
         self._pending: dict[int, _Pending] = {}
         self._last_flush: dict[int, float] = {}
         self._wake = asyncio.Event()
@@ -166,7 +171,10 @@ class Hub:
                                        max(0.0, min(due, now + s.events_poll_seconds) - now))
             self._wake.clear()
             try:
-                await self.read()
+                if self.subscribers:
+                    await self.read()
+                else:
+                    self._behind = True
                 self.flush(time.monotonic())
                 await self._housekeeping()
             except asyncio.CancelledError:
@@ -196,6 +204,15 @@ class Hub:
                        EventRow.user_id, EventRow.data)
                 .where(EventRow.id > after).order_by(EventRow.id).limit(limit))
             return [Row(*r) for r in found]
+
+    async def _catch_up(self) -> None:
+        """Before a subscriber joins an idle hub: skip the rows nobody was here for."""
+        async with self.db.read() as session:
+            high = int((await session.execute(
+                select(func.coalesce(func.max(EventRow.id), 0)))).scalar_one())
+        # Unless another subscriber caught up meanwhile (then the hub may have read on).
+        if self._behind:
+            self.read_to, self._behind = max(self.read_to, high), False
 
     async def read(self) -> None:
         """Every row above the last read, fanned out (counts held for coalescing)."""
@@ -280,6 +297,8 @@ class Hub:
                         last_id: int | None) -> tuple[Subscriber, int]:
         """A new subscriber, and the id its stream starts from; with ``last_id``, what it
         missed is on its queue already (or a ``reset``)."""
+        if self._behind:
+            await self._catch_up()
         sub = Subscriber(viewer, token_hash, challenge_id,
                          asyncio.Queue(self.settings.events_queue_size))
         self.subscribers.add(sub)
