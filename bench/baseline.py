@@ -5,8 +5,13 @@ sends (server/deps.py, server/routes/votes.py, server/cache.py), in the same ord
 the token lookup on the reader unless the token is cached; in one write transaction
 the voter's lock (PostgreSQL only: on SQLite ``BEGIN IMMEDIATE`` already serialises
 writers), the submission's lock, the challenge and its phases unless they are cached,
-the existing vote, the participant row on a first vote only, the counters, the vote.
-The caches are the app's own ``TTLCache`` with the app's ``cache_seconds``, so
+the existing vote, the participant row on a first vote only, the counters, the vote,
+then the live event (server/live_record.py): the events lock (PostgreSQL only: its
+``pg_advisory_xact_lock`` keeps event ids in commit order; SQLite's write lock does
+already) and the ``submission.counts`` row, with the counters just set and the slug
+from the challenge cache, as the app takes them. After the commit the app's hub reads
+nothing while no one subscribes to ``/events`` (server/live_hub.py), so neither does
+this. The caches are the app's own ``TTLCache`` with the app's ``cache_seconds``, so
 ``CHALLENGE_CACHE_SECONDS=0`` turns them off in both. tests/test_bench_baseline.py
 checks the statements are the same, caches on and off, on both databases.
 
@@ -24,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.applications import Starlette
@@ -35,6 +40,8 @@ from starlette.routing import Route
 from server.cache import TTLCache
 from server.config import Settings
 from server.db import Database
+from server.live_record import EVENTS_LOCK
+from server.live_tables import EventRow
 from server.ranking import wilson_lower_bound
 from server.security import hash_token
 from server.tables import (
@@ -55,12 +62,14 @@ challenges = Base.metadata.tables[ChallengeRow.__tablename__]
 phases = Base.metadata.tables[PhaseRow.__tablename__]
 votes = Base.metadata.tables[VoteRow.__tablename__]
 participants = Base.metadata.tables[ParticipantRow.__tablename__]
+events = Base.metadata.tables[EventRow.__tablename__]
 
 TOKEN = select(sessions, users).join(users, users.c.id == sessions.c.user_id)
 LOCK_VOTER = select(users.c.id).with_for_update()
 LOCK_SUBMISSION = select(submissions).with_for_update()
 PHASES = select(phases).order_by(phases.c.position)
 EXISTING = select(votes)
+EVENTS_LOCKED = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,8 @@ class Voter:
 class State:
     db: Database
     tokens: TTLCache[str, Voter]
-    phases: TTLCache[int, tuple[Row[Any], ...]]
+    # challenge id -> its slug and phases
+    challenges: TTLCache[int, tuple[str, tuple[Row[Any], ...]]]
 
 
 def _problem(status: int, detail: str) -> Response:
@@ -104,14 +114,16 @@ async def _voter(state: State, request: Request) -> Voter | Response:
     return voter
 
 
-async def _phases(conn: AsyncConnection, state: State, challenge_id: int) -> tuple[Row[Any], ...]:
-    found = state.phases.get(challenge_id)
+async def _challenge(conn: AsyncConnection, state: State,
+                     challenge_id: int) -> tuple[str, tuple[Row[Any], ...]]:
+    found = state.challenges.get(challenge_id)
     if found is None:
-        # The app's cache loads the challenge row too (it caches both).
-        await conn.execute(select(challenges).where(challenges.c.id == challenge_id))
-        found = tuple((await conn.execute(PHASES.where(
+        # The app's cache loads the challenge row and its phases (it caches both).
+        slug = (await conn.execute(select(challenges).where(challenges.c.id == challenge_id))
+                ).one().slug
+        found = slug, tuple((await conn.execute(PHASES.where(
             phases.c.challenge_id == challenge_id))).all())
-        state.phases.put(challenge_id, found)
+        state.challenges.put(challenge_id, found)
     return found
 
 
@@ -125,8 +137,8 @@ async def _vote(conn: AsyncConnection, state: State, voter: Voter, submission_id
            ).one_or_none()
     if row is None or row.status != "published":
         return _problem(404, "No such submission.")
-    current = [p for p in await _phases(conn, state, row.challenge_id)
-               if p.starts_at <= now < p.ends_at]
+    slug, found = await _challenge(conn, state, row.challenge_id)
+    current = [p for p in found if p.starts_at <= now < p.ends_at]
     if not current or not current[0].votes:
         return _problem(403, "Voting is closed.")
     existing = (await conn.execute(EXISTING.where(
@@ -169,9 +181,25 @@ async def _vote(conn: AsyncConnection, state: State, voter: Voter, submission_id
         else:
             await conn.execute(update(votes).where(votes.c.id == existing.id)
                                .values(value=value, updated_at=now))
+        await _event(conn, dialect, row, slug, up, down, now)
         await conn.commit()
     return JSONResponse({"submission_id": submission_id, "my_vote": value, "up": up,
                          "down": down, "score": wilson_lower_bound(up, down)})
+
+
+async def _event(conn: AsyncConnection, dialect: str, row: Row[Any], slug: str, up: int,
+                 down: int, now: datetime) -> None:
+    """The vote's ``submission.counts`` row, as server/live_record.py writes it."""
+    if dialect == "postgresql":
+        await conn.execute(EVENTS_LOCKED, {"key": EVENTS_LOCK})
+    data = {"id": row.id, "up": up, "down": down, "score": wilson_lower_bound(up, down),
+            "comments": row.comments, "cause": "vote", "challenge": slug}
+    statement = events.insert().values(
+        name="submission.counts", challenge_id=row.challenge_id, audience="public",
+        user_id=row.author_id, data=json.dumps(data, separators=(",", ":")), created_at=now)
+    if dialect == "postgresql":  # the ORM fetches the new id this way there
+        statement = statement.returning(events.c.id)
+    await conn.execute(statement)
 
 
 async def vote(request: Request) -> Response:

@@ -5,6 +5,9 @@ every row above the last it read, in id order (which is commit order, see
 server/live_record.py), and puts each subscriber's narrowed copy (server/live_view.py)
 on that subscriber's bounded queue. It also polls, so a change made where no bus
 reached (the admin CLI, a lost notification) still arrives within ``events_poll_seconds``.
+While this instance has no subscribers it reads nothing (the rows would go to nobody):
+the first to come catches up first, to the table's highest id, so a stream starts
+there as it would have, and a resume replays from its ``Last-Event-ID`` as ever.
 
 ``submission.counts`` rows are held and coalesced: at most one event per challenge per
 ``events_counts_seconds``. So that a resume never skips held rows, every event carries
@@ -107,7 +110,9 @@ class Hub:
         self.challenges, self.clock = challenges, clock
         self.subscribers: set[Subscriber] = set()
         self.read_to = 0
-        self._at_end = True  # read_to is known (False: the database was away at start)
+        # Rows may lie above read_to that were not read, as nobody here would get them
+        # (or the database was away when the server started).
+        self._behind = False
         self._stopping = False
         self._pending: dict[int, _Pending] = {}
         self._last_flush: dict[int, float] = {}
@@ -121,12 +126,12 @@ class Hub:
     # --- life ---------------------------------------------------------------------
 
     async def start(self) -> None:
+        self._behind = True  # reading starts at the table's end
         try:
-            await self._start_at_the_end()
+            await self._catch_up()
         except Exception:  # the database is away: the server still starts (503s), and
-            # the first read once it is back starts from its end, as here
+            # the first subscriber once it is back catches up from the end
             log.warning("live events: the database is unreachable; reading starts later")
-            self._at_end = False
         self._unsubscribe = self.bus.subscribe(CHANNEL, self._on_message)
         self.db.on_events = self.announce
         self._task = asyncio.create_task(self._run(), name="live-events hub")
@@ -181,7 +186,10 @@ class Hub:
             if self._stopping:
                 return
             try:
-                await self.read()
+                if self.subscribers:
+                    await self.read()
+                else:
+                    self._behind = True
                 self.flush(time.monotonic())
                 await self._housekeeping()
             except asyncio.CancelledError:
@@ -212,16 +220,17 @@ class Hub:
                 .where(EventRow.id > after).order_by(EventRow.id).limit(limit))
             return [Row(*r) for r in found]
 
-    async def _start_at_the_end(self) -> None:
+    async def _catch_up(self) -> None:
+        """Before a subscriber joins an idle hub: skip the rows nobody was here for."""
         async with self.db.read() as session:
-            self.read_to = int((await session.execute(
+            high = int((await session.execute(
                 select(func.coalesce(func.max(EventRow.id), 0)))).scalar_one())
-        self._at_end = True
+        # Unless another subscriber caught up meanwhile (then the hub may have read on).
+        if self._behind:
+            self.read_to, self._behind = max(self.read_to, high), False
 
     async def read(self) -> None:
         """Every row above the last read, fanned out (counts held for coalescing)."""
-        if not self._at_end:
-            await self._start_at_the_end()
         while True:
             rows = await self._rows(self.read_to, BATCH)
             if not rows:
@@ -303,6 +312,8 @@ class Hub:
                         last_id: int | None) -> tuple[Subscriber, int]:
         """A new subscriber, and the id its stream starts from; with ``last_id``, what it
         missed is on its queue already (or a ``reset``)."""
+        if self._behind:
+            await self._catch_up()
         sub = Subscriber(viewer, token_hash, challenge_id,
                          asyncio.Queue(self.settings.events_queue_size))
         self.subscribers.add(sub)

@@ -132,12 +132,29 @@ async def counts(session: AsyncSession, submission_ids: Iterable[int],
             select(S.id, S.challenge_id, S.author_id, S.status, S.up, S.down, S.score,
                    S.comments).where(S.id.in_(ids)).order_by(S.id)
             .execution_options(populate_existing=True)):
-        item = CountsItem(id=sid, up=up, down=down, score=score, comments=comments)
-        await record(session, "submission.counts", challenge_id=cid,
-                     audience="public" if status == "published" else "author",
-                     user_id=author,
-                     data={**item.model_dump(), "cause": cause,
-                           "challenge": await slug_of(session, cid)})
+        await _counts(session, CountsItem(id=sid, up=up, down=down, score=score,
+                                          comments=comments),
+                      cid, author, status, cause, await slug_of(session, cid))
+
+
+async def counts_of(session: AsyncSession, row: SubmissionRow,
+                    cause: Literal["vote", "comments"], *, slug: str) -> None:
+    """``counts`` for a row this transaction holds locked (``FOR UPDATE``; on SQLite
+    the write lock) and changed itself: its counters here are what it commits, as no
+    other transaction can change them before, so they are not read again. ``slug``:
+    its challenge's (a slug never changes, so a cached one is exact)."""
+    await session.flush()
+    await _counts(session, CountsItem(id=row.id, up=row.up, down=row.down, score=row.score,
+                                      comments=row.comments),
+                  row.challenge_id, row.author_id, row.status, cause, slug)
+
+
+async def _counts(session: AsyncSession, item: CountsItem, challenge_id: int, author_id: int,
+                  status: str, cause: Literal["vote", "comments"], slug: str) -> None:
+    await record(session, "submission.counts", challenge_id=challenge_id,
+                 audience="public" if status == "published" else "author",
+                 user_id=author_id,
+                 data={**item.model_dump(), "cause": cause, "challenge": slug})
 
 
 async def full_comment(session: AsyncSession, row: CommentRow) -> Comment:

@@ -5,11 +5,12 @@ Its ratio is only like for like if the bare Starlette endpoint sends the databas
 ``PUT /submissions/{id}/vote`` sends, statement for statement, with the app's caches
 on (the default) and off: the same token lookup (or none when cached), the same locks,
 the same challenge and phase reads (or none when cached), the participant row only on
-a first vote.
+a first vote, the same live event (lock and row).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -18,13 +19,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
+from sqlalchemy import event, select
 from starlette.types import ASGIApp
 
 from bench import common
 from bench.baseline import create as create_baseline
 from server.config import Settings
 from server.db import Database
+from server.live_tables import EventRow
 from tests.support import TestApi
 
 
@@ -73,6 +75,22 @@ async def votes_sql(http: httpx.AsyncClient, db: Database, token: str,
     return sent
 
 
+async def counts_events(db: Database, ids: list[int]) -> list[tuple[Any, ...]]:
+    """The ``submission.counts`` rows of these submissions, in order, their ids numbered."""
+    async with db.read() as session:
+        rows = (await session.execute(select(
+            EventRow.name, EventRow.challenge_id, EventRow.audience, EventRow.user_id,
+            EventRow.data).where(EventRow.name == "submission.counts")
+            .order_by(EventRow.id))).all()
+    found = []
+    for name, challenge_id, audience, user_id, data in rows:
+        item = json.loads(data)
+        if item["id"] in ids:
+            item["id"] = ids.index(item["id"])
+            found.append((name, challenge_id, audience, user_id, item))
+    return found
+
+
 async def test_the_vote_baseline_sends_the_apps_statements(
         api: TestApi, app: FastAPI, settings: Settings) -> None:
     await api.challenge()
@@ -86,6 +104,9 @@ async def test_the_vote_baseline_sends_the_apps_statements(
         base_sql = await votes_sql(http, baseline.state.db, base_voter.token, ids[2:])
 
     assert base_sql == app_sql
+    # ... and writes the same live events (but for the submission's id).
+    app_events = await counts_events(api.db, ids[:2])
+    assert len(app_events) == 3 and await counts_events(api.db, ids[2:]) == app_events
     # What the comparison rests on: a first vote marks the participant, a change does not;
     # with the caches on, the second vote reads neither the token nor the phases.
     inserts = [[s for s in one if s.startswith("INSERT INTO participants")] for one in app_sql]

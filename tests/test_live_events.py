@@ -202,6 +202,26 @@ async def test_resume_with_last_event_id_replays_what_was_missed(world: World) -
         assert got == [m["id"] for m in missed]
 
 
+async def test_a_stream_opened_after_an_idle_spell_starts_at_the_newest_event(
+        world: World) -> None:
+    """With nobody subscribed the hub reads nothing; the next stream starts after what
+    was written meanwhile (not with it), and a resume from before still replays it."""
+    async with world.sub("ann") as ann:
+        first = await world.post("bob", "First")
+        assert (await ann.next()).data["id"] == first["id"]
+        resume_from = ann.last_id
+    missed = await world.post("bob", "Missed")
+    await world.call("cat", "PUT", f"/submissions/{missed['id']}/vote", json={"value": 1})
+    async with world.sub("ann") as ann:
+        later = await world.post("bob", "Later")
+        assert (await ann.next()).data["id"] == later["id"]
+    async with world.sub("ann", last_id=resume_from) as ann:
+        assert (await ann.next("submission.created")).data["id"] == missed["id"]
+        assert (await ann.next("submission.created")).data["id"] == later["id"]
+        counts = (await ann.next("submission.counts")).data["items"]  # replayed last
+        assert [(c["id"], c["up"]) for c in counts] == [(missed["id"], 1)]
+
+
 async def test_a_resume_from_before_the_kept_events_is_a_reset(world: World) -> None:
     async with world.sub("ann") as ann:
         await world.post("bob", "Old")

@@ -20,12 +20,14 @@ router = APIRouter(tags=["votes"])
 
 
 async def _locked(session: AsyncSession, services: Services, submission_id: int,
-                  user: UserRow) -> tuple[SubmissionRow, PhaseRow, bool]:
+                  user: UserRow) -> tuple[SubmissionRow, PhaseRow, bool, str]:
     """Lock the voter, then the submission (always in that order, so no deadlocks).
 
     The voter's lock makes the vote budget exact under concurrent votes; the
-    submission's lock serialises counter updates. On SQLite the write transaction
-    already holds the database lock.
+    submission's lock serialises counter updates (so the counters this transaction
+    sets are the ones it commits: the live event takes them from the row). On SQLite
+    the write transaction already holds the database lock. Also returns the
+    challenge's slug, from the cache that gave its phases.
     """
     if services.db.dialect == "postgresql":
         await session.execute(select(UserRow.id).where(UserRow.id == user.id).with_for_update())
@@ -35,12 +37,13 @@ async def _locked(session: AsyncSession, services: Services, submission_id: int,
     if row is None or (row.status != "published" and row.author_id != user.id
                        and user.role not in ("moderator", "admin")):
         raise not_found("submission")
-    phases = (await services.challenges.by_id(session, row.challenge_id)).phases
+    challenge = await services.challenges.by_id(session, row.challenge_id)
+    phases = challenge.phases
     now = services.now()
     phase = require(phases, now, "votes")
     if row.status != "published":
         raise ProblemError(409, f"A {row.status} submission cannot be voted on.")
-    return row, phase, counts_visible(phases, now, user.role)
+    return row, phase, counts_visible(phases, now, user.role), challenge.challenge.slug
 
 
 def _apply(row: SubmissionRow, old: int | None, new: int | None) -> None:
@@ -75,7 +78,7 @@ async def vote(submission_id: SubmissionId, body: VoteRequest, user: CurrentUser
                services: Svc) -> VoteResult:
     now = services.now()
     async with services.db.write() as session:
-        row, phase, counts = await _locked(session, services, submission_id, user)
+        row, phase, counts, slug = await _locked(session, services, submission_id, user)
         existing = await _existing(session, user.id, row.id)
         old = existing.value if existing else None
         # Counted under the voter's lock: exact, and the answer says what is left.
@@ -98,7 +101,7 @@ async def vote(submission_id: SubmissionId, body: VoteRequest, user: CurrentUser
         _apply(row, old, body.value)
         if existing is None:
             await mark_participant(session, row.challenge_id, user.id, now)
-        await live_record.counts(session, [row.id], "vote")
+        await live_record.counts_of(session, row, "vote", slug=slug)
         await session.commit()
     await services.invalidate.pages(row.challenge_id)
     return _result(row, body.value, counts, _left(phase, used, old, body.value))
@@ -107,7 +110,7 @@ async def vote(submission_id: SubmissionId, body: VoteRequest, user: CurrentUser
 @router.delete("/submissions/{submission_id}/vote")
 async def unvote(submission_id: SubmissionId, user: CurrentUser, services: Svc) -> VoteResult:
     async with services.db.write() as session:
-        row, phase, counts = await _locked(session, services, submission_id, user)
+        row, phase, counts, slug = await _locked(session, services, submission_id, user)
         existing = await _existing(session, user.id, row.id)
         old = existing.value if existing else None
         used = (await supports_used(session, user.id, row.challenge_id)
@@ -115,7 +118,7 @@ async def unvote(submission_id: SubmissionId, user: CurrentUser, services: Svc) 
         if existing is not None:
             _apply(row, existing.value, None)
             await session.delete(existing)
-            await live_record.counts(session, [row.id], "vote")
+            await live_record.counts_of(session, row, "vote", slug=slug)
             await session.commit()
             await services.invalidate.pages(row.challenge_id)
     return _result(row, None, counts, _left(phase, used, old, None))
