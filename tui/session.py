@@ -32,7 +32,8 @@ class Session:
     store: StoreChoice
     user: User | None = None
     notices: list[str] = field(default_factory=list)
-    # Entry histories fetched in this sign-in (versions never change once saved).
+    # Entry histories fetched in this sign-in (versions never change once saved):
+    # emptied at each sign-in and sign-out, so the next person starts with none.
     versions: VersionCache = field(default_factory=VersionCache)
 
     @classmethod
@@ -92,6 +93,7 @@ class Session:
 
     def _signed_in(self, auth: AuthResponse) -> User:
         self.store.store.set(self.server, auth.token)
+        self.versions = VersionCache()
         self.user = auth.user
         return auth.user
 
@@ -102,6 +104,7 @@ class Session:
             pass  # signing out locally still counts; the token expires on its own
         finally:
             self.store.store.delete(self.server)
+            self.versions = VersionCache()
             self.user = None
 
     @property
