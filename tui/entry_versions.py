@@ -1,12 +1,13 @@
 """What an entry's history shows, kept for the session that fetched it, so ``H`` and
-the diffs open in the frame of their key: the first page of versions, and version
-texts. Plain logic, no widgets.
+the diffs open in the frame of their key: the first page of versions, version texts,
+and the diffs between them. Plain logic, no widgets.
 
 A version never changes once saved: its text is kept by (entry, version). The first
 page is kept by (entry, the entry's version then): once the entry has a newer version,
 that key is not asked for again. The entry screen fetches both ahead, after it is
 drawn, for those who may read the history (``prefetch``); the history screen fetches
-what is not kept, as before, and the texts around the version highlighted.
+what is not kept, as before, and the texts around the version highlighted. A diff is
+worked out once per version (the newest one ahead, with its texts).
 
 Held by the sign-in (``tui.session.Session``): another person's session starts empty.
 """
@@ -16,6 +17,8 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from typing import TYPE_CHECKING, TypeVar
+
+from client.line_diff import LineDiff, diff_lines
 
 if TYPE_CHECKING:
     from client.api import ChallengeClient
@@ -27,6 +30,7 @@ V = TypeVar("V")
 PAGE = 50  # versions asked for at a time
 TEXTS = 64  # version texts kept
 PAGES = 16  # first pages kept
+DIFFS = 16  # diffs kept
 
 
 class VersionCache:
@@ -34,6 +38,7 @@ class VersionCache:
         self._texts: OrderedDict[tuple[int, int], str] = OrderedDict()
         self._pages: OrderedDict[tuple[int, int], Page[EntryVersion]] = OrderedDict()
         self._fetching: dict[tuple[int, int], asyncio.Task[str]] = {}
+        self._diffs: OrderedDict[tuple[int, int], LineDiff] = OrderedDict()
 
     def first_page(self, entry: GuideEntry) -> Page[EntryVersion] | None:
         return self._pages.get((entry.id, entry.version))
@@ -49,6 +54,22 @@ class VersionCache:
         if found is not None:
             self._texts.move_to_end((entry_id, version))
         return found
+
+    def diff(self, entry_id: int, version: int) -> LineDiff | None:
+        """What ``version`` changed against the one before, if both texts are kept."""
+        key = (entry_id, version)
+        found = self._diffs.get(key)
+        if found is not None:
+            self._diffs.move_to_end(key)
+            return found
+        new, old = self.text(entry_id, version), self.text(entry_id, version - 1)
+        if new is None or old is None:
+            return None
+        return self.keep_diff(entry_id, version, diff_lines(old, new))
+
+    def keep_diff(self, entry_id: int, version: int, diff: LineDiff) -> LineDiff:
+        _keep(self._diffs, (entry_id, version), diff, DIFFS)
+        return diff
 
     async def fetch_text(self, client: ChallengeClient, entry_id: int, version: int) -> str:
         """Version ``version``'s text, fetched unless kept (one request at a time per
@@ -80,7 +101,11 @@ class VersionCache:
         if self.first_page(entry) is None:
             page = await client.list_guide_versions(entry.id, limit=PAGE)
             self.keep_first_page(entry, page)
-        await self.prefetch_texts(client, entry.id, entry.version)
+        new, old = await asyncio.gather(*(self.fetch_text(client, entry.id, v)
+                                          for v in (entry.version, entry.version - 1)))
+        if (entry.id, entry.version) not in self._diffs:  # worked out off the key's path
+            self.keep_diff(entry.id, entry.version,
+                           await asyncio.to_thread(diff_lines, old, new))
 
     async def prefetch_texts(self, client: ChallengeClient, entry_id: int,
                              version: int) -> None:

@@ -9,9 +9,10 @@ such as the Markdown renderer or the moderation code) loads the first time it op
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.app import App
+from textual.screen import Screen
 
 if TYPE_CHECKING:
     from client.api import ChallengeClient
@@ -19,12 +20,16 @@ if TYPE_CHECKING:
     from client.models import Challenge, QueueItem, Submission
     from tui.drafts import Draft, DraftStore
     from tui.entry_drafts import EntryDraft, EntryDraftStore
+    from tui.kept_screen import KeptScreen
     from tui.merging import Merged
     from tui.screens.write import Send
     from tui.triage import Filters
 
 T = TypeVar("T")
+K = TypeVar("K", bound="KeptScreen[Any]")
 Done = Callable[[T | None], None]  # given the screen's result: None when cancelled
+# Screens kept once built (``Navigation._kept``): opening one again costs a frame.
+ENTRY, ENTRY_HISTORY = "entry", "entry-history"
 
 
 class Navigation(App[None]):
@@ -92,7 +97,12 @@ class Navigation(App[None]):
         ``known``: the entry as the caller has it, shown at once (then asked again)."""
         from tui.screens.entry import EntryScreen
 
-        self.push_screen(EntryScreen(entry_id, challenge, known), done)
+        kept = self._kept(ENTRY, EntryScreen)
+        if kept is not None:
+            kept.reopen(entry_id, challenge, known)
+            self.push_screen(kept, done)
+        else:
+            self._keep(ENTRY, EntryScreen(entry_id, challenge, known), done)
 
     def open_entry_settings(self, entry: GuideEntry, done: Done[GuideEntry]) -> None:
         """Facilitators: status, review date, lead, contributors; ``done`` gets it saved."""
@@ -110,7 +120,35 @@ class Navigation(App[None]):
         """Versions with diffs; ``done`` gets the entry after a restore."""
         from tui.screens.entry_history import EntryHistoryScreen
 
-        self.push_screen(EntryHistoryScreen(entry), done)
+        kept = self._kept(ENTRY_HISTORY, EntryHistoryScreen)
+        if kept is not None:
+            kept.reopen(entry)
+            self.push_screen(kept, done)
+        else:
+            self._keep(ENTRY_HISTORY, EntryHistoryScreen(entry), done)
+
+    # --- screens kept, shown again ------------------------------------------------------
+
+    def _kept(self, name: str, kind: type[K]) -> K | None:
+        """The screen kept under ``name``, if it may be shown again now (it was left,
+        and the same sign-in asks: ``KeptScreen.reusable``); else none, and one kept for
+        someone else is let go."""
+        try:
+            screen = self.get_screen(name)
+        except KeyError:
+            return None
+        if isinstance(screen, kind) and screen.reusable():
+            return screen
+        if screen not in self.screen_stack:
+            self.uninstall_screen(name)
+            screen.remove()  # its requests cancelled, its lines gone
+        return None
+
+    def _keep(self, name: str, screen: Screen[T], done: Done[T] | None) -> None:
+        """``screen`` pushed, and kept under ``name`` unless another is kept there."""
+        if name not in self._installed_screens:
+            self.install_screen(screen, name)
+        self.push_screen(screen, done)
 
     # --- writing --------------------------------------------------------------------
 

@@ -32,7 +32,8 @@ class Session:
     store: StoreChoice
     user: User | None = None
     notices: list[str] = field(default_factory=list)
-    # Entry histories fetched in this sign-in (versions never change once saved).
+    # Entry histories fetched in this sign-in (versions never change once saved):
+    # emptied at each sign-in and sign-out, so the next person starts with none.
     versions: VersionCache = field(default_factory=VersionCache)
     # What this person has reported this session, as ("submission", 12): a second
     # report is refused by the server, so the app says so before asking for a note.
@@ -96,7 +97,8 @@ class Session:
     def _signed_in(self, auth: AuthResponse) -> User:
         self.store.store.set(self.server, auth.token)
         if self.user is None or self.user.id != auth.user.id:
-            self.forget_person()  # another person's reports and histories are not theirs
+            self.forget_person()  # another person's reports are not theirs
+        self.versions = VersionCache()  # histories are fetched again at each sign-in
         self.user = auth.user
         return auth.user
 

@@ -25,8 +25,8 @@ from client.guide_models import EntryComment, GuideEntry, SourceRef
 from client.models import Challenge
 from tui import citations, clock, pledging
 from tui.flagging import flag
+from tui.kept_screen import KeptScreen
 from tui.phases import allows
-from tui.screens.base import AppScreen
 from tui.session import describe
 from tui.text import one_line, plain
 from tui.widgets import entry_detail
@@ -36,10 +36,11 @@ from tui.widgets.status_bar import StatusBar
 
 GONE = "This entry is no longer in the guide (or you may not read it)."
 WAITS = "This entry waits for a moderator; pledges and comments open once it is published."
+LOADING = "Loading…"
 NOT_EDITOR = "Only this entry's lead, its contributors and facilitators edit its text."
 
 
-class EntryScreen(AppScreen[GuideEntry | None]):
+class EntryScreen(KeptScreen[GuideEntry | None]):
     BINDINGS = [
         # q quits from browsing screens only: in forms it is a letter (ctrl+q always quits).
         Binding("q", "app.quit", "Quit", id="entry.quit"),
@@ -72,6 +73,11 @@ class EntryScreen(AppScreen[GuideEntry | None]):
                  entry: GuideEntry | None = None) -> None:
         """``entry``: as the guide has it, shown at once (then asked for again)."""
         super().__init__()
+        self.aim(entry_id, challenge, entry)
+
+    def aim(self, entry_id: int, challenge: Challenge | None,
+            entry: GuideEntry | None) -> None:
+        """What this screen is of, and nothing shown of any entry yet."""
         self.entry_id = entry_id
         self.challenge = challenge
         self.first = entry
@@ -83,7 +89,7 @@ class EntryScreen(AppScreen[GuideEntry | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="body"):
-            yield Static(Content("Loading…"), id="header")
+            yield Static(Content(LOADING), id="header")
             yield Static(Content(""), id="notice")
             yield EntryBody(id="markdown")
             yield Static(Content.styled("Sources", "bold") + Content.styled(
@@ -98,10 +104,42 @@ class EntryScreen(AppScreen[GuideEntry | None]):
 
     def on_mount(self) -> None:
         self.query_one("#notice").display = False
+        self.start()
+
+    def start(self) -> None:
         self.query_one("#body").focus()
         if self.first is not None:
             self.show(self.first)  # in the frame that opens the screen
-        self.action_refresh()
+            # Asked for again once that frame is drawn (the request's making is not
+            # on the key's path).
+            self.call_after_refresh(self.action_refresh)
+        else:
+            self.action_refresh()
+
+    # --- kept for the next entry (tui.navigation) ---------------------------------------
+
+    def reopen(self, entry_id: int, challenge: Challenge | None,
+               entry: GuideEntry | None) -> None:
+        """This kept screen, left, shown again for ``entry_id``: nothing of the entry
+        before stays (its requests are cancelled, its lines emptied)."""
+        self.forget()
+        self.aim(entry_id, challenge, entry)
+        self.start()
+
+    def forget(self) -> None:
+        self.workers.cancel_node(self)
+        self.query_one(EntryBody).clear()
+        self.entry = None
+        self.comments, self.sources = [], []
+        self.query_one("#header", Static).update(Content(LOADING))
+        notice = self.query_one("#notice", Static)
+        notice.update(Content(""))
+        notice.display = False
+        self.query_one("#pledges", Static).update(Content(""))
+        for options in self.query(OptionList):
+            options.clear_options()
+        self.query_one("#body", VerticalScroll).scroll_to(0, 0, animate=False,
+                                                          immediate=True)
 
     # --- showing --------------------------------------------------------------------
 

@@ -21,11 +21,11 @@ from textual.widgets.option_list import Option
 
 from client.errors import ChallengeError, EditConflict
 from client.guide_models import EntryVersion, GuideEntry
-from client.line_diff import diff_lines
+from client.line_diff import LineDiff, diff_lines
 from client.models import Page
 from tui import clock
 from tui.entry_versions import PAGE
-from tui.screens.base import AppScreen
+from tui.kept_screen import KeptScreen
 from tui.session import describe
 from tui.text import ago, one_line
 from tui.widgets.diff import DiffView, diff_rows, summary
@@ -47,7 +47,7 @@ def version_line(version: EntryVersion, current: int, now: datetime) -> Content:
     return Content.assemble(*parts)
 
 
-class EntryHistoryScreen(AppScreen[GuideEntry | None]):
+class EntryHistoryScreen(KeptScreen[GuideEntry | None]):
     """Dismissed with the entry as it is after a restore (None when nothing changed)."""
 
     BINDINGS = [
@@ -67,6 +67,10 @@ class EntryHistoryScreen(AppScreen[GuideEntry | None]):
 
     def __init__(self, entry: GuideEntry) -> None:
         super().__init__()
+        self.aim(entry)
+
+    def aim(self, entry: GuideEntry) -> None:
+        """What this screen is of, and nothing listed yet."""
         self.entry = entry
         self.versions: list[EntryVersion] = []
         self.next_cursor: str | None = None
@@ -86,12 +90,33 @@ class EntryHistoryScreen(AppScreen[GuideEntry | None]):
                                 (f"  now version {self.entry.version}", "dim"))
 
     def on_mount(self) -> None:
+        self.start()
+
+    def start(self) -> None:
         self.query_one(OptionList).focus()
         kept = self.session.versions.first_page(self.entry)
         if kept is not None:
             self.listed(kept, replace=True)  # in the frame that opens the screen
         else:
             self.load(replace=True)
+
+    # --- kept for the next entry (tui.navigation) ---------------------------------------
+
+    def reopen(self, entry: GuideEntry) -> None:
+        """This kept screen, left, shown again for ``entry``: nothing of the history
+        before stays (its requests are cancelled, its lines emptied)."""
+        self.forget()
+        self.aim(entry)
+        self.query_one("#heading", Static).update(self.heading())
+        self.start()
+
+    def forget(self) -> None:
+        self.workers.cancel_node(self)
+        self.versions, self.next_cursor, self.fetching = [], None, False
+        self.query_one("#heading", Static).update(Content(""))
+        self.query_one(OptionList).clear_options()
+        self.query_one("#diff-heading", Static).update(Content(""))
+        self.query_one(DiffView).show([])
 
     # --- the list -------------------------------------------------------------------
 
@@ -166,11 +191,10 @@ class EntryHistoryScreen(AppScreen[GuideEntry | None]):
 
     def show_diff(self, version: int) -> None:
         """The diff of ``version``: now if both texts are kept, else once fetched."""
-        kept = self.session.versions
-        new, old = kept.text(self.entry.id, version), kept.text(self.entry.id, version - 1)
-        if new is not None and old is not None:
+        diff = self.session.versions.diff(self.entry.id, version)
+        if diff is not None:
             self.workers.cancel_group(self, "entry-history-diff")  # an earlier one, slower
-            self.draw_diff(version, old, new)
+            self.draw_diff(version, diff)
         else:
             self.fetch_diff(version)
 
@@ -178,19 +202,18 @@ class EntryHistoryScreen(AppScreen[GuideEntry | None]):
     async def fetch_diff(self, version: int) -> None:
         heading = self.query_one("#diff-heading", Static)
         heading.update(Content.styled(f"Loading version {version}…", "dim"))
+        kept = self.session.versions
         try:
-            new, old = await asyncio.gather(*(
-                self.session.versions.fetch_text(self.client, self.entry.id, v)
-                for v in (version, version - 1)))
+            new, old = await asyncio.gather(*(kept.fetch_text(self.client, self.entry.id, v)
+                                              for v in (version, version - 1)))
         except ChallengeError as error:
             heading.update(Content(f"Version {version} could not be loaded: "
                                    f"{describe(error)}"))
             return
-        self.draw_diff(version, old, new)
+        self.draw_diff(version, kept.keep_diff(self.entry.id, version, diff_lines(old, new)))
 
-    def draw_diff(self, version: int, old: str, new: str) -> None:
+    def draw_diff(self, version: int, diff: LineDiff) -> None:
         heading = self.query_one("#diff-heading", Static)
-        diff = diff_lines(old, new)
         against = f"against v{version - 1}" if version > 1 else "the first version"
         heading.update(Content.assemble((f"v{version} ", "bold"), summary(diff),
                                         (f"  {against}", "dim")))

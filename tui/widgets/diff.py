@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from rich.cells import cell_len
+from rich.style import Style
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.style import Style as TextualStyle
 
 from client.line_diff import DiffLine, LineDiff
 from tui.text import plain, plural
@@ -114,6 +116,9 @@ class DiffView(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.rows: list[Row] = []
         self.folded = Layout([], 80)
+        # Within one ``render_lines``: the styles every line is drawn with, looked up
+        # once (each look-up walks the widget's ancestors).
+        self._drawing: tuple[Style, TextualStyle] | None = None
 
     def show(self, rows: list[Row]) -> None:
         self.rows = rows
@@ -129,14 +134,22 @@ class DiffView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._lay_out()
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._drawing = (self.rich_style, self.visual_style)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._drawing = None
+
     def render_line(self, y: int) -> Strip:
+        rich_style, visual_style = self._drawing or (self.rich_style, self.visual_style)
         _, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
         line = self.folded.line(scroll_y + y)
         if line is None:
-            return Strip.blank(width, self.rich_style)
-        strip = Strip(line.render_segments(self.visual_style))
-        return strip.crop_extend(0, width, self.rich_style)
+            return Strip.blank(width, rich_style)
+        strip = Strip(line.render_segments(visual_style))
+        return strip.crop_extend(0, width, rich_style)
 
     def text(self) -> str:
         """Every row as plain text (for tests and copying)."""

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 
+from rich.style import Style
 from textual import work
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.strip import Strip
+from textual.style import Style as TextualStyle
 from textual.widget import Widget
 
 from tui.citations import EntryText, entry_text, known_text
@@ -39,6 +41,9 @@ class EntryBody(Widget):
         super().__init__(id=id)
         self.body = ""
         self.text: EntryText | None = None
+        # Within one ``render_lines``: the styles every line is drawn with, looked up
+        # once (each look-up walks the widget's ancestors).
+        self._drawing: tuple[Style, TextualStyle] | None = None
 
     def update(self, body: str) -> None:
         """Shows ``body`` (Markdown is its own syntax, never Textual markup; escapes are
@@ -49,6 +54,13 @@ class EntryBody(Widget):
             self.shown(ready)
         else:
             self.make_ready(body)
+
+    def clear(self) -> None:
+        """Nothing shown (a text being made ready is not waited for)."""
+        self.workers.cancel_node(self)
+        self.body = ""
+        self.text = None
+        self.refresh(layout=True)
 
     @work(exclusive=True, group="entry-text")
     async def make_ready(self, body: str) -> None:
@@ -71,13 +83,21 @@ class EntryBody(Widget):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.text.lines(width)) if self.text is not None else 0
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._drawing = (self.rich_style, self.visual_style)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._drawing = None
+
     def render_line(self, y: int) -> Strip:
+        rich_style, visual_style = self._drawing or (self.rich_style, self.visual_style)
         width = self.content_region.width
         lines = self.text.lines(width) if self.text is not None else []
         if not 0 <= y < len(lines):
-            return Strip.blank(width, self.rich_style)
-        strip = Strip(lines[y].render_segments(self.visual_style))
-        return strip.crop_extend(0, width, self.rich_style)
+            return Strip.blank(width, rich_style)
+        strip = Strip(lines[y].render_segments(visual_style))
+        return strip.crop_extend(0, width, rich_style)
 
     def action_link(self, href: str) -> None:
         self.post_message(self.LinkClicked(href))
