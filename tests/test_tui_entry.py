@@ -237,6 +237,10 @@ async def test_flag_the_entry_and_a_comment(demo: Demo) -> None:
             ("entry_comment", comment, "offensive", "Rude")]
         assert "Thank you: the comment by Grace Adeyemi is reported to the moderators." in (
             messages(app))
+        await pilot.press("f")  # again: said at once, nothing asked
+        await settle(pilot)
+        assert showing(app, screen)
+        assert messages(app)[-1].startswith("You have already reported this comment by ")
 
 
 async def test_a_participant_is_offered_no_settings(demo: Demo) -> None:

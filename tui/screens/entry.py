@@ -386,10 +386,12 @@ class EntryScreen(KeptScreen[GuideEntry | None]):
         if comment is not None:
             who = plain(comment.author.display_name) if comment.author else "someone"
             flag(self, f"comment by {who}",
-                 lambda reason, note: self.client.flag_guide_comment(comment.id, reason, note))
+                 lambda reason, note: self.client.flag_guide_comment(comment.id, reason, note),
+                 target=("entry_comment", comment.id))
         elif (entry := self.loaded()) is not None:
             flag(self, "guide entry",
-                 lambda reason, note: self.client.flag_guide_entry(entry.id, reason, note))
+                 lambda reason, note: self.client.flag_guide_entry(entry.id, reason, note),
+                 target=("entry", entry.id))
 
     def action_back(self) -> None:
         self.dismiss(None if self.gone else self.entry)
