@@ -93,7 +93,8 @@ def test_the_app_redraws_at_each_new_window_size(gateway: Gateway, tmp_path: Pat
 
             def drawn(columns: int = columns) -> bool:
                 rows = terminal.screen.display
-                return (rows[0].startswith(" Kim │ token: memory")  # the status bar
+                return (rows[0].startswith(" Kim │")  # the status bar (live or not yet)
+                        and "token: memory" in rows[0]
                         and rows[-1].startswith("q Quit")  # the key bar, on the last row
                         and rows[-1].rstrip().endswith("^p palette")  # right-aligned
                         and len(rows[-1].rstrip()) > columns - 4
