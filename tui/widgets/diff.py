@@ -15,15 +15,14 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from rich.cells import cell_len
-from rich.style import Style
 from textual.content import Content
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.style import Style as TextualStyle
 
 from client.line_diff import DiffLine, LineDiff
 from tui.text import plain, plural
+from tui.widgets.frame_styles import FrameStyles
 
 GUTTER = 7  # "1234 + "
 MAX_ROWS = 4_000
@@ -105,7 +104,7 @@ class Layout:
         return (row.gutter if piece == 0 else BLANK_GUTTER) + pieces[piece]
 
 
-class DiffView(ScrollView, can_focus=True):
+class DiffView(FrameStyles, ScrollView, can_focus=True):
     """A diff, scrolled with the arrows, page keys and the mouse."""
 
     DEFAULT_CSS = """
@@ -118,7 +117,6 @@ class DiffView(ScrollView, can_focus=True):
         self.folded = Layout([], 80)
         # Within one ``render_lines``: the styles every line is drawn with, looked up
         # once (each look-up walks the widget's ancestors).
-        self._drawing: tuple[Style, TextualStyle] | None = None
 
     def show(self, rows: list[Row]) -> None:
         self.rows = rows
@@ -134,15 +132,8 @@ class DiffView(ScrollView, can_focus=True):
     def on_resize(self) -> None:
         self._lay_out()
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        self._drawing = (self.rich_style, self.visual_style)
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._drawing = None
-
     def render_line(self, y: int) -> Strip:
-        rich_style, visual_style = self._drawing or (self.rich_style, self.visual_style)
+        rich_style, visual_style = self.frame_styles()
         _, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
         line = self.folded.line(scroll_y + y)

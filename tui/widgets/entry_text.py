@@ -14,18 +14,17 @@ from __future__ import annotations
 
 import asyncio
 
-from rich.style import Style
 from textual import work
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.strip import Strip
-from textual.style import Style as TextualStyle
 from textual.widget import Widget
 
 from tui.citations import EntryText, entry_text, known_text
+from tui.widgets.frame_styles import FrameStyles
 
 
-class EntryBody(Widget):
+class EntryBody(FrameStyles, Widget):
     DEFAULT_CSS = """
     EntryBody { height: auto; padding: 0 1; }
     """
@@ -43,7 +42,6 @@ class EntryBody(Widget):
         self.text: EntryText | None = None
         # Within one ``render_lines``: the styles every line is drawn with, looked up
         # once (each look-up walks the widget's ancestors).
-        self._drawing: tuple[Style, TextualStyle] | None = None
 
     def update(self, body: str) -> None:
         """Shows ``body`` (Markdown is its own syntax, never Textual markup; escapes are
@@ -83,15 +81,8 @@ class EntryBody(Widget):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.text.lines(width)) if self.text is not None else 0
 
-    def render_lines(self, crop: Region) -> list[Strip]:
-        self._drawing = (self.rich_style, self.visual_style)
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._drawing = None
-
     def render_line(self, y: int) -> Strip:
-        rich_style, visual_style = self._drawing or (self.rich_style, self.visual_style)
+        rich_style, visual_style = self.frame_styles()
         width = self.content_region.width
         lines = self.text.lines(width) if self.text is not None else []
         if not 0 <= y < len(lines):
