@@ -56,6 +56,7 @@ from client.models import (
     field_error,
     validation_problem,
 )
+from client.pairs_api import PairsMixin
 from client.transport import Transport
 
 LogTarget = Literal["submission", "comment", "user", "entry", "entry_comment", "challenge"]
@@ -77,11 +78,12 @@ def _slug(slug: str) -> str:
     return quote(slug, safe="")
 
 
-class ChallengeClient(GuideMixin, DraftsMixin, EventsMixin):
+class ChallengeClient(GuideMixin, DraftsMixin, EventsMixin, PairsMixin):
     """The typed async client. Use as ``async with ChallengeClient(url) as api: ...``.
     The develop stage's endpoints (the guide) come from ``client.guide_api``, a person's
     drafts from ``client.drafts_api``, the live stream and notifications from
-    ``client.events_api``."""
+    ``client.events_api``, pairwise comparisons and the staff group from
+    ``client.pairs_api``."""
 
     def __init__(self, server: str, *, token: str | None = None, timeout: float = 15.0,
                  connect_timeout: float = 5.0, retries: int = 2,

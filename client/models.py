@@ -51,7 +51,7 @@ Role = Literal["participant", "moderator", "admin"]
 ModerationMode = Literal["pre", "post"]
 SubmissionStatus = Literal["pending", "published", "rejected", "hidden", "withdrawn", "merged"]
 CommentStatus = Literal["pending", "published", "rejected", "hidden", "withdrawn"]
-Sort = Literal["top", "new", "discussed", "random"]
+Sort = Literal["top", "new", "discussed", "random", "pairwise", "bridging"]
 FlagReason = Literal["spam", "offensive", "personal_data", "off_topic", "other"]
 
 
@@ -222,6 +222,8 @@ class PhaseIn(Request):
     vote_budget: Annotated[int, Field(ge=1, le=10_000)] | None = None
     # The develop stage: guide entries can be edited, pledged to and commented on.
     develop: bool = False
+    # Pairwise prioritisation: people compare two submissions at a time (``/pairs``).
+    pairwise: bool = False
 
     # Field validators, not one on the model, so an error names the field it is about
     # (``phases.2.ends_at``): the API's errors and the set-up file's line numbers.
@@ -253,6 +255,7 @@ class Phase(Response):
     show_counts: bool
     vote_budget: int | None = None
     develop: bool = False
+    pairwise: bool = False
 
 
 class PromptIn(Request):
@@ -352,6 +355,15 @@ class SubmissionUpdate(Request):
     anonymous: bool | None = None
 
 
+class GroupSupport(Response):
+    """How one staff group voted on a submission; only for a group of at least
+    ``client.ranking.MIN_GROUP_SIZE`` voters on it (smaller groups are never shown)."""
+
+    group: str
+    up: int
+    down: int
+
+
 class Submission(Response):
     id: int
     challenge: str
@@ -369,6 +381,16 @@ class Submission(Response):
     up: int | None = None
     down: int | None = None
     score: float | None = None
+    # Pairwise comparisons won and lost and their score (``client.ranking``); None
+    # while counts are hidden, like ``up``.
+    wins: int | None = None
+    losses: int | None = None
+    pairwise_score: float | None = None
+    # Support across staff groups (``client.ranking.bridging_score``) and how each
+    # group of at least 5 voters on it voted (it supports when up > down); None
+    # while counts are hidden.
+    bridging: float | None = None
+    groups: list[GroupSupport] | None = None
     comments: int
     # A moderator closed the discussion: new comments are refused.
     comments_locked: bool = False

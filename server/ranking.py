@@ -1,28 +1,15 @@
-"""Ranking: the Wilson lower bound for ``top`` and a stable shuffle for ``random``."""
+"""Ranking: the stable shuffle for ``random``; the vote-derived scores (``top``,
+``pairwise``, ``bridging``) live in ``client.ranking``, which ``verify`` shares."""
 
 from __future__ import annotations
 
 import hashlib
-import math
 
-Z95 = 1.959963984540054  # two-sided 95% normal quantile
+from client.ranking import Z95, wilson_lower_bound
+
+__all__ = ["SHUFFLE_PRIME", "Z95", "shuffle_key", "shuffle_params", "wilson_lower_bound"]
+
 SHUFFLE_PRIME = 2_147_483_647  # 2**31 - 1; ids stay below it
-
-
-def wilson_lower_bound(up: int, down: int, z: float = Z95) -> float:
-    """Lower bound of the Wilson score interval for the share of supporters.
-
-    A submission with 2 of 2 supporting ranks below one with 90 of 100: the bound
-    rewards evidence, not just the ratio. No votes scores 0.
-    """
-    n = up + down
-    if n <= 0:
-        return 0.0
-    p = up / n
-    z2 = z * z
-    centre = p + z2 / (2 * n)
-    margin = z * math.sqrt((p * (1 - p) + z2 / (4 * n)) / n)
-    return max(0.0, (centre - margin) / (1 + z2 / n))
 
 
 def shuffle_params(viewer: str, challenge_id: int) -> tuple[int, int]:

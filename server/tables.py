@@ -145,6 +145,7 @@ class PhaseRow(Base):
     # The develop stage (guide entries edited, pledged to). A server default too, for
     # loaders that name their columns (seed scale).
     develop: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    pairwise: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PromptRow(Base):
@@ -171,6 +172,9 @@ class SubmissionRow(Base):
         Index("ix_submissions_discussed", "challenge_id", "status", "comments", "id"),
         Index("ix_submissions_discussed_kind",
               "challenge_id", "status", "kind", "comments", "id"),
+        Index("ix_submissions_pairwise", "challenge_id", "status", "pairwise_score", "id"),
+        Index("ix_submissions_pairwise_kind",
+              "challenge_id", "status", "kind", "pairwise_score", "id"),
         # The moderation queue: pending items, oldest first.
         Index("ix_submissions_queue", "status", "created_at", "id"),
     )
@@ -190,6 +194,11 @@ class SubmissionRow(Base):
     # Lower bound of the Wilson score interval of up / (up + down), kept in step
     # with the counters in the same transaction.
     score: Mapped[float] = mapped_column(Float, default=0.0)
+    # Pairwise comparisons won and lost and ``client.ranking.pairwise_score`` of them,
+    # kept in step in the comparison's transaction (server defaults: bulk loaders).
+    wins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    losses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pairwise_score: Mapped[float] = mapped_column(Float, default=0.5, server_default="0.5")
     # A moderator's lock_comments: the thread takes no new comments. A server default
     # only: bulk loaders that name their columns (seed scale) leave it out.
     comments_locked: Mapped[bool] = mapped_column(Boolean, server_default=false())
@@ -354,3 +363,4 @@ class ModerationTargetRow(Base):
 # them on Base.metadata for everything that uses the schema.
 from server import guide_tables as guide_tables  # noqa: E402
 from server import live_tables as live_tables  # noqa: E402
+from server import trust_tables as trust_tables  # noqa: E402

@@ -36,7 +36,7 @@ def phase_out(phase: PhaseRow) -> Phase:
                  starts_at=phase.starts_at, ends_at=phase.ends_at,
                  submissions=phase.submissions, comments=phase.comments, votes=phase.votes,
                  show_counts=phase.show_counts, vote_budget=phase.vote_budget,
-                 develop=phase.develop)
+                 develop=phase.develop, pairwise=phase.pairwise)
 
 
 def summary_out(challenge: ChallengeRow, current: PhaseRow | None, submissions: int,

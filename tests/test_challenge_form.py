@@ -84,11 +84,11 @@ def test_the_flags_are_the_wire_models_yes_no_fields() -> None:
 
 def test_a_flag_added_to_the_model_reaches_the_form(monkeypatch: pytest.MonkeyPatch) -> None:
     class Later(PhaseIn):
-        develop: bool = False
+        review: bool = False
 
     monkeypatch.setattr(challenge_form, "PhaseIn", Later)
-    assert phase_flags()[-1] == "develop"
-    assert PhaseForm().flags["develop"] is False
+    assert phase_flags()[-1] == "review"
+    assert PhaseForm().flags["review"] is False
 
 
 def filled(**overrides: object) -> ChallengeForm:

@@ -99,7 +99,7 @@ async def test_an_admin_sets_a_challenge_up_from_the_keyboard(world: World) -> N
         assert field(setup, "ends_at", 1).value == "2027-03-15 17:00"
         assert field(setup, "name", 1).has_focus
         await pilot.press(*"Vote", "tab", "tab", "tab", "tab", "tab", "space",  # votes
-                          "tab", "space", "tab", "tab", *"3")  # counts hidden; a budget of 3
+                          "tab", "space", "tab", "tab", "tab", *"3")  # counts hidden; a budget of 3
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ChallengesScreen)
