@@ -48,12 +48,16 @@ class SubmissionEvent(Response):
 
 
 class CountsItem(Response):
-    """A submission's counters now; ``up``/``down``/``score`` absent while hidden."""
+    """A submission's counters now; the votes (``up``/``down``/``score``) and the
+    pairwise comparisons (``wins``/``losses``/``pairwise_score``) absent while hidden."""
 
     id: int
     up: int | None = None
     down: int | None = None
     score: float | None = None
+    wins: int | None = None
+    losses: int | None = None
+    pairwise_score: float | None = None
     comments: int
 
 

@@ -34,6 +34,7 @@ from server.routes import (
     guide,
     guide_book,
     guide_talk,
+    pairs,
     stats,
     submissions,
     votes,
@@ -90,7 +91,7 @@ def create_app(settings: Settings | None = None,
     problems.install(app)
     app.add_exception_handler(405, _method_not_allowed)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
-    for module in (stats, auth, challenges, submissions, comments, votes, flags, guide,
+    for module in (stats, auth, challenges, submissions, comments, votes, pairs, flags, guide,
                    guide_talk, guide_book, drafts, events):
         app.include_router(module.router, prefix=API)
     app.include_router(moderation_routes.router, prefix=API)

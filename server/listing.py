@@ -63,7 +63,8 @@ class Shape:
 
 #: What a cursor of each sort must decode to: the types of its keyset.
 CURSOR_TYPES: dict[Sort, tuple[type, ...]] = {
-    "top": (float, int), "discussed": (int, int), "random": (int,), "new": (int,)}
+    "top": (float, int), "discussed": (int, int), "random": (int,), "new": (int,),
+    "pairwise": (float, int)}
 
 #: A PostgreSQL search first looks among this many submissions, in the page's order
 #: from its cursor, and stops at a page of matches. Walking an index and testing each
@@ -78,6 +79,8 @@ def _keyset(sort: Sort, c: Any) -> tuple[list[ColumnElement[Any]], bool]:
     """What the order and the cursor compare (columns of ``c``), and whether descending."""
     if sort == "top":
         return [c.score, c.id], True
+    if sort == "pairwise":
+        return [c.pairwise_score, c.id], True
     if sort == "discussed":
         return [c.comments, c.id], True
     if sort == "random":
@@ -170,6 +173,8 @@ def cursor_values(sort: Sort, row: Any) -> list[Any]:
     """What a row's position in ``sort`` is, for the next page's cursor."""
     if sort == "top":
         return [row.score, row.id]
+    if sort == "pairwise":
+        return [row.pairwise_score, row.id]
     if sort == "discussed":
         return [row.comments, row.id]
     if sort == "random":

@@ -128,13 +128,12 @@ async def counts(session: AsyncSession, submission_ids: Iterable[int],
         return
     await session.flush()
     S = SubmissionRow
-    for sid, cid, author, status, up, down, score, comments in await session.execute(
+    for row in await session.execute(
             select(S.id, S.challenge_id, S.author_id, S.status, S.up, S.down, S.score,
-                   S.comments).where(S.id.in_(ids)).order_by(S.id)
-            .execution_options(populate_existing=True)):
-        await _counts(session, CountsItem(id=sid, up=up, down=down, score=score,
-                                          comments=comments),
-                      cid, author, status, cause, await slug_of(session, cid))
+                   S.wins, S.losses, S.pairwise_score, S.comments)
+            .where(S.id.in_(ids)).order_by(S.id).execution_options(populate_existing=True)):
+        await _counts(session, _item(row), row.challenge_id, row.author_id, row.status, cause,
+                      await slug_of(session, row.challenge_id))
 
 
 async def counts_of(session: AsyncSession, row: SubmissionRow,
@@ -144,9 +143,15 @@ async def counts_of(session: AsyncSession, row: SubmissionRow,
     other transaction can change them before, so they are not read again. ``slug``:
     its challenge's (a slug never changes, so a cached one is exact)."""
     await session.flush()
-    await _counts(session, CountsItem(id=row.id, up=row.up, down=row.down, score=row.score,
-                                      comments=row.comments),
-                  row.challenge_id, row.author_id, row.status, cause, slug)
+    await _counts(session, _item(row), row.challenge_id, row.author_id, row.status, cause,
+                  slug)
+
+
+def _item(row: Any) -> CountsItem:
+    """The counters of a submission row (or a result row with its columns)."""
+    return CountsItem(id=row.id, up=row.up, down=row.down, score=row.score, wins=row.wins,
+                      losses=row.losses, pairwise_score=row.pairwise_score,
+                      comments=row.comments)
 
 
 async def _counts(session: AsyncSession, item: CountsItem, challenge_id: int, author_id: int,

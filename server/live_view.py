@@ -83,7 +83,7 @@ def shape(row: Row, key: tuple[Any, ...]) -> dict[str, Any]:
     return data
 
 
-_COUNTS = ("up", "down", "score")
+_COUNTS = ("up", "down", "score", "wins", "losses", "pairwise_score")
 
 
 def _submission(data: dict[str, Any], key: tuple[Any, ...]) -> dict[str, Any]:
@@ -129,10 +129,11 @@ def counts(rows: list[Row], viewer: Viewer, counts_visible: bool) -> dict[str, A
     items = []
     for sid, item in sorted(latest.items()):
         if counts_visible:
-            items.append({k: item[k] for k in ("id", "up", "down", "score", "comments")})
-        elif sid in commented:
-            items.append({"id": sid, "up": None, "down": None, "score": None,
+            # .get: rows written before comparisons were counted lack their counters
+            items.append({"id": sid, **{k: item.get(k) for k in _COUNTS},
                           "comments": item["comments"]})
+        elif sid in commented:
+            items.append({"id": sid, **dict.fromkeys(_COUNTS), "comments": item["comments"]})
     return {"challenge": slug, "items": items} if items else None
 
 

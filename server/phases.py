@@ -9,10 +9,11 @@ from typing import Literal
 from server.problems import PHASE_CLOSED, ProblemError
 from server.tables import PhaseRow
 
-Activity = Literal["submissions", "comments", "votes", "develop"]
+Activity = Literal["submissions", "comments", "votes", "develop", "pairwise"]
 
 _VERBS = {"submissions": "submit or edit", "comments": "comment", "votes": "vote",
-          "develop": "work on the guide (edit, pledge or comment)"}
+          "develop": "work on the guide (edit, pledge or comment)",
+          "pairwise": "compare submissions two at a time"}
 
 
 def current_phase(phases: Sequence[PhaseRow], now: datetime) -> PhaseRow | None:

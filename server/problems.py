@@ -30,6 +30,7 @@ CODE_INVALID = "/problems/registration-code-invalid"
 DRAFT_CONFLICT = "/problems/draft-conflict"
 DRAFT_TOO_LARGE = "/problems/draft-too-large"
 TOO_MANY_DRAFTS = "/problems/too-many-drafts"
+PAIR_GONE = "/problems/pair-gone"
 
 #: Seconds a client is asked to wait when the database is unreachable.
 DATABASE_RETRY_AFTER = 5

@@ -73,6 +73,9 @@ class SubmissionFields(Protocol):
     up: int
     down: int
     score: float
+    wins: int
+    losses: int
+    pairwise_score: float
     comments: int
     comments_locked: bool
     created_at: datetime
@@ -94,7 +97,9 @@ def submission_out(row: SubmissionFields, *, slug: str, themes: list[str], autho
         status=cast(SubmissionStatus, row.status),
         status_reason=row.status_reason if (is_mine or privileged) else None,
         up=row.up if counts else None, down=row.down if counts else None,
-        score=row.score if counts else None, comments=row.comments,
+        score=row.score if counts else None,
+        wins=row.wins if counts else None, losses=row.losses if counts else None,
+        pairwise_score=row.pairwise_score if counts else None, comments=row.comments,
         comments_locked=row.comments_locked, my_vote=my_vote,
         created_at=row.created_at, updated_at=row.updated_at)
 

@@ -152,8 +152,8 @@ async def list_submissions(
                            headers={"WWW-Authenticate": "Bearer"})
     challenge, phases = await services.challenges.by_slug(session, slug)
     counts = counts_visible(phases, services.now(), viewer.role if viewer else None)
-    if sort == "top" and not counts:
-        raise ProblemError(403, "Votes are hidden while this phase runs, so 'top' is not "
+    if sort in ("top", "pairwise") and not counts:
+        raise ProblemError(403, f"Votes are hidden while this phase runs, so {sort!r} is not "
                                 "available; try 'random' or 'new'.", type=COUNTS_HIDDEN,
                            title="Counts hidden")
     viewer_key = f"user:{viewer.id}" if viewer else "anonymous"
