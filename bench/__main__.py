@@ -1,5 +1,5 @@
 """``python -m bench [votes|national|moderation|moderation-tui|client|tui|tui-body|
-guide-tui|gateway|live|all] [--db sqlite|postgresql|both] [--quick]``."""
+guide-tui|gateway|live|pairs|all] [--db sqlite|postgresql|both] [--quick]``."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("benchmark", nargs="?", default="all",
                         choices=["votes", "national", "moderation", "moderation-tui", "client",
                                  "tui", "tui-body", "guide-tui",
-                                 "gateway", "live", "all"])
+                                 "gateway", "live", "pairs", "all"])
     parser.add_argument("--db", default="both", choices=["sqlite", "postgresql", "both"],
                         help="which database (default both)")
     parser.add_argument("--quick", action="store_true",
@@ -57,7 +57,7 @@ async def main(argv: Sequence[str]) -> int:
     info = machine()
     if "postgresql" in kinds and args.benchmark not in ("client", "tui", "tui-body",
                                                         "moderation-tui", "guide-tui",
-                                                        "gateway"):
+                                                        "gateway", "pairs"):
         try:
             info["postgresql"] = await postgres_version()
         except OSError as exc:
@@ -146,6 +146,12 @@ async def main(argv: Sequence[str]) -> int:
         met = await record_guide_tui(argv=argv, info=info, write=not args.no_record,
                                      quick=args.quick)
         results.append(("guide entry and history keys", met))
+    if args.benchmark in ("pairs", "all"):
+        from bench.pairs import record_pairs
+
+        met = await record_pairs(argv=argv, info=info, write=not args.no_record,
+                                 quick=args.quick)
+        results.append(("pair selection", met))
     if args.benchmark in ("gateway", "all") and not not_run:
         from bench.gateway import record_gateway
 

@@ -135,7 +135,7 @@ async def test_counts_reach_people_only_when_the_phase_shows_them(world: World) 
         counts = (await ann.next("submission.counts")).data
         assert counts == {"challenge": "change", "items": [
             {"id": made["id"], "up": 1, "down": 0, "score": counts["items"][0]["score"],
-             "comments": 0}]}
+             "wins": 0, "losses": 0, "pairwise_score": 0.5, "comments": 0}]}
         await mod.next("submission.counts")
     await world.call("admin", "PATCH", "/challenges/change", json={
         "phases": [phase("Vote blind", -DAY, DAY, votes=True, comments=True,
@@ -149,7 +149,8 @@ async def test_counts_reach_people_only_when_the_phase_shows_them(world: World) 
         # ann's first counts event is the comment's, without the votes.
         first = await ann.next("submission.counts")
         assert first.data["items"] == [{"id": made["id"], "up": None, "down": None,
-                                        "score": None, "comments": 1}]
+                                        "score": None, "wins": None, "losses": None,
+                                        "pairwise_score": None, "comments": 1}]
 
 
 async def test_comments_replies_and_their_notifications(world: World) -> None:

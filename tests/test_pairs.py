@@ -8,8 +8,8 @@ from typing import Any
 
 from client.ranking import pairwise_score
 from tests.pairs_support import (
-    comparisons,
     compare,
+    comparisons,
     counters,
     next_pair,
     pairwise_challenge,

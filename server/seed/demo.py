@@ -8,6 +8,7 @@ always open: it started three days ago and has three days to run.
 from __future__ import annotations
 
 import json
+import math
 import random
 import sys
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.models import ChallengeCreate, CommentCreate, FlagCreate, SubmissionCreate
+from client.ranking import pairwise_score
 from server.config import Settings
 from server.db import Database
 from server.migrate import upgrade
@@ -45,9 +47,11 @@ from server.tables import (
     VoteRow,
     utcnow,
 )
+from server.trust_tables import ComparisonRow
 
 DATA = Path(__file__).with_name("demo_data.json")
 VOTES = 360
+COMPARISONS = 240
 
 
 def load() -> dict[str, Any]:
@@ -61,7 +65,8 @@ def phases(now: datetime) -> list[dict[str, Any]]:
         {"name": "Understand", "starts_at": start - 21 * DAY, "ends_at": start - 7 * DAY,
          "submissions": True, "comments": True, "votes": False, "show_counts": True},
         {"name": "Share and prioritise", "starts_at": start, "ends_at": start + 6 * DAY,
-         "submissions": True, "comments": True, "votes": True, "show_counts": True},
+         "submissions": True, "comments": True, "votes": True, "show_counts": True,
+         "pairwise": True},
         {"name": "Develop", "starts_at": start + 10 * DAY, "ends_at": start + 31 * DAY,
          "submissions": False, "comments": True, "votes": False, "show_counts": True,
          "develop": True},
@@ -142,13 +147,52 @@ async def _seed_first(session: AsyncSession, data: dict[str, Any], spec: Challen
         await mark_participant(session, challenge.id, user.id, when)
     for row in rows:
         row.score = wilson_lower_bound(row.up, row.down)
+    compared = _comparisons(session, challenge.id, rows, people, appeal, now)
 
     threads = await add_threads(session, data["comments"], rows, users, rng, now)
     await _moderation(session, data.get("moderation", {}), challenge, users, rows,
                       threads, now)
     comments = sum(len(thread) for thread in threads)
     return (f"Seeded the demo challenge {spec.slug!r}: {len(rows)} submissions, "
-            f"{len(chosen)} votes, {comments} comments.")
+            f"{len(chosen)} votes, {compared} comparisons, {comments} comments.")
+
+
+def _comparisons(session: AsyncSession, challenge_id: int, rows: list[SubmissionRow],
+                 people: list[UserRow], appeal: list[float], now: datetime) -> int:
+    """Pairwise answers (so ``sort=pairwise`` has something to show): people compare two
+    of a kind, never their own, the more appealing winning more often (Bradley-Terry
+    on ``appeal``), now and then "can't decide". Its own random stream: the votes and
+    comments seeded around it stay as they were."""
+    rng = random.Random(1948)
+    by_kind: dict[str, list[int]] = {}
+    for s, row in enumerate(rows):
+        by_kind.setdefault(row.kind, []).append(s)
+    seen: set[tuple[int, int, int]] = set()
+    for _ in range(COMPARISONS):
+        user = rng.choice(people)
+        group = by_kind[rng.choice(sorted(by_kind))]
+        a, b = rng.sample(group, 2)
+        low, high = sorted((rows[a], rows[b]), key=lambda r: r.id)
+        if user.id in (low.author_id, high.author_id) or (user.id, low.id, high.id) in seen:
+            continue
+        seen.add((user.id, low.id, high.id))
+        winner: SubmissionRow | None = None
+        if rng.random() >= 0.1:
+            odds = math.exp(4 * (appeal[a] - appeal[b]))
+            winner, loser = ((rows[a], rows[b]) if rng.random() < odds / (1 + odds)
+                             else (rows[b], rows[a]))
+            winner.wins += 1
+            loser.losses += 1
+        when = max(low.created_at, high.created_at) + (now - max(
+            low.created_at, high.created_at)) * rng.random()
+        session.add(ComparisonRow(challenge_id=challenge_id, user_id=user.id, kind=low.kind,
+                                  low_id=low.id, high_id=high.id,
+                                  winner_id=winner.id if winner else None,
+                                  reason=None if winner else "Both would help",
+                                  created_at=when, updated_at=when))
+    for row in rows:
+        row.pairwise_score = pairwise_score(row.wins, row.losses)
+    return len(seen)
 
 
 async def _moderation(session: AsyncSession, data: dict[str, Any], challenge: ChallengeRow,
