@@ -37,6 +37,7 @@ Check = Callable[[Any, Any, Any], bool | None]
 # (what exists, what a challenge offers) or relations JSON Schema cannot state.
 DATA_RULES = {
     r"invalid cursor": "only a cursor this server issued for the same query is valid",
+    r"invalid pair token": "only a pair token this server issued to this person is valid",
     r"no such (submission|comment|entry|entry_comment) \d+": "ids in a body must name "
                                                              "items that exist",
     r"listed twice|into itself|in another challenge": "targets and merge_into must differ",
