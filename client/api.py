@@ -57,6 +57,7 @@ from client.models import (
     validation_problem,
 )
 from client.pairs_api import PairsMixin
+from client.reveal_api import RevealMixin
 from client.transport import Transport
 
 LogTarget = Literal["submission", "comment", "user", "entry", "entry_comment", "challenge"]
@@ -78,12 +79,12 @@ def _slug(slug: str) -> str:
     return quote(slug, safe="")
 
 
-class ChallengeClient(GuideMixin, DraftsMixin, EventsMixin, PairsMixin):
+class ChallengeClient(GuideMixin, DraftsMixin, EventsMixin, PairsMixin, RevealMixin):
     """The typed async client. Use as ``async with ChallengeClient(url) as api: ...``.
     The develop stage's endpoints (the guide) come from ``client.guide_api``, a person's
     drafts from ``client.drafts_api``, the live stream and notifications from
     ``client.events_api``, pairwise comparisons and the staff group from
-    ``client.pairs_api``."""
+    ``client.pairs_api``, revealing hidden counts from ``client.reveal_api``."""
 
     def __init__(self, server: str, *, token: str | None = None, timeout: float = 15.0,
                  connect_timeout: float = 5.0, retries: int = 2,

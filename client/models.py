@@ -479,7 +479,9 @@ ModerationActionName = Literal["approve", "reject", "hide", "restore", "dismiss_
 # like decisions, but made through the guide's own endpoints, not /moderation/decisions.
 GuideActionName = Literal["guide_shortlist", "guide_remove", "guide_update", "guide_order",
                           "guide_publish"]
-LoggedActionName = Literal[ModerationActionName, GuideActionName]
+# Seeing a challenge's counts while its phase hides them (POST /moderation/reveal-counts).
+AuditedActionName = Literal["reveal_counts"]
+LoggedActionName = Literal[ModerationActionName, GuideActionName, AuditedActionName]
 # "entry" and "entry_comment": a guide entry's text and a comment on an entry.
 TargetType = Literal["submission", "comment", "entry", "entry_comment"]
 ExportFormat = Literal["csv", "jsonl", "markdown"]

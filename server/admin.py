@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from client.models import RegisterRequest
+from client.pairs_models import MeUpdate
 from server.admin_users import database
 from server.config import Settings
 from server.security import Passwords
@@ -18,6 +19,7 @@ async def create_user(settings: Settings, email: str, name: str, role: str, pass
                       organisation: str | None = None, staff_group: str | None = None) -> int:
     try:
         checked = RegisterRequest(email=email, display_name=name, password=password)
+        MeUpdate(staff_group=staff_group)  # one of the NHS staff groups, or none
     except ValidationError as exc:
         for err in exc.errors():
             print(f"change-challenge: {'.'.join(map(str, err['loc']))}: {err['msg']}",

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from client.ranking import STAFF_GROUPS
 from server.config import Settings
 
 ROLES = ["participant", "moderator", "admin"]
@@ -36,7 +37,8 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     create.add_argument("--role", choices=ROLES, default="participant")
     create.add_argument("--password", help="the password; read from standard input if absent")
     create.add_argument("--organisation")
-    create.add_argument("--staff-group")
+    create.add_argument("--staff-group", help="one of the NHS staff groups: "
+                        + "; ".join(STAFF_GROUPS))
     _add_user_commands(admin_sub.add_parser("user", help="list users, change roles, block"))
     _add_challenge_commands(admin_sub.add_parser(
         "challenge", help="set a challenge up from a TOML file, show it, list them"))

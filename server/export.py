@@ -16,6 +16,10 @@
   backslash-escaped and newlines flattened, and bodies sit in code fences longer
   than any run of backticks inside them.
 
+While the current phase hides counts, nobody sees them, moderators included: CSV and
+JSON Lines leave ``up``, ``down`` and ``score`` empty (null), and the Markdown guide,
+ordered by score, is refused by its route.
+
 CSV and JSON Lines stream in batches of :data:`BATCH` submissions, so an export of a
 national challenge does not sit in memory.
 """
@@ -88,12 +92,14 @@ async def _batches(db: Database, challenge_id: int) -> AsyncIterator[
         last = ids[-1]
 
 
-def _submission(s: SubmissionRow, themes: list[str], author: UserRow) -> dict[str, Any]:
+def _submission(s: SubmissionRow, themes: list[str], author: UserRow,
+                counts: bool) -> dict[str, Any]:
     return {"type": "submission", "id": s.id, "submission_id": s.id, "parent_id": None,
             "kind": s.kind, "status": s.status, "status_reason": s.status_reason,
             "title": s.title, "body": s.body, "themes": themes, "author_id": author.id,
-            "author": author.display_name, "anonymous": s.anonymous, "up": s.up,
-            "down": s.down, "score": s.score, "comments": s.comments,
+            "author": author.display_name, "anonymous": s.anonymous,
+            "up": s.up if counts else None, "down": s.down if counts else None,
+            "score": s.score if counts else None, "comments": s.comments,
             "comments_locked": s.comments_locked,
             "created_at": _when(s.created_at), "updated_at": _when(s.updated_at)}
 
@@ -118,7 +124,7 @@ def _cell(value: Any) -> str:
     return text
 
 
-async def csv_lines(db: Database, challenge_id: int) -> AsyncIterator[str]:
+async def csv_lines(db: Database, challenge_id: int, counts: bool) -> AsyncIterator[str]:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -127,7 +133,7 @@ async def csv_lines(db: Database, challenge_id: int) -> AsyncIterator[str]:
         out.seek(0)
         out.truncate()
         for s, themes, author, comments in batch:
-            record = _submission(s, themes, author)
+            record = _submission(s, themes, author, counts)
             writer.writerow([_cell(record.get(c)) for c in COLUMNS])
             for comment, commenter in comments:
                 record = _comment(comment, commenter)
@@ -135,10 +141,10 @@ async def csv_lines(db: Database, challenge_id: int) -> AsyncIterator[str]:
         yield out.getvalue()
 
 
-async def jsonl_lines(db: Database, challenge_id: int) -> AsyncIterator[str]:
+async def jsonl_lines(db: Database, challenge_id: int, counts: bool) -> AsyncIterator[str]:
     async for batch in _batches(db, challenge_id):
         yield "".join(
-            json.dumps({**_submission(s, themes, author),
+            json.dumps({**_submission(s, themes, author, counts),
                         "comments": [_comment(c, a) for c, a in comments]},
                        ensure_ascii=False) + "\n"
             for s, themes, author, comments in batch)

@@ -78,16 +78,18 @@ async def merged_into(session: AsyncSession, submission_id: int) -> list[int]:
     return found
 
 
-async def suggestions(session: AsyncSession, challenge: ChallengeRow,
-                      per_theme: int) -> list[tuple[str | None, list[SubmissionRow]]]:
+async def suggestions(session: AsyncSession, challenge: ChallengeRow, per_theme: int,
+                      by_score: bool = True) -> list[tuple[str | None, list[SubmissionRow]]]:
     """Per theme of the challenge (in its order, even when empty), then for submissions
     without a theme (only when there are some): the published submissions not in the
-    guide, best stored score first, newer first on a tie. A submission with two themes
-    is suggested under both."""
+    guide, best stored score first, newer first on a tie (newest first without
+    ``by_score``: while counts are hidden, an order by score would tell them). A
+    submission with two themes is suggested under both."""
     guide = _in_guide(challenge.id)
+    order = [S.score.desc(), S.id.desc()] if by_score else [S.id.desc()]
     base = (select(S).where(S.challenge_id == challenge.id, S.status == "published",
                             S.id.not_in(guide))
-            .order_by(S.score.desc(), S.id.desc()).limit(per_theme))
+            .order_by(*order).limit(per_theme))
     groups: list[tuple[str | None, list[SubmissionRow]]] = []
     for theme in challenge.themes:
         rows = (await session.execute(base.where(exists().where(

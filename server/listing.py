@@ -64,7 +64,7 @@ class Shape:
 #: What a cursor of each sort must decode to: the types of its keyset.
 CURSOR_TYPES: dict[Sort, tuple[type, ...]] = {
     "top": (float, int), "discussed": (int, int), "random": (int,), "new": (int,),
-    "pairwise": (float, int)}
+    "pairwise": (float, int), "bridging": (float, int)}
 
 #: A PostgreSQL search first looks among this many submissions, in the page's order
 #: from its cursor, and stops at a page of matches. Walking an index and testing each
@@ -83,6 +83,8 @@ def _keyset(sort: Sort, c: Any) -> tuple[list[ColumnElement[Any]], bool]:
         return [c.pairwise_score, c.id], True
     if sort == "discussed":
         return [c.comments, c.id], True
+    # bridging: the order is server.bridging_list's; a query only picks, of a stretch of
+    # it (``bridging_ids``), the submissions that pass the filters.
     if sort == "random":
         # ranking.shuffle_key in SQL, in 64-bit arithmetic (PostgreSQL's integer is 32).
         p = literal(SHUFFLE_PRIME, BigInteger)
@@ -101,6 +103,8 @@ def _filtered(query: Select[Any], shape: Shape, c: Any) -> Select[Any]:
         query = query.where(c.author_id == bindparam("viewer_id"))
     else:
         query = query.where(c.status == "published")
+    if shape.sort == "bridging":
+        query = query.where(c.id.in_(bindparam("bridging_ids", expanding=True)))
     if shape.kind:
         query = query.where(c.kind == bindparam("kind", type_=String))
     if shape.theme:

@@ -263,13 +263,13 @@ class Hub:
         self._pending = {c: p for c, p in self._pending.items() if p.rows}
 
     async def _visibility(self, challenge_ids: set[int | None]) -> dict[int, bool]:
-        """Per challenge: whether participants see counts now."""
+        """Per challenge: whether counts are shown now (to anyone)."""
         out: dict[int, bool] = {}
         async with self.db.read() as session:
             for cid in challenge_ids:
                 if cid is not None:
                     phases = (await self.challenges.by_id(session, cid)).phases
-                    out[cid] = counts_visible(phases, self.clock(), "participant")
+                    out[cid] = counts_visible(phases, self.clock())
         return out
 
     def _fan_out(self, row: Row, visible: dict[int, bool]) -> None:
@@ -279,7 +279,7 @@ class Hub:
         for sub in list(self.subscribers):
             if not sub.wants(row):
                 continue
-            key = live_view.variant(row, sub.viewer, shown or sub.viewer.moderator)
+            key = live_view.variant(row, sub.viewer, shown)
             if key not in made:
                 made[key] = frame(stamp, row.name, json.dumps(live_view.shape(row, key),
                                                              separators=(",", ":")))
@@ -292,10 +292,9 @@ class Hub:
         for sub in list(self.subscribers):
             if sub.challenge_id not in (None, challenge_id):
                 continue
-            visible = shown or sub.viewer.moderator
-            key = live_view.counts_key(rows, sub.viewer, visible)
+            key = live_view.counts_key(rows, sub.viewer, shown)
             if key not in made:
-                data = live_view.counts(rows, sub.viewer, visible)
+                data = live_view.counts(rows, sub.viewer, shown)
                 made[key] = None if data is None else frame(
                     stamp, COUNTS, json.dumps(data, separators=(",", ":")))
             out = made[key]
@@ -356,7 +355,7 @@ class Hub:
             elif sub.wants(row):
                 held = [r[0].id for r in counts.values()]
                 stamp = min(held) - 1 if held else row.id
-                shown = visible.get(row.challenge_id or 0, True) or sub.viewer.moderator
+                shown = visible.get(row.challenge_id or 0, True)
                 key = live_view.variant(row, sub.viewer, shown)
                 self._queue(sub, frame(stamp, row.name, json.dumps(
                     live_view.shape(row, key), separators=(",", ":"))))
@@ -364,7 +363,7 @@ class Hub:
             if sub.challenge_id not in (None, cid):
                 continue
             data = live_view.counts(held_rows, sub.viewer,
-                                    visible.get(cid, True) or sub.viewer.moderator)
+                                    visible.get(cid, True))
             if data is not None:
                 self._queue(sub, frame(sub.floor, COUNTS, json.dumps(data, separators=(",", ":"))))
         return sub.floor

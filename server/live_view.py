@@ -2,9 +2,10 @@
 
 Rows hold the JSON as moderators see it (server/live_record.py); here it is narrowed
 per person, in memory: an anonymous author's name only to moderators, a status reason
-only to the author and moderators, counts only when the phase shows them to this
-person, a submission that left public view only as "gone" to everyone else. Each
-narrowing has a small key, so a row is shaped once per key, not once per subscriber.
+only to the author and moderators, counts only when the phase shows them (to nobody
+otherwise, moderators included), a submission that left public view only as "gone" to
+everyone else. Each narrowing has a small key, so a row is shaped once per key, not
+once per subscriber.
 """
 
 from __future__ import annotations
@@ -61,10 +62,12 @@ def variant(row: Row, viewer: Viewer, counts_visible: bool) -> tuple[Any, ...]:
     own = viewer.user_id == row.user_id
     if row.name.startswith("submission."):
         if viewer.moderator:
-            return ("moderator", own)
+            return ("moderator", own, counts_visible)
         return ("author" if own else "public", counts_visible)
     if row.name == "comment.created":
         return ("moderator",) if viewer.moderator else ("own",) if own else ("public",)
+    if row.name == "queue.changed":
+        return (counts_visible,)  # its items' votes: hidden from moderators too
     return ()
 
 
@@ -73,6 +76,8 @@ def shape(row: Row, key: tuple[Any, ...]) -> dict[str, Any]:
     data = dict(row.parsed)
     if row.name.startswith("submission."):
         return _submission(data, key)
+    if row.name == "queue.changed" and key == (False,):
+        data["added"] = [{**item, "up": None, "down": None} for item in data.get("added", [])]
     if row.name == "comment.created" and key != ("moderator",):
         comment = dict(data["comment"])
         if comment.get("anonymous"):
@@ -83,17 +88,26 @@ def shape(row: Row, key: tuple[Any, ...]) -> dict[str, Any]:
     return data
 
 
-_COUNTS = ("up", "down", "score", "wins", "losses", "pairwise_score")
+#: Everything told by votes or comparisons, hidden with the counts.
+_COUNTS = ("up", "down", "score", "wins", "losses", "pairwise_score", "bridging", "groups")
+
+
+def _hide_counts(shown: dict[str, Any]) -> None:
+    for name in _COUNTS:
+        if name in shown:
+            shown[name] = None
 
 
 def _submission(data: dict[str, Any], key: tuple[Any, ...]) -> dict[str, Any]:
-    who, flag = key
+    who, flag = key[0], key[1]
     shown = data.get("submission")
     if shown is None:
         return data
     shown = dict(shown)
     if who == "moderator":
         shown["is_mine"] = flag
+        if not key[2]:
+            _hide_counts(shown)
         data["submission"] = shown
         return data
     if who == "public" and shown["status"] != "published":
@@ -105,8 +119,7 @@ def _submission(data: dict[str, Any], key: tuple[Any, ...]) -> dict[str, Any]:
     if who != "author":
         shown["status_reason"] = None
     if not flag:
-        for name in _COUNTS:
-            shown[name] = None
+        _hide_counts(shown)
     data["submission"] = shown
     return data
 

@@ -14,7 +14,7 @@ from client.models import ActionRef, ActionTarget, ModerationAction, UserPublic
 from server.tables import ChallengeRow, ModerationActionRow, ModerationTargetRow, UserRow
 
 Key = tuple[str, int]  # ("submission" | "comment" | "user" | "entry", id)
-Dimension = Literal["status", "lock", "block", "guide", "order", "publish"]
+Dimension = Literal["status", "lock", "block", "guide", "order", "publish", "audit"]
 
 STATUS_ACTIONS = frozenset({"approve", "reject", "hide", "restore", "dismiss_flags", "merge"})
 
@@ -23,7 +23,8 @@ PAST = {"approve": "approved", "reject": "rejected", "hide": "hidden", "restore"
         "lock_comments": "locked for comments", "block_user": "blocked",
         "guide_shortlist": "shortlisted into the guide", "guide_remove": "removed from the guide",
         "guide_update": "changed by a facilitator", "guide_order": "reordered",
-        "guide_publish": "published or unpublished"}
+        "guide_publish": "published or unpublished",
+        "reveal_counts": "shown with its hidden counts"}
 
 
 def dimension(action: str) -> Dimension:
@@ -36,6 +37,8 @@ def dimension(action: str) -> Dimension:
         return "order"  # the guide's order: its entries' places, not the entries
     if action == "guide_publish":
         return "publish"
+    if action == "reveal_counts":
+        return "audit"  # changes nothing: it records that someone saw hidden counts
     if action.startswith("guide_"):
         return "guide"  # a facilitator's change to a guide entry (server/guide_log.py)
     return "status"

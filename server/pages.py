@@ -27,6 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.models import Submission, UserPublic
 from server import listing
+from server.bridging import Support, Tallies
+from server.bridging_list import KEEP_SECONDS, Standings
 from server.cache import TTLCache
 from server.tables import UserRow
 from server.views import submission_out
@@ -58,6 +60,8 @@ class SharedPage:
     rows: tuple[tuple[Any, ...], ...]  # its rows as plain tuples, without any viewer's vote
     items: tuple[bytes, ...]  # each row in JSON, as someone who neither wrote nor voted sees it
     next_key: tuple[Any, ...] | None  # where the next page starts; cursors are per viewer
+    # Each row's support across staff groups, if shown (none: not shown).
+    support: tuple[Support | None, ...] = ()
 
 
 #: The ``Page`` model's JSON, written by hand around items already in JSON.
@@ -71,24 +75,31 @@ def page_json(items: Sequence[bytes], next_cursor: str | None) -> bytes:
 
 
 def render(row: Any, slug: str, viewer: UserRow | None, counts: bool,
-           my_vote: int | None) -> Submission:
+           my_vote: int | None, support: Support | None = None) -> Submission:
     """One row of the page query as ``viewer`` sees it."""
     themes = sorted(row.theme_names.split(listing.THEME_SEPARATOR)) if row.theme_names else []
     author = UserPublic.model_construct(id=row.author_id, display_name=row.author_name)
     return submission_out(row, slug=slug, themes=themes, author=author, viewer=viewer,
-                          counts=counts, my_vote=my_vote)
+                          counts=counts, my_vote=my_vote, support=support)
 
 
 def _json(item: Submission) -> bytes:
     return item.__pydantic_serializer__.to_json(item)
 
 
+def supports(rows: Sequence[Any], tallies: Tallies | None) -> tuple[Support | None, ...]:
+    """Each row's support across staff groups (None without ``tallies``: not shown)."""
+    return tuple(None if tallies is None else tallies.support(r.id) for r in rows)
+
+
 def share(rows: Sequence[Any], slug: str, counts: bool,
-          next_key: Sequence[Any] | None) -> SharedPage:
+          next_key: Sequence[Any] | None, tallies: Tallies | None = None) -> SharedPage:
     keys = tuple(rows[0]._fields) if rows else ()
+    support = supports(rows, tallies)
     return SharedPage(keys, tuple(tuple(r) for r in rows),
-                      tuple(_json(render(r, slug, None, counts, None)) for r in rows),
-                      None if next_key is None else tuple(next_key))
+                      tuple(_json(render(r, slug, None, counts, None, s))
+                            for r, s in zip(rows, support, strict=True)),
+                      None if next_key is None else tuple(next_key), support)
 
 
 async def my_votes(session: AsyncSession, viewer: UserRow | None,
@@ -113,9 +124,11 @@ def for_viewer(page: SharedPage, slug: str, viewer: UserRow | None, counts: bool
         return list(page.items)
     at_id, at_author = page.keys.index("id"), page.keys.index("author_id")
     return [_json(render(SimpleNamespace(**dict(zip(page.keys, row, strict=True))), slug,
-                         viewer, counts, votes.get(row[at_id])))
+                         viewer, counts, votes.get(row[at_id]), support))
             if row[at_author] == viewer.id or row[at_id] in votes else item
-            for row, item in zip(page.rows, page.items, strict=True)]
+            for row, item, support in zip(page.rows, page.items,
+                                          page.support or (None,) * len(page.rows),
+                                          strict=True)]
 
 
 class Pages:
@@ -125,6 +138,9 @@ class Pages:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._cache: TTLCache[PageKey, SharedPage] = TTLCache(ttl, max_entries=max_entries,
                                                               clock=clock)
+        # The orders of sort=bridging: kept longer (they cost a read of every vote),
+        # dropped with the pages.
+        self.standings = Standings(KEEP_SECONDS if ttl > 0 else 0, clock=clock)
 
     @property
     def epoch(self) -> int:
@@ -145,16 +161,20 @@ class Pages:
     def changed(self, challenge_id: int) -> None:
         """After a change that shows in this challenge's lists was committed."""
         self._cache.drop_keys(lambda key: key.challenge_id == challenge_id)
+        self.standings.changed(challenge_id)
 
     def clear(self) -> None:
         """After a change that may touch several challenges (moderation decisions)."""
         self._cache.clear()
+        self.standings.clear()
 
     def pause(self) -> None:
         self._cache.pause()
+        self.standings.pause()
 
     def resume(self) -> None:
         self._cache.resume()
+        self.standings.resume()
 
     def __len__(self) -> int:
         return len(self._cache)

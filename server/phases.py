@@ -40,9 +40,10 @@ def require(phases: Sequence[PhaseRow], now: datetime, activity: Activity) -> Ph
     raise ProblemError(403, detail, type=PHASE_CLOSED, title="Phase closed")
 
 
-def counts_visible(phases: Sequence[PhaseRow], now: datetime, role: str | None) -> bool:
-    """Counts are hidden from participants while the current phase says so."""
-    if role in ("moderator", "admin"):
-        return True
+def counts_visible(phases: Sequence[PhaseRow], now: datetime) -> bool:
+    """Whether anyone sees vote counts (and what is derived from them: scores, orders by
+    score, staff groups' figures) now. While the current phase hides them, nobody does,
+    moderators and admins included; only ``POST /moderation/reveal-counts``, written to
+    the audit log, shows them (issue 15)."""
     phase = current_phase(phases, now)
     return phase is None or phase.show_counts

@@ -94,6 +94,9 @@ async def undo(session: AsyncSession, moderator: UserRow, action_id: int,
         raise _refuse(f"action {action.id} was already undone by "
                       f"{who.display_name if who else 'someone'} at "
                       f"{action.undone_at.strftime('%Y-%m-%dT%H:%M:%SZ')}")
+    if action.action == "reveal_counts":
+        raise _refuse(f"action {action.id} showed hidden counts; what was seen cannot be "
+                      "undone")
     rows = (await session.execute(select(ModerationTargetRow).where(
         ModerationTargetRow.action_id == action.id))).scalars().all()
     changed = [(r.target_type, r.target_id) for r in rows

@@ -10,6 +10,7 @@ from client.models import (
     Challenge,
     ChallengeSummary,
     Comment,
+    GroupSupport,
     Kind,
     Phase,
     Prompt,
@@ -18,6 +19,7 @@ from client.models import (
     User,
     UserPublic,
 )
+from server.bridging import Support
 from server.tables import ChallengeRow, CommentRow, PhaseRow, PromptRow, UserRow
 
 
@@ -83,8 +85,10 @@ class SubmissionFields(Protocol):
 
 
 def submission_out(row: SubmissionFields, *, slug: str, themes: list[str], author: UserPublic,
-                   viewer: UserRow | None, counts: bool, my_vote: int | None) -> Submission:
-    """``counts``: whether this viewer may see the vote counts now."""
+                   viewer: UserRow | None, counts: bool, my_vote: int | None,
+                   support: Support | None = None) -> Submission:
+    """``counts``: whether vote counts are shown now; ``support``: its support across
+    staff groups (``Tallies.support``), shown with the counts."""
     privileged = viewer is not None and viewer.role in ("moderator", "admin")
     is_mine = viewer is not None and viewer.id == row.author_id
     # An anonymous author's identity never leaves the server, except to moderators.
@@ -100,6 +104,9 @@ def submission_out(row: SubmissionFields, *, slug: str, themes: list[str], autho
         score=row.score if counts else None,
         wins=row.wins if counts else None, losses=row.losses if counts else None,
         pairwise_score=row.pairwise_score if counts else None, comments=row.comments,
+        bridging=support[0] if counts and support else None,
+        groups=[GroupSupport.model_construct(group=g, up=u, down=d) for g, u, d in support[1]]
+        if counts and support else None,
         comments_locked=row.comments_locked, my_vote=my_vote,
         created_at=row.created_at, updated_at=row.updated_at)
 

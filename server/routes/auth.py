@@ -19,6 +19,7 @@ from client.models import (
     RegistrationPending,
     User,
 )
+from client.pairs_models import MeUpdate
 from server import registration
 from server.deps import CurrentUser, Svc, bearer
 from server.problems import DOMAIN_NOT_ALLOWED, REGISTRATION_CLOSED, ProblemError
@@ -157,3 +158,23 @@ async def logout(user: CurrentUser, services: Svc, request: Request) -> Response
 async def me(user: CurrentUser) -> User:
     return user_out(user)
 
+
+
+@router.patch("/me")
+async def update_me(body: MeUpdate, user: CurrentUser, services: Svc) -> User:
+    """Declare, change or (with null) clear your staff group, one of the fixed list
+    (``client.ranking.STAFF_GROUPS``; anything else is a 422 naming ``staff_group``)."""
+    async with services.db.write() as session:
+        row = await session.get(UserRow, user.id)
+        if row is None:  # deleted while the request was on its way
+            raise ProblemError(401, "Sign in again.", headers={"WWW-Authenticate": "Bearer"})
+        changed = row.staff_group != body.staff_group
+        row.staff_group = body.staff_group
+        await session.commit()
+        result = user_out(row)
+    if changed:
+        # Their sign-in is cached with the old group, and every challenge they voted in
+        # tallies their votes by it (sort=bridging, the groups shown): dropped everywhere.
+        await services.invalidate.users([user.id])
+        await services.invalidate.pages(None)
+    return result

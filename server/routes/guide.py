@@ -28,6 +28,7 @@ from server.guide_sources import lock_challenge, merged_into, suggestions, taken
 from server.guide_tables import GuideContributorRow, GuideEntryRow, GuideSourceRow, GuideVersionRow
 from server.guide_views import render_entries, render_entry, version_out
 from server.idempotency import Idem
+from server.phases import counts_visible
 from server.problems import ProblemError, not_found
 from server.queries import themes_of
 from server.routes.submissions import render_many
@@ -50,12 +51,15 @@ async def guide_suggestions(
     per_theme: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> Suggestions:
     """Facilitators: per theme, the top-rated published submissions (stored score, newer
-    first on a tie) that are not yet a source of a guide entry."""
+    first on a tie) that are not yet a source of a guide entry; while the phase hides
+    counts, the newest, without counts."""
     challenge, phases = await services.challenges.by_slug(session, slug)
     Access(viewer, challenge, phases, False, False).require_facilitator()
-    groups = await suggestions(session, challenge, per_theme)
+    counts = counts_visible(phases, services.now())
+    groups = await suggestions(session, challenge, per_theme, by_score=counts)
     rows = list({r.id: r for _, group in groups for r in group}.values())
-    rendered = {s.id: s for s in await render_many(session, rows, challenge.slug, viewer, True)}
+    rendered = {s.id: s for s in await render_many(session, rows, challenge.slug, viewer,
+                                                   counts)}
     return Suggestions(items=[SuggestionTheme(theme=theme, submissions=[
         rendered[r.id] for r in group]) for theme, group in groups])
 

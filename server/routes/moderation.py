@@ -25,10 +25,12 @@ from client.models import (
     QueuePage,
     TargetType,
 )
-from server import cursors, export, live_moderation, moderation, modlog, queue, undo
+from client.reveal_models import RevealedCounts, RevealRequest
+from server import cursors, export, live_moderation, moderation, modlog, queue, reveal, undo
 from server.deps import CurrentUser, HeavyReadDB, ReadDB, Svc
 from server.idempotency import Idem
-from server.problems import VALIDATION, ProblemError, not_found
+from server.phases import counts_visible
+from server.problems import COUNTS_HIDDEN, VALIDATION, ProblemError, not_found
 from server.services import Services
 from server.tables import ChallengeRow, ModerationActionRow, ModerationTargetRow, UserRow
 
@@ -64,7 +66,7 @@ async def _forget_sign_ins(services: Services, user_ids: list[int]) -> None:
 
 @router.get("/moderation/queue")
 async def moderation_queue(
-    moderator: Moderator, session: HeavyReadDB,
+    moderator: Moderator, session: HeavyReadDB, services: Svc,
     challenge: SlugQuery = None,
     kind: Kind | None = None,
     type_: Annotated[TargetType | None, Query(alias="type")] = None,
@@ -80,8 +82,16 @@ async def moderation_queue(
     ``seen_action`` when deciding. ``total`` counts the whole queue for these filters.
     """
     found = await _challenge(session, challenge) if challenge else None
-    return await queue.queue_page(session, challenge=found, kind=kind, type_=type_,
+    page = await queue.queue_page(session, challenge=found, kind=kind, type_=type_,
                                   flag_reason=flag_reason, cursor=cursor, limit=limit)
+    # Votes are hidden from moderators too while the phase hides them.
+    shown = {slug: counts_visible((await services.challenges.by_slug(session, slug)).phases,
+                                  services.now())
+             for slug in {item.challenge for item in page.items}}
+    for item in page.items:
+        if not shown[item.challenge]:
+            item.up = item.down = None
+    return page
 
 
 @router.post("/moderation/decisions", status_code=status.HTTP_201_CREATED,
@@ -225,11 +235,33 @@ async def export_challenge(
     of a guide (markdown): the top submissions per theme with links back to them."""
     async with services.db.read_heavy() as session:  # off the event loop on SQLite
         challenge = await _challenge(session, slug)
+        counts = counts_visible((await services.challenges.by_id(session, challenge.id)).phases,
+                                services.now())
         headers = {"Content-Disposition":
                    f'attachment; filename="{challenge.slug}.{_SUFFIX[format]}"'}
+        if format == "markdown" and not counts:
+            raise ProblemError(403, "Votes are hidden while this phase runs, so the guide "
+                                    "skeleton (ordered by score) is not available; "
+                                    "reveal-counts shows them, in the audit log.",
+                               type=COUNTS_HIDDEN, title="Counts hidden")
         if format == "markdown":
             text = await export.markdown(session, challenge, top, services.now())
             return Response(text, media_type=_MEDIA[format], headers=headers)
     lines = (export.csv_lines if format == "csv" else export.jsonl_lines)(
-        services.db, challenge.id)
+        services.db, challenge.id, counts)
     return StreamingResponse(lines, media_type=_MEDIA[format], headers=headers)
+
+
+@router.post("/moderation/reveal-counts", response_model=RevealedCounts)
+async def reveal_counts(body: RevealRequest, moderator: Moderator,
+                        services: Svc) -> RevealedCounts:
+    """Moderators and admins: a challenge's published submissions with their counts and
+    scores, even while its phase hides them from everyone. Written to the audit log
+    (action ``reveal_counts``, the reason given, the challenge as target) in the same
+    transaction; it cannot be undone."""
+    async with services.db.write() as session:
+        challenge = await _challenge(session, body.challenge)
+        result = await reveal.reveal(session, moderator, challenge, body.reason.strip(),
+                                     services.now())
+        await session.commit()
+    return result

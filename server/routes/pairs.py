@@ -31,7 +31,7 @@ async def _next(session: AsyncSession, services: Services, challenge: ChallengeR
                 phases: Sequence[PhaseRow], user: UserRow, kind: str, key: bytes,
                 also_answered: tuple[int, int] | None = None) -> Pair | None:
     """The person's next pair of ``kind``, rendered as they see it, or None."""
-    counts = counts_visible(phases, services.now(), user.role)
+    counts = counts_visible(phases, services.now())
     for _ in range(ATTEMPTS):
         chosen = await pairs.choose(session, challenge.id, kind, user.id,
                                     also_answered=also_answered)

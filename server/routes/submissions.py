@@ -21,7 +21,7 @@ from client.models import (
     SubmissionUpdate,
 )
 from client.privacy import describe_findings, find_personal_data
-from server import cursors, listing, live_record, pages, search
+from server import bridging, bridging_list, cursors, listing, live_record, pages, search
 from server.deps import CurrentUser, MaybeUser, ReadDB, SubmissionId, Svc, is_moderator
 from server.idempotency import Idem
 from server.phases import counts_visible, require
@@ -57,8 +57,11 @@ def held_for_personal_data(*texts: str) -> str | None:
 
 async def render_many(session: AsyncSession, rows: Sequence[SubmissionRow], slug: str,
                       viewer: UserRow | None, counts: bool) -> list[Submission]:
+    """``rows``: submissions of the challenge ``slug``."""
     ids = [r.id for r in rows]
     themes = await themes_of(session, ids)
+    tallies = await bridging.tallies(session, rows[0].challenge_id, ids) if (
+        counts and rows) else None
     authors = {u.id: u for u in (await session.execute(
         select(UserRow).where(UserRow.id.in_({r.author_id for r in rows})))).scalars()
                } if rows else {}
@@ -69,7 +72,8 @@ async def render_many(session: AsyncSession, rows: Sequence[SubmissionRow], slug
             .where(VoteRow.user_id == viewer.id, VoteRow.submission_id.in_(ids)))).all())
     return [submission_out(r, slug=slug, themes=themes[r.id],
                            author=public(authors[r.author_id]),
-                           viewer=viewer, counts=counts, my_vote=votes.get(r.id))
+                           viewer=viewer, counts=counts, my_vote=votes.get(r.id),
+                           support=tallies.support(r.id) if tallies else None)
             for r in rows]
 
 
@@ -95,7 +99,7 @@ async def _searched(session: AsyncSession, services: Services, q: str, shape: li
         # FTS5 hands over matches newest first and stops at a page, however many or
         # few there are: asking how many first would only search twice.
         return await _rows(session, replace(shape, search="fts5-newest"), params)
-    if match != "fts5" and shape.sort != "random" and (
+    if match != "fts5" and shape.sort not in ("random", "bridging") and (
             await search.estimated_share(session, match, values) * listing.WALK_ROWS
             >= WALK_MARGIN * (limit + 1)):
         walked = await _rows(session, replace(shape, search=match, walk=True),
@@ -112,8 +116,10 @@ async def _searched(session: AsyncSession, services: Services, q: str, shape: li
 async def _page(session: AsyncSession, services: Services, challenge_id: int, *,
                 kind: Kind | None, sort: Sort, q: str | None, theme: str | None,
                 after: list[Any], limit: int, viewer: UserRow | None, viewer_key: str,
-                mine: bool = False) -> tuple[list[Any], list[Any] | None]:
-    """The page's rows (with ``viewer``'s votes if given) and the next page's keyset."""
+                mine: bool = False, standing: bridging_list.Standing | None = None,
+                ) -> tuple[list[Any], list[Any] | None]:
+    """The page's rows (with ``viewer``'s votes if given) and the next page's keyset;
+    ``sort=bridging`` walks ``standing``'s order."""
     params: dict[str, Any] = {"challenge_id": challenge_id, "page_limit": limit + 1,
                               "kind": kind, "theme": theme}
     if viewer is not None:
@@ -122,7 +128,17 @@ async def _page(session: AsyncSession, services: Services, challenge_id: int, *,
         params["shuffle_a"], params["shuffle_b"] = shuffle_params(viewer_key, challenge_id)
     params.update((f"after_{i}", value) for i, value in enumerate(after))
     shape = listing.Shape(sort=sort, kind=kind is not None, theme=bool(theme), search="",
-                          cursor=bool(after), viewer=viewer is not None, mine=mine)
+                          cursor=bool(after) and sort != "bridging",
+                          viewer=viewer is not None, mine=mine)
+    if standing is not None:
+        async def stretch(ids: list[int]) -> list[Any]:
+            chosen = {**params, "bridging_ids": ids, "page_limit": len(ids)}
+            if q and q.strip():
+                return await _searched(session, services, q, shape, chosen, len(ids))
+            return await _rows(session, shape, chosen)
+
+        return await bridging_list.page(standing, stretch, kind=kind, after=after,
+                                        limit=limit)
     if q and q.strip():
         found = await _searched(session, services, q, shape, params, limit)
     else:
@@ -151,26 +167,38 @@ async def list_submissions(
         raise ProblemError(401, "Sign in to see your own submissions.",
                            headers={"WWW-Authenticate": "Bearer"})
     challenge, phases = await services.challenges.by_slug(session, slug)
-    counts = counts_visible(phases, services.now(), viewer.role if viewer else None)
-    if sort in ("top", "pairwise") and not counts:
-        raise ProblemError(403, f"Votes are hidden while this phase runs, so {sort!r} is not "
-                                "available; try 'random' or 'new'.", type=COUNTS_HIDDEN,
+    counts = counts_visible(phases, services.now())
+    if sort in ("top", "pairwise", "bridging") and not counts:
+        # Hidden from everyone, moderators included: an order by votes would tell them.
+        raise ProblemError(403, f"Votes are hidden while this phase runs, so {sort!r} is "
+                                "not available; try 'random' or 'new'.", type=COUNTS_HIDDEN,
                            title="Counts hidden")
     viewer_key = f"user:{viewer.id}" if viewer else "anonymous"
     tag = cursors.query_tag(challenge.id, kind, sort, q, theme, viewer_key, mine)
     after = cursors.decode(cursor, tag, listing.CURSOR_TYPES[sort]) if cursor else []
 
+    standing = await services.pages.standings.get(session, challenge.id) if (
+        sort == "bridging") else None
+
     async def fetch(who: UserRow | None) -> tuple[list[Any], list[Any] | None]:
         return await _page(session, services, challenge.id, kind=kind, sort=sort, q=q,
                            theme=theme, after=after, limit=limit, viewer=who,
-                           viewer_key=viewer_key, mine=mine)
+                           viewer_key=viewer_key, mine=mine, standing=standing)
+
+    async def tallies(found: list[Any]) -> bridging.Tallies | None:
+        """What the page's support across staff groups is shown from (with counts)."""
+        if not counts or not found:
+            return None
+        if standing is not None:
+            return standing.tallies
+        return await bridging.tallies(session, challenge.id, [row.id for row in found])
 
     if services.pages.enabled and not mine and sort != "random" and not is_moderator(viewer):
         key = pages.PageKey(challenge.id, kind, sort, theme, q, tuple(after), limit, counts)
         shared = services.pages.get(key)
         if shared is None:
             found, next_key = await fetch(None)
-            shared = pages.share(found, challenge.slug, counts, next_key)
+            shared = pages.share(found, challenge.slug, counts, next_key, await tallies(found))
             services.pages.put(key, shared, epoch)
         votes = await pages.my_votes(session, viewer, shared)
         items = pages.for_viewer(shared, challenge.slug, viewer, counts, votes)
@@ -178,8 +206,10 @@ async def list_submissions(
         # Already JSON: FastAPI would only check and encode the same again.
         return Response(pages.page_json(items, cursor_out), media_type="application/json")
     found, next_key = await fetch(viewer)
+    support = pages.supports(found, await tallies(found))
     return Page[Submission](
-        items=[pages.render(row, challenge.slug, viewer, counts, row.my_vote) for row in found],
+        items=[pages.render(row, challenge.slug, viewer, counts, row.my_vote, s)
+               for row, s in zip(found, support, strict=True)],
         next_cursor=None if next_key is None else cursors.encode(tag, list(next_key)))
 
 
@@ -205,7 +235,7 @@ async def _prompt_kinds(session: AsyncSession, challenge_id: int) -> set[str]:
 async def render_one(session: AsyncSession, services: Services, row: SubmissionRow,
                      viewer: UserRow | None) -> Submission:
     challenge, phases = await services.challenges.by_id(session, row.challenge_id)
-    counts = counts_visible(phases, services.now(), viewer.role if viewer else None)
+    counts = counts_visible(phases, services.now())
     return (await render_many(session, [row], challenge.slug, viewer, counts))[0]
 
 

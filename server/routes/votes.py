@@ -43,7 +43,7 @@ async def _locked(session: AsyncSession, services: Services, submission_id: int,
     phase = require(phases, now, "votes")
     if row.status != "published":
         raise ProblemError(409, f"A {row.status} submission cannot be voted on.")
-    return row, phase, counts_visible(phases, now, user.role), challenge.challenge.slug
+    return row, phase, counts_visible(phases, now), challenge.challenge.slug
 
 
 def _apply(row: SubmissionRow, old: int | None, new: int | None) -> None:

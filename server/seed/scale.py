@@ -26,11 +26,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import column, func, insert, select, table, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from client.ranking import STAFF_GROUPS
 from server.config import Settings
 from server.db import Database
 from server.migrate import is_current, upgrade
@@ -111,9 +112,8 @@ RARE_WORD = "phlebotomy"
 _ORGS = ["Northfield NHS Foundation Trust", "Riverside Community Health", "Eastgate Hospitals",
          "Westmoor Mental Health Trust", "Southbank Primary Care Network",
          "Hillside Ambulance Service", None]
-_GROUPS = ["Nursing and midwifery", "Medical and dental", "Allied health professionals",
-           "Healthcare scientists", "Administrative and clerical", "Estates and ancillary",
-           "Managers", None]
+# Every staff group (``client.ranking.STAFF_GROUPS``), and people who declared none.
+_GROUPS: list[str | None] = [*STAFF_GROUPS, None]
 
 
 def _vocabulary() -> tuple[list[str], list[float]]:
@@ -274,9 +274,10 @@ class _Loader:
             await self.driver.copy_records_to_table(name, records=counted,
                                                     columns=list(columns))
         else:
-            table = Base.metadata.tables[name]
-            statement = str(insert(table).compile(dialect=sqlite.dialect(),
-                                                  column_keys=list(columns)))
+            # A bare table of just these columns: the schema's Python-side defaults
+            # (e.g. the pairwise counters) would otherwise add parameters of their own.
+            bare = table(name, *(column(c) for c in columns))
+            statement = str(insert(bare).compile(dialect=sqlite.dialect()))
             await self.driver.executemany(statement, counted)
         self.report[name] = (counted.count, time.perf_counter() - began)
         return counted.count
