@@ -174,10 +174,13 @@ async def publish(session: AsyncSession, dialect: str, challenge: ChallengeRow,
             items.update((line["item"],) if line["kind"] == "vote"
                          else (line["left"], line["right"]))
         rows = []
-        for line, (prev, line_text) in zip(lines, chain(lines, prev, n), strict=True):
+        chained = list(chain(lines, prev, n))
+        for line, (_, line_text) in zip(lines, chained, strict=True):
             rows.append({"challenge_id": challenge.id, "n": n, "voter": line["voter"],
                          "text": line_text})
             n += 1
+        if chained:
+            prev = chained[-1][0]
         if rows:
             await session.execute(insert(BallotLineRow), rows)
     segment = BallotSegmentRow(

@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from client.ballots import MIN_GROUP_SIZE, fold
+from client.ballots import fold
+from client.ranking import MIN_GROUP_SIZE
 from client.verify import run
 from server.app import create_app
 from server.config import Settings
