@@ -27,7 +27,6 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -274,9 +273,13 @@ class _Loader:
             await self.driver.copy_records_to_table(name, records=counted,
                                                     columns=list(columns))
         else:
+            # Only the named columns: compiling an insert of the table would also bind
+            # the Python-side defaults of the others (wins, losses, pairwise_score).
             table = Base.metadata.tables[name]
-            statement = str(insert(table).compile(dialect=sqlite.dialect(),
-                                                  column_keys=list(columns)))
+            names = ", ".join(table.c[c].name for c in columns)
+            marks = ", ".join("?" * len(columns))
+            # Names from the schema, never from input.
+            statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
             await self.driver.executemany(statement, counted)
         self.report[name] = (counted.count, time.perf_counter() - began)
         return counted.count
