@@ -1,4 +1,4 @@
-"""``python -m bench.verify [--users N --submissions N --votes N]``: the ballot log at
+"""``python -m bench verify [--users N --submissions N --votes N]``: the ballot log at
 scale. Seeds the national bench data (server/seed/scale.py; default 150,000 users,
 50,000 submissions, 2,000,000 votes) on SQLite, ends its voting, staff groups for
 everyone, then: the time to publish the log (the first manifest request), and
@@ -135,7 +135,7 @@ async def bench(users: int, submissions: int, votes: int) -> list[str]:
 
 
 def main(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.verify")
+    parser = argparse.ArgumentParser(prog="python -m bench verify")
     parser.add_argument("--users", type=int, default=150_000)
     parser.add_argument("--submissions", type=int, default=50_000)
     parser.add_argument("--votes", type=int, default=2_000_000)
@@ -144,7 +144,7 @@ def main(argv: Sequence[str]) -> int:
     lines = asyncio.run(bench(args.users, args.submissions, args.votes))
     if not args.no_record:
         body = "\n".join([f"**Ballot log verify** — {now_text()}  ",
-                          f"command: `python -m bench.verify {' '.join(argv)}`".rstrip()
+                          f"command: `python -m bench verify {' '.join(argv)}`".rstrip()
                           + "  ", f"machine: {machine_line(machine())}  ", *lines])
         record("ballots-verify", body, heading="Ballot log: publish and verify")
     return 0
