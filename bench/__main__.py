@@ -1,5 +1,6 @@
 """``python -m bench [votes|national|moderation|moderation-tui|client|tui|tui-body|
-guide-tui|gateway|live|pairs|all] [--db sqlite|postgresql|both] [--quick]``."""
+guide-tui|gateway|live|pairs|all] [--db sqlite|postgresql|both] [--quick]``; ``python -m bench
+verify [--users N --submissions N --votes N]`` (bench/verify.py)."""
 
 from __future__ import annotations
 
@@ -168,4 +169,8 @@ async def main(argv: Sequence[str]) -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["verify"]:  # the ballot log: its own options (bench/verify.py)
+        from bench.verify import main as verify_main
+
+        sys.exit(verify_main(sys.argv[2:]))
     sys.exit(run(main(sys.argv[1:])))

@@ -26,6 +26,7 @@ from server.deps import current_user
 from server.middleware import RequestGuard
 from server.routes import (
     auth,
+    ballots,
     challenges,
     comments,
     drafts,
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None,
     app.add_exception_handler(405, _method_not_allowed)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     for module in (stats, auth, challenges, submissions, comments, votes, pairs, flags, guide,
-                   guide_talk, guide_book, drafts, events):
+                   guide_talk, guide_book, drafts, events, ballots):
         app.include_router(module.router, prefix=API)
     app.include_router(moderation_routes.router, prefix=API)
     return app

@@ -88,8 +88,10 @@ def shape(row: Row, key: tuple[Any, ...]) -> dict[str, Any]:
     return data
 
 
-#: Everything told by votes or comparisons, hidden with the counts.
+#: Everything told by votes or comparisons, hidden with the counts; a counts event
+#: carries the first six (bridging is a whole-challenge order, not a row's counter).
 _COUNTS = ("up", "down", "score", "wins", "losses", "pairwise_score", "bridging", "groups")
+_COUNTERS = _COUNTS[:6]
 
 
 def _hide_counts(shown: dict[str, Any]) -> None:
@@ -143,10 +145,10 @@ def counts(rows: list[Row], viewer: Viewer, counts_visible: bool) -> dict[str, A
     for sid, item in sorted(latest.items()):
         if counts_visible:
             # .get: rows written before comparisons were counted lack their counters
-            items.append({"id": sid, **{k: item.get(k) for k in _COUNTS},
+            items.append({"id": sid, **{k: item.get(k) for k in _COUNTERS},
                           "comments": item["comments"]})
         elif sid in commented:
-            items.append({"id": sid, **dict.fromkeys(_COUNTS), "comments": item["comments"]})
+            items.append({"id": sid, **dict.fromkeys(_COUNTERS), "comments": item["comments"]})
     return {"challenge": slug, "items": items} if items else None
 
 

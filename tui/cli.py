@@ -22,7 +22,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="change-challenge",
         description="A crowdsourcing change challenge in the terminal.",
         epilog="Server commands: serve, migrate, admin create-user, seed demo|scale; the "
-               "ssh gateway: gateway sshd-config|session (each has --help).")
+               "ssh gateway: gateway sshd-config|session; check a ballot log: verify "
+               "--server URL SLUG (each has --help).")
     parser.add_argument("--server", help="the challenge server's URL (else CHALLENGE_SERVER "
                                          "or the config file)")
     sub = parser.add_subparsers(dest="command")
@@ -39,6 +40,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.gateway.cli import main as gateway_main
 
         return gateway_main(args[1:])
+    if args and args[0] == "verify":  # no Textual: a plain check of the ballot log
+        from client.verify import main as verify_main
+
+        return verify_main(args[1:])
     if args and args[0] in SERVER_COMMANDS:
         try:
             from server.cli import main as server_main
