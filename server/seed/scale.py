@@ -27,7 +27,6 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -274,9 +273,12 @@ class _Loader:
             await self.driver.copy_records_to_table(name, records=counted,
                                                     columns=list(columns))
         else:
+            # Written out rather than compiled: SQLAlchemy's insert would also bind every
+            # column with a Python-side default, which the rows do not carry.
             table = Base.metadata.tables[name]
-            statement = str(insert(table).compile(dialect=sqlite.dialect(),
-                                                  column_keys=list(columns)))
+            names = ", ".join(table.c[column].name for column in columns)
+            marks = ", ".join("?" for _ in columns)
+            statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"  # noqa: S608
             await self.driver.executemany(statement, counted)
         self.report[name] = (counted.count, time.perf_counter() - began)
         return counted.count
