@@ -118,7 +118,8 @@ async def _votes(db: Database, viewer_id: int, page: pages.SharedPage) -> dict[i
             found = await conn.exec_driver_sql(_MY_VOTES_PG, (viewer_id, ids))
         else:
             found = await conn.exec_driver_sql(_MY_VOTES_SQLITE, (viewer_id, json.dumps(ids)))
-        return {int(sid): int(value) for sid, value in found}
+        rows: list[Any] = list(found.all())
+        return {int(sid): int(value) for sid, value in rows}
 
 
 async def _no_receive() -> dict[str, Any]:
