@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from client.models import Page, Submission
 from server import fast_pages
 from server.pages import Pages
 from tests.moderation_support import vote
@@ -93,3 +94,20 @@ async def test_tokens_it_cannot_vouch_for_are_left_to_the_app(
     lower = await api.http.get(LIST, headers={"Authorization": "bearer " + author.token})
     assert lower.status_code == 200  # the app's answer, whatever it decides
     assert served.count == before
+
+
+async def test_pages_written_by_hand_are_what_the_model_writes(api: TestApi) -> None:
+    """Both paths write ``Page[Submission]`` by hand (server/pages.py): byte for byte
+    what the model itself serialises, for every viewer and an anonymous item."""
+    await api.challenge(anonymous_default=True)
+    author, voter, mod = await api.person(), await api.person(), await api.person("moderator")
+    ids = [(await api.submit(author, title=f'Item {i} \u2713 "q"', anonymous=i == 1,
+                             themes=["Time and capacity"] if i else []))["id"]
+           for i in range(3)]
+    await vote(api, voter, ids[2], -1)
+    for who in (None, author, voter, mod):
+        for params in ({}, {"sort": "top", "limit": "2"}, {"q": "item"}, {"sort": "random"}):
+            r = await api.http.get(LIST, params=params, headers=who.headers if who else {})
+            assert r.status_code == 200, r.text
+            model = Page[Submission].model_validate_json(r.content)
+            assert r.content == model.model_dump_json().encode(), (params, who)

@@ -178,9 +178,10 @@ async def list_submissions(
         # Already JSON: FastAPI would only check and encode the same again.
         return Response(pages.page_json(items, cursor_out), media_type="application/json")
     found, next_key = await fetch(viewer)
-    return Page[Submission](
-        items=[pages.render(row, challenge.slug, viewer, counts, row.my_vote) for row in found],
-        next_cursor=None if next_key is None else cursors.encode(tag, list(next_key)))
+    return Response(pages.items_json(
+        [pages.render(row, challenge.slug, viewer, counts, row.my_vote) for row in found],
+        None if next_key is None else cursors.encode(tag, list(next_key))),
+        media_type="application/json")
 
 
 def _check_themes(challenge: ChallengeRow, themes: list[str]) -> list[str]:
