@@ -1,6 +1,6 @@
-"""``python -m bench [votes|national|moderation|moderation-tui|client|tui|tui-body|
-guide-tui|gateway|live|pairs|all] [--db sqlite|postgresql|both] [--quick]``; ``python -m bench
-verify [--users N --submissions N --votes N]`` (bench/verify.py)."""
+"""``python -m bench [votes|national|server-cpu|moderation|moderation-tui|client|tui|
+tui-body|guide-tui|gateway|live|pairs|all] [--db sqlite|postgresql|both] [--quick]``;
+``python -m bench verify [--users N --submissions N --votes N]`` (bench/verify.py)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         prog="python -m bench",
         description="Benchmarks of the challenge server; figures go to bench/RESULTS.md.")
     parser.add_argument("benchmark", nargs="?", default="all",
-                        choices=["votes", "national", "moderation", "moderation-tui", "client",
+                        choices=["votes", "national", "server-cpu", "moderation", "moderation-tui",
+                                 "client",
                                  "tui", "tui-body", "guide-tui",
                                  "gateway", "live", "pairs", "all"])
     parser.add_argument("--db", default="both", choices=["sqlite", "postgresql", "both"],
@@ -42,7 +43,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, help="votes: rounds per target")
     parser.add_argument("--seconds", type=float, help="votes: seconds per round")
     parser.add_argument("--requests", type=int,
-                        help="national: timed requests per kind of request")
+                        help="national, server-cpu: timed requests per kind of request")
     parser.add_argument("--workers", type=int,
                         help="national: server worker processes (default 1)")
     parser.add_argument("--page-cache-seconds", type=float, metavar="SECONDS",
@@ -95,6 +96,16 @@ async def main(argv: Sequence[str]) -> int:
             met = await run_national(kind, national, quick=args.quick, argv=argv, info=info,
                                      write=not args.no_record)
             results.append((f"national scale on {kind}", met))
+        if args.benchmark in ("server-cpu", "all"):
+            from bench.server_cpu import QUICK as CPU_QUICK
+            from bench.server_cpu import CpuOptions, run_server_cpu
+
+            cpu = replace(CPU_QUICK if args.quick else CpuOptions(),
+                          **{k: v for k, v in (("requests", args.requests),
+                                               ("clients", args.clients)) if v})
+            met = await run_server_cpu(kind, cpu, quick=args.quick, argv=argv, info=info,
+                                       write=not args.no_record)
+            results.append((f"server CPU on {kind}", met))
         if args.benchmark in ("moderation", "all"):
             moderation = MODERATION_QUICK if args.quick else ModerationOptions()
             met = await run_moderation(kind, moderation, quick=args.quick, argv=argv,

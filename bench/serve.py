@@ -1,6 +1,7 @@
-"""Serve the app or the vote baseline with the same uvicorn options as ``change-challenge serve``.
+"""Serve the app, the vote baseline or the bare floor with the uvicorn options of
+``change-challenge serve``.
 
-``python -m bench.serve app|baseline --port N``; the database comes from
+``python -m bench.serve app|baseline|floor --port N``; the database comes from
 ``CHALLENGE_DATABASE_URL`` (and must be migrated already).
 """
 
@@ -11,7 +12,8 @@ from typing import Any
 
 from bench.common import HOST
 
-FACTORIES = {"app": "server.app:factory", "baseline": "bench.baseline:factory"}
+FACTORIES = {"app": "server.app:factory", "baseline": "bench.baseline:factory",
+             "floor": "bench.server_cpu_floor:factory"}
 
 # What server/cli.py's ``serve`` passes to uvicorn.run (one worker).
 UVICORN_OPTIONS: dict[str, Any] = {

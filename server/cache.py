@@ -125,6 +125,10 @@ class Challenges:
             info = await self._load(session, ChallengeRow.slug == slug)
         return info
 
+    def cached(self, slug: str) -> ChallengeInfo | None:
+        """The challenge if it is cached now; never reads the database."""
+        return self._by_slug.get(slug)
+
     async def by_id(self, session: AsyncSession, challenge_id: int) -> ChallengeInfo:
         info = self._by_id.get(challenge_id)
         if info is None:

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from client.models import Problem
+from server import fast_pages
 from server.problems import PROBLEM_JSON
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -76,6 +77,9 @@ class RequestGuard:
                     raise BodyTooLarge(self.max_body_bytes)
             return message
 
+        # A cached page is already bytes: served before FastAPI when it is plainly that.
+        if await fast_pages.answer(scope, send_with_id):
+            return
         await self.app(scope, limited_receive, send_with_id)
 
     async def _reject(self, send: Send, request_id: str, status: int, title: str,

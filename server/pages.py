@@ -74,6 +74,12 @@ def page_json(items: Sequence[bytes], next_cursor: str | None) -> bytes:
     return b"".join((_ITEMS, b",".join(items), _NEXT, cursor, _END))
 
 
+def items_json(items: Sequence[Submission], next_cursor: str | None) -> bytes:
+    """``Page[Submission]``'s JSON, without FastAPI validating the server's own models
+    again on the way out (a third of an uncached search's CPU)."""
+    return page_json([_json(item) for item in items], next_cursor)
+
+
 def render(row: Any, slug: str, viewer: UserRow | None, counts: bool,
            my_vote: int | None, support: Support | None = None) -> Submission:
     """One row of the page query as ``viewer`` sees it."""

@@ -207,10 +207,11 @@ async def list_submissions(
         return Response(pages.page_json(items, cursor_out), media_type="application/json")
     found, next_key = await fetch(viewer)
     support = pages.supports(found, await tallies(found))
-    return Page[Submission](
-        items=[pages.render(row, challenge.slug, viewer, counts, row.my_vote, s)
-               for row, s in zip(found, support, strict=True)],
-        next_cursor=None if next_key is None else cursors.encode(tag, list(next_key)))
+    return Response(pages.items_json(
+        [pages.render(row, challenge.slug, viewer, counts, row.my_vote, s)
+         for row, s in zip(found, support, strict=True)],
+        None if next_key is None else cursors.encode(tag, list(next_key))),
+        media_type="application/json")
 
 
 def _check_themes(challenge: ChallengeRow, themes: list[str]) -> list[str]:
