@@ -1,5 +1,5 @@
 """``python -m bench [votes|national|moderation|moderation-tui|client|tui|tui-body|
-guide-tui|gateway|live|all] [--db sqlite|postgresql|both] [--quick]``."""
+guide-tui|gateway|live|network|all] [--db sqlite|postgresql|both] [--quick]``."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("benchmark", nargs="?", default="all",
                         choices=["votes", "national", "moderation", "moderation-tui", "client",
                                  "tui", "tui-body", "guide-tui",
-                                 "gateway", "live", "all"])
+                                 "gateway", "live", "network", "all"])
     parser.add_argument("--db", default="both", choices=["sqlite", "postgresql", "both"],
                         help="which database (default both)")
     parser.add_argument("--quick", action="store_true",
@@ -48,6 +48,9 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
                         help="national: CHALLENGE_PAGE_CACHE_SECONDS of the cached server "
                              "(default: the server's own, 1); 0 measures only the uncached "
                              "one (an uncached server is always measured too)")
+    parser.add_argument("--pause", type=float, metavar="SECONDS",
+                        help="network: the idle pause before the steps after a pause "
+                             "(default 20; 6 with --quick)")
     return parser.parse_args(argv)
 
 
@@ -57,7 +60,7 @@ async def main(argv: Sequence[str]) -> int:
     info = machine()
     if "postgresql" in kinds and args.benchmark not in ("client", "tui", "tui-body",
                                                         "moderation-tui", "guide-tui",
-                                                        "gateway"):
+                                                        "gateway", "network"):
         try:
             info["postgresql"] = await postgres_version()
         except OSError as exc:
@@ -146,6 +149,12 @@ async def main(argv: Sequence[str]) -> int:
         met = await record_guide_tui(argv=argv, info=info, write=not args.no_record,
                                      quick=args.quick)
         results.append(("guide entry and history keys", met))
+    if args.benchmark in ("network", "all"):
+        from bench.network import record_network
+
+        met = await record_network(argv=argv, info=info, write=not args.no_record,
+                                   quick=args.quick, pause=args.pause)
+        results.append(("network, 0 vs 100 ms", met))
     if args.benchmark in ("gateway", "all") and not not_run:
         from bench.gateway import record_gateway
 
