@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -194,7 +193,6 @@ async def run_network(runs: int = 3, pause: float = 20.0, tls_runs: int | None =
                 for index in range((tls_runs or runs) if tls else runs):
                     for rtt in RTTS:
                         await _unvote(server.url, ca, token, voted_on)
-                        shutil.rmtree(tmp / "data", ignore_errors=True)  # no drafts kept
                         proxy.proxy.rtt = rtt
                         counter = Counter(proxy.proxy, requests_log)
                         log = tmp / f"app-{transport}-{index}-{rtt}.log"
