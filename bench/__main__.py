@@ -1,5 +1,5 @@
 """``python -m bench [votes|national|server-cpu|moderation|moderation-tui|client|tui|
-tui-body|guide-tui|gateway|live|pairs|all] [--db sqlite|postgresql|both] [--quick]``;
+tui-body|guide-tui|gateway|live|pairs|network|all] [--db sqlite|postgresql|both] [--quick]``;
 ``python -m bench verify [--users N --submissions N --votes N]`` (bench/verify.py)."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
                         choices=["votes", "national", "server-cpu", "moderation", "moderation-tui",
                                  "client",
                                  "tui", "tui-body", "guide-tui",
-                                 "gateway", "live", "pairs", "all"])
+                                 "gateway", "live", "pairs", "network", "all"])
     parser.add_argument("--db", default="both", choices=["sqlite", "postgresql", "both"],
                         help="which database (default both)")
     parser.add_argument("--quick", action="store_true",
@@ -50,6 +50,9 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
                         help="national: CHALLENGE_PAGE_CACHE_SECONDS of the cached server "
                              "(default: the server's own, 1); 0 measures only the uncached "
                              "one (an uncached server is always measured too)")
+    parser.add_argument("--pause", type=float, metavar="SECONDS",
+                        help="network: the idle pause before the steps after a pause "
+                             "(default 20; 6 with --quick)")
     return parser.parse_args(argv)
 
 
@@ -59,7 +62,7 @@ async def main(argv: Sequence[str]) -> int:
     info = machine()
     if "postgresql" in kinds and args.benchmark not in ("client", "tui", "tui-body",
                                                         "moderation-tui", "guide-tui",
-                                                        "gateway", "pairs"):
+                                                        "gateway", "pairs", "network"):
         try:
             info["postgresql"] = await postgres_version()
         except OSError as exc:
@@ -158,7 +161,7 @@ async def main(argv: Sequence[str]) -> int:
         met = await record_guide_tui(argv=argv, info=info, write=not args.no_record,
                                      quick=args.quick)
         results.append(("guide entry and history keys", met))
-    if args.benchmark in ("pairs", "all"):
+    if args.benchmark in ("pairs", "network", "all"):
         from bench.pairs import record_pairs
 
         met = await record_pairs(argv=argv, info=info, write=not args.no_record,

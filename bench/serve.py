@@ -11,6 +11,7 @@ import argparse
 from typing import Any
 
 from bench.common import HOST
+from server.cli import KEEP_ALIVE_SECONDS
 
 FACTORIES = {"app": "server.app:factory", "baseline": "bench.baseline:factory",
              "floor": "bench.server_cpu_floor:factory"}
@@ -18,7 +19,7 @@ FACTORIES = {"app": "server.app:factory", "baseline": "bench.baseline:factory",
 # What server/cli.py's ``serve`` passes to uvicorn.run (one worker).
 UVICORN_OPTIONS: dict[str, Any] = {
     "factory": True, "workers": 1, "log_level": "info", "proxy_headers": False,
-    "server_header": False,
+    "server_header": False, "timeout_keep_alive": KEEP_ALIVE_SECONDS,
 }
 
 

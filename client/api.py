@@ -37,6 +37,7 @@ from client.models import (
     LoggedActionName,
     LoginRequest,
     ModerationAction,
+    OpenedSubmission,
     Page,
     QueueItem,
     QueuePage,
@@ -228,8 +229,12 @@ class ChallengeClient(GuideMixin, DraftsMixin, EventsMixin, PairsMixin, RevealMi
                                   Submission, body=submission,
                                   idempotency_key=idempotency_key)
 
-    async def get_submission(self, submission_id: int) -> Submission:
-        return await self._t.call("GET", f"/submissions/{submission_id}", Submission)
+    async def get_submission(self, submission_id: int, *,
+                             comments: int | None = None) -> OpenedSubmission:
+        """The submission; with ``comments``, the first page of that many of its comments
+        in ``comment_page`` (None from a server that does not embed them)."""
+        return await self._t.call("GET", f"/submissions/{submission_id}", OpenedSubmission,
+                                  params={"comments": comments})
 
     async def update_submission(self, submission_id: int,
                                 changes: SubmissionUpdate) -> Submission:

@@ -421,6 +421,14 @@ class Comment(Response):
     created_at: datetime
 
 
+class OpenedSubmission(Submission):
+    """``GET /submissions/{id}``. Asked with ``?comments=N``, the first page of its
+    comments comes with it (as ``GET /submissions/{id}/comments?limit=N`` pages them),
+    so opening a submission is one request; otherwise, or from an older server, None."""
+
+    comment_page: Page[Comment] | None = None
+
+
 class VoteRequest(Request):
     value: VoteValue
 

@@ -41,6 +41,12 @@ RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
 MAX_RETRY_AFTER = 60.0
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
+# How long an idle connection is kept for the next request: longer than a person reads
+# a submission, so the next action never waits for a new connection (httpx keeps one
+# 5 s by default), and shorter than the idle limit of common NATs and load balancers
+# (4-6 minutes), which drop a connection without a word. The server keeps its side
+# longer (``server.cli.KEEP_ALIVE_SECONDS``), so the client is the one to close it.
+KEEPALIVE_SECONDS = 240.0
 
 
 def _is_certificate_problem(exc: BaseException) -> bool:
@@ -138,6 +144,8 @@ class Transport:
         self._http = httpx.AsyncClient(
             base_url=self.server + API_PREFIX, verify=verify, transport=transport,
             timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20,
+                                keepalive_expiry=KEEPALIVE_SECONDS),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             follow_redirects=False, trust_env=True)
 

@@ -221,13 +221,22 @@ def registration_warning(settings: Settings) -> str | None:
             "or CHALLENGE_REGISTRATION=closed.")
 
 
+# An idle client connection is kept this long (uvicorn's default is 5 s): the app's
+# next action after a person has read for a while reuses it rather than waiting a
+# round trip (three over TLS) for a new one. Longer than the client's own expiry
+# (``client.transport.KEEPALIVE_SECONDS``), so the client closes first and never
+# sends on a connection the server is closing. An idle connection costs the server
+# a socket and a few kilobytes (bench/RESULTS.md, network).
+KEEP_ALIVE_SECONDS = 300
+
+
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """What ``serve`` gives uvicorn besides the address. X-Forwarded-For is believed only
     from the proxies in CHALLENGE_FORWARDED_ALLOW_IPS: from anyone else it would let a
     client pick the address its sign-in attempts are counted against."""
     trusted = settings.forwarded_allow_ips.strip()
     return {"log_level": "info", "server_header": False, "proxy_headers": bool(trusted),
-            "forwarded_allow_ips": trusted or None}
+            "forwarded_allow_ips": trusted or None, "timeout_keep_alive": KEEP_ALIVE_SECONDS}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -207,8 +207,8 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         # A long keep-alive: a loaded CI machine must not see idle sockets closed mid-test.
         config = uvicorn.Config(app, **{"log_level": "warning", "timeout_graceful_shutdown": 5,
-                                        **options}, lifespan="on",
-                                backlog=512, timeout_keep_alive=120)
+                                        "timeout_keep_alive": 120, **options}, lifespan="on",
+                                backlog=512)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self._run, daemon=True)
 

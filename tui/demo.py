@@ -22,6 +22,7 @@ import platformdirs
 import uvicorn
 
 from server.app import create_app
+from server.cli import KEEP_ALIVE_SECONDS
 from server.config import Settings
 from server.db import Database
 from server.migrate import analyse
@@ -64,7 +65,7 @@ def demo_server(fresh: bool = False, role: str = "participant") -> Iterator[str]
         # Their unsent edit of a guide entry, for the app to offer back and merge.
         leave_demo_draft(settings.database_url, url, DEMO_PEOPLE[role][0])
     server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="critical",
-                                           lifespan="on"))
+                                           lifespan="on", timeout_keep_alive=KEEP_ALIVE_SECONDS))
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])),
                               name="demo-server", daemon=True)
     thread.start()

@@ -4,6 +4,8 @@ typed client has loaded.
 The command line starts ``prefetch`` before it imports Textual: in a thread, it
 chooses the token store and, with a kept token, fetches what the first screen shows
 with ``client.peek`` (no httpx, no pydantic), while the main thread imports the app.
+Those requests go on one connection, all at once where the challenge the person was
+in last time is remembered (``tui.last_place``).
 The app shows that at once, loads the typed client meanwhile, checks the same answers
 against the wire models (``typed_*``) and puts the real screen in its place. Anything
 unusual (a token the server refuses, a proxy, a challenge without prompts, an answer
@@ -23,7 +25,8 @@ from urllib.parse import quote
 
 from client.config import ClientConfig
 from client.credentials import StoreChoice, choose_store
-from client.peek import Peek, Unavailable
+from client.peek import Answer, Ask, Channel, Peek, Unavailable
+from tui.last_place import Place, recall, remember
 from tui.session import counts_hidden
 
 if TYPE_CHECKING:
@@ -133,30 +136,55 @@ async def take(config: ClientConfig, server: str, token: str) -> FirstLook | Non
     if not Peek.applies(server):
         return None
     peek = Peek(server, token, config.ca_bundle, FIRST_LOOK_SECONDS)
+    place = recall(server)
     try:
         async with asyncio.timeout(FIRST_LOOK_SECONDS):
-            return await _take(peek)
+            look = await _take(peek, place)
     except (Unavailable, KeyError, TypeError, ValueError, IndexError, TimeoutError):
         return None
+    found = Place(look.one.slug, look.one.prompts[0][0], look.one.sort) if look.one else None
+    if found != place:
+        remember(server, found)
+    return look
 
 
-async def _take(peek: Peek) -> FirstLook:
-    me, challenges = await asyncio.gather(peek.get("/me"), peek.get("/challenges", limit=100))
-    who = Who(str(me["display_name"]), str(me["role"]))
-    one = (await _one(peek, str(challenges["items"][0]["slug"]), who)
-           if len(challenges["items"]) == 1 else None)
+async def _take(peek: Peek, place: Place | None) -> FirstLook:
+    """On one connection: who, the challenges and, with a remembered ``place``, that
+    challenge and its first page, all asked at once; what the guess got wrong after."""
+    async with peek.connect() as channel:
+        asks: list[Ask] = [("/me", {}), ("/challenges", {"limit": 100})]
+        if place is not None:
+            asks += [(_path(place.slug), {}), _first_page(place.slug, place.kind, place.sort)]
+        answers = await channel.ask(*asks)
+        me, challenges = answers[0].json(), answers[1].json()
+        who = Who(str(me["display_name"]), str(me["role"]))
+        one = (await _one(channel, str(challenges["items"][0]["slug"]), who, place,
+                          answers[2:]) if len(challenges["items"]) == 1 else None)
     return FirstLook(me=me, who=who, challenges=challenges, one=one)
 
 
-async def _one(peek: Peek, slug: str, who: Who) -> OneChallenge:
-    path = f"/challenges/{quote(slug, safe='')}"
-    challenge = await peek.get(path)
+def _path(slug: str) -> str:
+    return f"/challenges/{quote(slug, safe='')}"
+
+
+def _first_page(slug: str, kind: str, sort: str) -> Ask:
+    return f"{_path(slug)}/submissions", {"kind": kind, "sort": sort, "limit": PAGE}
+
+
+async def _one(channel: Channel, slug: str, who: Who, place: Place | None,
+               guessed: list[Answer]) -> OneChallenge:
+    if place is None or place.slug != slug or guessed[0].status != 200:
+        guessed = []  # not where the person was: ask
+    challenge = (guessed[0] if guessed else (await channel.ask((_path(slug), {})))[0]).json()
     current = challenge["current_phase"]
     # As the challenge screen decides (ChallengeScreen.adopt).
     sort = "random" if counts_hidden(
         bool(current["show_counts"]) if current is not None else None, who.role) else "new"
     prompts = [(str(p["kind"]), str(p["question"])) for p in challenge["prompts"]]
-    page = await peek.get(f"{path}/submissions", kind=prompts[0][0], sort=sort, limit=PAGE)
+    if guessed and place == Place(slug, prompts[0][0], sort):
+        page = guessed[1].json()
+    else:
+        page = (await channel.ask(_first_page(slug, prompts[0][0], sort)))[0].json()
     return OneChallenge(challenge=challenge, page=page, phase=PhaseTime.of_json(current),
                         slug=slug, title=str(challenge["title"]), prompts=prompts, sort=sort)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 
 from client.models import Comment, CommentCreate, FieldError, Page
 from server import cursors, live_notify, live_record
+from server.comment_pages import comment_page
 from server.deps import CurrentUser, MaybeUser, ReadDB, SubmissionId, Svc
 from server.idempotency import Idem
 from server.moderation import COMMENTS_LOCKED
@@ -16,7 +17,7 @@ from server.phases import require
 from server.problems import ProblemError
 from server.queries import mark_participant, phases_of
 from server.routes.submissions import held_for_personal_data, visible_submission
-from server.tables import ChallengeRow, CommentRow, SubmissionRow, UserRow
+from server.tables import ChallengeRow, CommentRow, SubmissionRow
 from server.views import comment_out
 
 router = APIRouter(tags=["comments"])
@@ -32,21 +33,7 @@ async def list_comments(
     viewer also gets their own comments that are not published (held, rejected...),
     with the moderator's reason: nobody else sees those."""
     await visible_submission(session, submission_id, viewer)
-    tag = cursors.query_tag("comments", submission_id, viewer.id if viewer else None)
-    shown = CommentRow.status == "published"
-    if viewer is not None:
-        shown = or_(shown, CommentRow.author_id == viewer.id)
-    query = (select(CommentRow, UserRow).join(UserRow, UserRow.id == CommentRow.author_id)
-             .where(CommentRow.submission_id == submission_id, shown)
-             .order_by(CommentRow.id).limit(limit + 1))
-    if cursor:
-        (last_id,) = cursors.decode(cursor, tag, (int,))
-        query = query.where(CommentRow.id > last_id)
-    rows = list(await session.execute(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page[Comment](items=[comment_out(c, u, viewer) for c, u in rows],
-                         next_cursor=cursors.encode(tag, [rows[-1][0].id]) if more else None)
+    return await comment_page(session, submission_id, viewer, cursor, limit)
 
 
 @router.post("/submissions/{submission_id}/comments", status_code=status.HTTP_201_CREATED,

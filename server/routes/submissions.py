@@ -14,6 +14,7 @@ from client.event_models import QueueRemoval
 from client.models import (
     FieldError,
     Kind,
+    OpenedSubmission,
     Page,
     Sort,
     Submission,
@@ -22,6 +23,7 @@ from client.models import (
 )
 from client.privacy import describe_findings, find_personal_data
 from server import bridging, bridging_list, cursors, listing, live_record, pages, search
+from server.comment_pages import comment_page
 from server.deps import CurrentUser, MaybeUser, ReadDB, SubmissionId, Svc, is_moderator
 from server.idempotency import Idem
 from server.phases import counts_visible, require
@@ -296,10 +298,20 @@ async def visible_submission(session: AsyncSession, submission_id: int,
 
 
 @router.get("/submissions/{submission_id}")
-async def get_submission(submission_id: SubmissionId, session: ReadDB, services: Svc,
-                         viewer: MaybeUser) -> Submission:
+async def get_submission(
+    submission_id: SubmissionId, session: ReadDB, services: Svc, viewer: MaybeUser,
+    comments: Annotated[int | None, Query(
+        ge=1, le=100, description="Embed the first page of this many comments "
+                                  "(``comment_page``): opening a submission is one request.",
+    )] = None,
+) -> OpenedSubmission:
     row = await visible_submission(session, submission_id, viewer)
-    return await render_one(session, services, row, viewer)
+    item = await render_one(session, services, row, viewer)
+    if comments is None:
+        return OpenedSubmission.model_construct(item.model_fields_set, **dict(item))
+    page = await comment_page(session, submission_id, viewer, None, comments)
+    return OpenedSubmission.model_construct(item.model_fields_set | {"comment_page"},
+                                            **dict(item), comment_page=page)
 
 
 async def _own_submission(session: AsyncSession, submission_id: int,

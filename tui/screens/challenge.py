@@ -167,8 +167,14 @@ class ChallengeScreen(AppScreen[None]):
             current.focus()
 
     def reload_lists(self) -> None:
+        """The list in front again; the other tabs' when they are next shown."""
+        current = self.current_list
         for items in self.query(SubmissionList):
-            items.reload(self.query_for(items.query_.kind))
+            query = self.query_for(items.query_.kind)
+            if items is current:
+                items.reload(query)
+            else:
+                items.reload_when_shown(query)
         self.update_heading()
 
     def action_sort(self, sort: Sort) -> None:

@@ -15,7 +15,7 @@ from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 from client.errors import ChallengeError
-from client.models import Challenge, Comment, Submission
+from client.models import Challenge, Comment, Page, Submission
 from tui import budget, clock, live_list, own
 from tui.flagging import flag
 from tui.live import LiveUpdate
@@ -31,6 +31,7 @@ from tui.widgets.submission_detail import header
 
 ACTIVITIES: dict[str, Activity] = {"comment": "comments", "vote": "votes"}
 REPLY_INDENT = 4
+COMMENTS_PAGE = 100  # comments shown: asked for with the submission, or on their own
 ANONYMOUS_AUTHOR = "the anonymous author"
 
 
@@ -115,10 +116,12 @@ class SubmissionScreen(AppScreen[Submission | None]):
 
     @work(exclusive=True, group="comments")
     async def load_comments(self) -> None:
-        page = await self.challenge_app.api(lambda: self.client.list_comments(self.item.id,
-                                                                              limit=100))
-        if page is None:
-            return
+        page = await self.challenge_app.api(
+            lambda: self.client.list_comments(self.item.id, limit=COMMENTS_PAGE))
+        if page is not None:
+            self.show_page(page)
+
+    def show_page(self, page: Page[Comment]) -> None:
         # Replies follow their parent, whatever order they arrived in.
         tops = [c for c in page.items if c.parent_id is None]
         replies = [c for c in page.items if c.parent_id is not None]
@@ -265,13 +268,21 @@ class SubmissionScreen(AppScreen[Submission | None]):
 
     @work(exclusive=True)
     async def action_refresh(self) -> None:
-        item = await self.challenge_app.api(lambda: self.client.get_submission(self.item.id))
-        if item is not None:
+        """The submission and its comments, in one request (two from an older server)."""
+        opened = await self.challenge_app.api(
+            lambda: self.client.get_submission(self.item.id, comments=COMMENTS_PAGE))
+        page = None
+        if opened is not None:
+            page = opened.comment_page
+            item = opened.model_copy(update={"comment_page": None})  # shown below: not kept
             self.item = item
             self.render_item()
             self.query_one(Body).update(item.body)
             self.refresh_bindings()  # e and w show on your own
-        self.load_comments()
+        if page is not None:
+            self.show_page(page)
+        else:
+            self.load_comments()
 
     def action_scroll_down(self) -> None:
         comments = self.query_one("#comments", OptionList)

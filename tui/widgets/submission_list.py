@@ -150,6 +150,12 @@ class SubmissionList(ScrollView, can_focus=True):
         self._resize()
         self.fetch(replace=True)
 
+    def reload_when_shown(self, query: Query) -> None:
+        """Load ``query`` the next time the list is shown (a tab behind the one in front):
+        a sort or a filter changed now asks only for what is seen."""
+        self.query_ = query
+        self.lazy = True
+
     @property
     def current(self) -> Submission | None:
         if self.highlighted is None or self.highlighted >= len(self.items):
