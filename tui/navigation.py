@@ -82,6 +82,12 @@ class Navigation(App[None]):
 
         self.push_screen(StatsScreen(slug))
 
+    def open_pairs(self, slug: str, kind: str) -> None:
+        """Two submissions of ``kind`` at a time: which should be tested first."""
+        from tui.screens.pairs import PairsScreen
+
+        self.push_screen(PairsScreen(slug, kind))
+
     # --- the guide (develop stage) ------------------------------------------------------
 
     def open_guide(self, challenge: Challenge) -> None:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Container, Horizontal
 from textual.content import Content
 from textual.events import Resize
@@ -14,7 +15,7 @@ from textual.widgets import Input, Static, TabbedContent, TabPane
 from client.errors import ChallengeError
 from tui import budget, clock, own
 from tui.live import LiveUpdate
-from tui.phases import allows, refusal
+from tui.phases import allows, current, refusal
 from tui.screens.base import AppScreen
 from tui.session import counts_hidden, describe
 from tui.text import one_line
@@ -34,7 +35,11 @@ SORTS: dict[str, Sort] = {"1": "top", "2": "new", "3": "discussed", "4": "random
 
 class ChallengeScreen(AppScreen[None]):
     AUTO_FOCUS = "SubmissionList"  # the list in front; None would mean the app's "*"
-    BINDINGS = CHALLENGE_KEYS  # in tui.views: its first look shows the same keys
+    # CHALLENGE_KEYS in tui.views: its first look shows the same keys. Compare comes after
+    # them, and shows only while the phase allows pairwise comparison (see offers).
+    BINDINGS = [*CHALLENGE_KEYS, Binding(
+        "P", "pairs", "Compare", tooltip="Compare two at a time: which to test first",
+        id="challenge.pairs")]
 
     def __init__(self, slug: str, challenge: Challenge | None = None, *,
                  first_page: tuple[list[Row], str | None, int] | None = None) -> None:
@@ -417,9 +422,25 @@ class ChallengeScreen(AppScreen[None]):
             return item is not None and own.why_not_withdraw(item) is None
         if action == "compose":
             return allows(self.challenge, "submissions", clock.now())
+        if action == "pairs":
+            return self.pairwise_open()
         if action == "guide":
             return self.challenge is not None and any(p.develop for p in self.challenge.phases)
         return True
+
+    def pairwise_open(self) -> bool:
+        phase = current(self.challenge, clock.now()) if self.challenge else None
+        return phase is not None and phase.pairwise
+
+    def action_pairs(self) -> None:
+        if self.challenge is None:
+            return
+        if not self.pairwise_open():
+            self.notify("Comparing in pairs is not open in this phase.", title="Not now",
+                        severity="warning", markup=False)
+            return
+        kind = (self.query_one(TabbedContent).active or "tab-story").removeprefix("tab-")
+        self.challenge_app.open_pairs(self.slug, kind)
 
     def action_guide(self) -> None:
         from tui.guide_view import guide_refusal
