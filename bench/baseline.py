@@ -193,6 +193,7 @@ async def _event(conn: AsyncConnection, dialect: str, row: Row[Any], slug: str, 
     if dialect == "postgresql":
         await conn.execute(EVENTS_LOCKED, {"key": EVENTS_LOCK})
     data = {"id": row.id, "up": up, "down": down, "score": wilson_lower_bound(up, down),
+            "wins": row.wins, "losses": row.losses, "pairwise_score": row.pairwise_score,
             "comments": row.comments, "cause": "vote", "challenge": slug}
     statement = events.insert().values(
         name="submission.counts", challenge_id=row.challenge_id, audience="public",

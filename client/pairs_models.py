@@ -20,7 +20,9 @@ class MeUpdate(Request):
     """``PATCH /me``: what a person may change about themselves. ``staff_group`` null
     clears it; a group not in ``client.ranking.STAFF_GROUPS`` is a 422."""
 
-    staff_group: StaffGroup | None = None
+    # The list is in the schema too, so a client (or a fuzzer) knows what is accepted.
+    staff_group: Annotated[StaffGroup, Field(json_schema_extra={"enum": list(STAFF_GROUPS)})
+                           ] | None = None
 
     @field_validator("staff_group")
     @classmethod
