@@ -89,10 +89,11 @@ def test_demo_browse_sort_and_read(terminal: Terminal) -> None:
     terminal.open_live_challenge()
     terminal.wait_for("Amara Okafor │ ● live │ token: memory")  # the status bar, once live
     terminal.press("1")
-    terminal.wait_for("Improvement coaching pairs")  # the demo's most supported story
+    terminal.wait_for("sort: top")
+    terminal.wait_for("A biomedical scientist spent")  # the demo's most supported story
     terminal.press("\r")
     terminal.wait_for("Comments")
-    assert "Grace Adeyemi" in terminal.text
+    assert "Rajesh Varma" in terminal.text
     terminal.press("\x1b")  # esc: back to the list
     terminal.wait_for("sort: top")
     terminal.press("q")

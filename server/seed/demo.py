@@ -34,6 +34,7 @@ from server.seed.common import (
     demo_users,
     make_room,
 )
+from server.seed.crowd import crowd_votes
 from server.seed.develop import seed_develop
 from server.tables import (
     ChallengeRow,
@@ -145,6 +146,7 @@ async def _seed_first(session: AsyncSession, data: dict[str, Any], spec: Challen
         row.up += value == 1
         row.down += value == -1
         await mark_participant(session, challenge.id, user.id, when)
+    crowd = await crowd_votes(session, challenge.id, rows, appeal, now)
     for row in rows:
         row.score = wilson_lower_bound(row.up, row.down)
     compared = _comparisons(session, challenge.id, rows, people, appeal, now)
@@ -154,7 +156,7 @@ async def _seed_first(session: AsyncSession, data: dict[str, Any], spec: Challen
                       threads, now)
     comments = sum(len(thread) for thread in threads)
     return (f"Seeded the demo challenge {spec.slug!r}: {len(rows)} submissions, "
-            f"{len(chosen)} votes, {compared} comparisons, {comments} comments.")
+            f"{len(chosen) + crowd} votes, {compared} comparisons, {comments} comments.")
 
 
 def _comparisons(session: AsyncSession, challenge_id: int, rows: list[SubmissionRow],
