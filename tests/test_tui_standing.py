@@ -5,6 +5,9 @@ with a reason, recorded on the server and kept when it could not be sent."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Literal
+
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Static
 
@@ -14,10 +17,12 @@ from tests import tui_support
 from tests.pairs_support import comparisons
 from tests.support import DAY, add_users, open_phase, phase
 from tests.test_tui import HOSTILE, World, challenge_screen, make_app, open_submission, world
+from tests.test_tui_live import until
 from tests.test_tui_pairs import allow_pairwise, pairs_screen
 from tests.tui_support import settle, text_of
 from tui.screens.challenge import ChallengeScreen
 from tui.screens.pairs import PairsScreen
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.submission_detail import SubmissionDetail
 from tui.widgets.submission_list import SubmissionList
 
@@ -38,7 +43,7 @@ def shown_rows(screen: ChallengeScreen) -> list[tuple[str, str]]:
 
 
 async def people(world: World, database_url: str, group: str, n: int,
-                 votes: dict[int, int], prefix: str = "") -> None:
+                 votes: dict[int, Literal[1, -1]], prefix: str = "") -> None:
     """``n`` people who declare ``group`` and each cast ``votes`` (submission: value)."""
     prefix = prefix or group.split()[0].lower()
     for _, token in await add_users(database_url, n, prefix=prefix):
@@ -63,6 +68,33 @@ async def test_pairwise_and_bridging_are_refused_while_counts_are_hidden(
             assert [str(n.message) for n in app._notifications if why in str(n.message)]
             assert "sort: random" in text_of(screen.query_one("#heading", Static))
         assert not any("Could not load" in (n.title or "") for n in app._notifications)
+        # Offered like the other sorts, after them: 80 columns keep search and theme.
+        bar = screen.query_one(KeyBar).render().plain
+        assert "t Theme" in bar and "5 Pairwise" not in bar
+        await pilot.resize_terminal(200, 24)
+        await settle(pilot)
+        bar = screen.query_one(KeyBar).render().plain
+        assert "4 Random 5 Pairwise 6 Bridging / Search" in bar, bar
+
+
+async def test_a_phase_hiding_counts_puts_a_pairwise_list_in_random_order(
+        world: World) -> None:
+    await allow_pairwise(world)
+    app = make_app(world.url)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await challenge_screen(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        assert screen.sort == "pairwise"
+        await world.admin.update_challenge("change", ChallengeUpdate.model_validate({
+            "phases": [phase("Vote", -DAY, DAY, votes=True, show_counts=False)]}))
+        # The live event says the phase changed: no key pressed, no clock moved.
+        await until(pilot, lambda: screen.sort == "random", "the random order")
+        await settle(pilot)
+        said = [str(n.message) for n in app._notifications]
+        assert any("Shown in random order" in m for m in said), said
+        assert not any("Could not load" in (n.title or "") for n in app._notifications)
+        assert len(shown_rows(screen)) == 3
 
 
 async def test_sort_5_lists_by_pairwise_score_with_the_comparisons_behind_it(
@@ -125,8 +157,6 @@ async def test_sort_6_and_the_detail_show_the_staff_groups_support(
 
 async def test_a_hostile_group_name_in_the_detail_is_text() -> None:
     """The server keeps only the fixed list, but the app takes no chance with its text."""
-    from datetime import UTC, datetime
-
     now = datetime.now(UTC)
     item = Submission(id=1, challenge="change", kind="story", title="Huddles", body="b",
                       themes=[], anonymous=False, status="published", comments=0,
