@@ -193,6 +193,8 @@ async def test_cant_decide_with_a_reason_is_recorded_and_kept_when_not_sent(
         await pilot.press("J")
         await settle(pilot)
         assert reason.display and reason.has_focus
+        bar = pairs.query_one(KeyBar).render().plain
+        assert "esc Send no reason" in bar and "Back" not in bar and "Left" not in bar, bar
         # h, j and l are letters here, not choices; [b] stays text.
         await pilot.press(*"Both just help [b]nights[/b]", "enter")
         await settle(pilot)

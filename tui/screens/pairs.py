@@ -62,6 +62,8 @@ class PairsScreen(AppScreen[None]):
         Binding("J,shift+down", "say_why", "Say why", id="pairs.skip_reason",
                 tooltip="Can't decide, and say why (optional)"),
         Binding("escape", "back", "Back", id="pairs.back"),
+        # Only while the reason's line is open (check_action), in place of back.
+        Binding("escape", "no_reason", "Send no reason", id="pairs.no_reason"),
     ]
 
     def __init__(self, slug: str, kind: str) -> None:
@@ -117,9 +119,12 @@ class PairsScreen(AppScreen[None]):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        typing = self.reason.has_class("open")
         if action in ("choose", "say_why"):
             # While a reason is typed, its keys are letters and arrows of the line.
-            return self.pair is not None and not self.reason.has_class("open")
+            return self.pair is not None and not typing
+        if action in ("back", "no_reason"):
+            return typing == (action == "no_reason")
         return super().check_action(action, parameters)
 
     @property
@@ -170,8 +175,9 @@ class PairsScreen(AppScreen[None]):
         self.made += 1
         self.show(result.next)
 
+    def action_no_reason(self) -> None:
+        """esc on the reason's line: can't decide, without a reason."""
+        self.send("skip")
+
     def action_back(self) -> None:
-        if self.reason.has_class("open"):  # esc on the reason: can't decide, no reason
-            self.send("skip")
-            return
         self.app.pop_screen()

@@ -366,6 +366,8 @@ class SubmissionList(ScrollView, can_focus=True):
 
         def keep_vote(old: Row) -> Row:
             row.my_vote = old.my_vote  # the stream does not know it: kept
+            if row.groups is None and row.up is not None:  # shown, but not sent with it
+                row.groups, row.bridging = old.groups, old.bridging
             return row
 
         if live_list.replace(self.items, self.held, ident, keep_vote):
