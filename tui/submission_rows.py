@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Any, cast
 from tui.text import one_line
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from client.event_models import CountsItem
     from client.models import Kind, Sort, Submission
 
 
@@ -34,6 +37,13 @@ class Row:
     my_vote: int | None
     is_mine: bool
     status: str
+    # Issue 15's figures, None while the phase hides counts: pairwise wins and losses,
+    # the bridging score, and (group, up, down) of each staff group shown on it.
+    wins: int | None = None
+    losses: int | None = None
+    pairwise_score: float | None = None
+    bridging: float | None = None
+    groups: tuple[tuple[str, int, int], ...] | None = None
 
     @classmethod
     def of(cls, s: Submission) -> Row:
@@ -43,7 +53,9 @@ class Row:
                    sys.intern(one_line(s.author.display_name).plain) if s.author else None,
                    s.anonymous, tuple(sys.intern(one_line(t).plain) for t in s.themes),
                    s.comments, s.created_at, s.up, s.down, s.score, s.my_vote, s.is_mine,
-                   s.status)
+                   s.status, s.wins, s.losses, s.pairwise_score, s.bridging,
+                   None if s.groups is None else tuple(
+                       (sys.intern(g.group), g.up, g.down) for g in s.groups))
 
     @classmethod
     def of_json(cls, s: dict[str, Any]) -> Row:
@@ -60,11 +72,15 @@ class Row:
                    tuple(sys.intern(one_line(str(t)).plain) for t in s["themes"]),
                    int(s["comments"]), datetime.fromisoformat(s["created_at"]),
                    s.get("up"), s.get("down"), s.get("score"), s.get("my_vote"),
-                   bool(s.get("is_mine", False)), str(s["status"]))
+                   bool(s.get("is_mine", False)), str(s["status"]), s.get("wins"),
+                   s.get("losses"), s.get("pairwise_score"), s.get("bridging"),
+                   None if (groups := s.get("groups")) is None else tuple(
+                       (sys.intern(str(g["group"])), int(g["up"]), int(g["down"]))
+                       for g in groups))
 
     def submission(self) -> Submission:
         """As a Submission without its body (enough to show a header, or to vote)."""
-        from client.models import Submission, UserPublic
+        from client.models import GroupSupport, Submission, UserPublic
 
         author = (UserPublic(id=self.author_id, display_name=self.author)
                   if self.author_id is not None and self.author is not None else None)
@@ -74,6 +90,11 @@ class Row:
                           status=self.status,
                           up=self.up, down=self.down, score=self.score,
                           comments=self.comments, my_vote=self.my_vote,
+                          wins=self.wins, losses=self.losses,
+                          pairwise_score=self.pairwise_score, bridging=self.bridging,
+                          groups=None if self.groups is None else [
+                              GroupSupport(group=g, up=up, down=down)
+                              for g, up, down in self.groups],
                           created_at=self.created_at, updated_at=self.created_at)
 
 
@@ -86,3 +107,17 @@ class Query:
     theme: str | None = None
     mine: bool = False  # only my own, in every status
     cursor: str | None = field(default=None, compare=False)
+
+
+def counted(item: CountsItem) -> Callable[[Row], Row]:
+    """A row changed to the counters of a ``submission.counts`` event (votes and
+    comparisons only where the phase shows them)."""
+    def change(row: Row) -> Row:
+        row.comments = item.comments
+        if item.up is not None:  # absent while the phase hides them
+            row.up, row.down, row.score = item.up, item.down, item.score
+        if item.wins is not None:
+            row.wins, row.losses, row.pairwise_score = item.wins, item.losses, item.pairwise_score
+        return row
+
+    return change

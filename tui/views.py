@@ -36,6 +36,11 @@ CHALLENGE_KEYS: list[BindingType] = [
             id="challenge.sort_discussed"),
     Binding("4", "sort('random')", "Random", tooltip="Sort in random order",
             id="challenge.sort_random"),
+    # Issue 15's rankings; refused, saying why, while the phase hides counts (as Top).
+    Binding("5", "sort('pairwise')", "Pairwise", id="challenge.sort_pairwise",
+            tooltip="Sort by pairwise comparisons won (wins–losses shown)"),
+    Binding("6", "sort('bridging')", "Bridging", id="challenge.sort_bridging",
+            tooltip="Sort by support across staff groups"),
     Binding("slash", "search", "Search", id="challenge.search"),
     Binding("t", "theme", "Theme", tooltip="Filter by theme", id="challenge.theme"),
     Binding("o", "mine", "Mine", show=False, id="challenge.mine",

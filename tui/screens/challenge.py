@@ -18,6 +18,7 @@ from tui.live import LiveUpdate
 from tui.phases import allows, current, refusal
 from tui.screens.base import AppScreen
 from tui.session import counts_hidden, describe
+from tui.standing import COUNTED_SORTS, HIDDEN
 from tui.text import one_line
 from tui.views import CHALLENGE_KEYS, WIDE
 from tui.votes import send_vote
@@ -30,7 +31,8 @@ from tui.widgets.submission_list import Query, Row, SubmissionList
 if TYPE_CHECKING:
     from client.models import Challenge, Sort, Submission
 
-SORTS: dict[str, Sort] = {"1": "top", "2": "new", "3": "discussed", "4": "random"}
+SORTS: dict[str, Sort] = {"1": "top", "2": "new", "3": "discussed", "4": "random",
+                          "5": "pairwise", "6": "bridging"}
 
 
 class ChallengeScreen(AppScreen[None]):
@@ -87,9 +89,14 @@ class ChallengeScreen(AppScreen[None]):
 
     def adopt(self, challenge: Challenge) -> None:
         self.challenge = challenge
-        phase = challenge.current_phase
-        if counts_hidden(phase.show_counts if phase else None, self.session.role):
+        if self.counts_hidden():
             self.sort = "random"  # 'top' is not offered
+
+    def counts_hidden(self) -> bool:
+        """Whether the phase hides votes and comparisons from this person now (the
+        server refuses the sorts made of them)."""
+        phase = self.challenge.current_phase if self.challenge else None
+        return counts_hidden(phase.show_counts if phase else None, self.session.role)
 
     def tab_panes(self) -> list[TabPane]:
         """A tab per prompt; only the tab in front loads at once, the others when shown."""
@@ -124,6 +131,10 @@ class ChallengeScreen(AppScreen[None]):
             return
         for items in self.query(SubmissionList):  # counts shown or not, words when empty
             self.say_when_empty(items)
+        if self.sort in COUNTED_SORTS and self.counts_hidden():
+            self.notify(f"{HIDDEN[self.sort]} Shown in random order.", severity="warning",
+                        markup=False)
+            self.sort = "random"  # the server would refuse the other now
         self.reload_lists()
 
     @work(exclusive=True)
@@ -183,11 +194,8 @@ class ChallengeScreen(AppScreen[None]):
         self.update_heading()
 
     def action_sort(self, sort: Sort) -> None:
-        phase = self.challenge.current_phase if self.challenge else None
-        if sort == "top" and counts_hidden(phase.show_counts if phase else None,
-                                           self.session.role):
-            self.notify("Votes are hidden while this phase runs, so there is no 'top' yet.",
-                        severity="warning")
+        if sort in COUNTED_SORTS and self.counts_hidden():
+            self.notify(HIDDEN[sort], severity="warning", markup=False)
             return
         self.sort = sort
         self.reload_lists()

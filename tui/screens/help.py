@@ -15,7 +15,11 @@ j / k, arrows   move            g / G      first / last
 enter / l       open            esc / h    back
 ← / →, [ / ]    stories / ideas tabs
 /               search          t          theme filter
-1 2 3 4         sort: top, new, discussed, random
+1 2 3 4 5 6     sort: top, new, discussed, random, pairwise
+                (comparisons won), bridging (across staff groups)
+P               compare two (when the phase allows): ← / → the
+                one to test first, j can't decide, J can't decide
+                and say why (enter sends it, esc sends no reason)
 + / - / 0       support, oppose, withdraw your vote (on the list
                 or a submission); + or - before a title: yours
 c               comment; tab to the comments, then c replies,

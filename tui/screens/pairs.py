@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from client.errors import ChallengeError
 from tui.screens.base import AppScreen
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from client.pairs_models import Pair, PairChoiceValue
 
 BODY_START = 600  # characters of each body shown: enough to judge, short enough for 80x24
+REASON_MAX = 500  # the longest reason the server keeps (``PairChoice.reason``)
 
 
 def side(item: Submission) -> Content:
@@ -47,6 +48,8 @@ class PairsScreen(AppScreen[None]):
     PairsScreen #pair { height: 1fr; }
     PairsScreen .side { width: 1fr; border: round $primary; padding: 0 1; }
     PairsScreen #pairs-done { height: auto; padding: 1 2; }
+    PairsScreen #pairs-reason { display: none; }
+    PairsScreen #pairs-reason.open { display: block; }
     """
     BINDINGS = [
         Binding("left,h", "choose('left')", "Left first", id="pairs.left",
@@ -54,7 +57,13 @@ class PairsScreen(AppScreen[None]):
         Binding("right,l", "choose('right')", "Right first", id="pairs.right",
                 tooltip="The right one should be tested first"),
         Binding("down,j", "choose('skip')", "Can't decide", id="pairs.skip"),
+        # The same with a reason: a line opens below the pair (enter sends it, esc or
+        # nothing typed sends without), so j alone stays one key per comparison.
+        Binding("J,shift+down", "say_why", "Say why", id="pairs.skip_reason",
+                tooltip="Can't decide, and say why (optional)"),
         Binding("escape", "back", "Back", id="pairs.back"),
+        # Only while the reason's line is open (check_action), in place of back.
+        Binding("escape", "no_reason", "Send no reason", id="pairs.no_reason"),
     ]
 
     def __init__(self, slug: str, kind: str) -> None:
@@ -73,6 +82,8 @@ class PairsScreen(AppScreen[None]):
             with VerticalScroll(classes="side"):
                 yield Static("", id="pairs-right", markup=False)
         yield Static("Loading a pair…", id="pairs-done", markup=False)
+        yield Input(placeholder="Why can't you decide? enter sends; esc sends no reason",
+                    max_length=REASON_MAX, id="pairs-reason", disabled=True)
         yield StatusBar()
         yield KeyBar()
 
@@ -108,26 +119,65 @@ class PairsScreen(AppScreen[None]):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "choose":
-            return self.pair is not None
+        typing = self.reason.has_class("open")
+        if action in ("choose", "say_why"):
+            # While a reason is typed, its keys are letters and arrows of the line.
+            return self.pair is not None and not typing
+        if action in ("back", "no_reason"):
+            return typing == (action == "no_reason")
         return super().check_action(action, parameters)
 
+    @property
+    def reason(self) -> Input:
+        return self.query_one("#pairs-reason", Input)
+
+    def action_choose(self, choice: PairChoiceValue) -> None:
+        self.send(choice)
+
+    def action_say_why(self) -> None:
+        if self.pair is None or self.sending:
+            return
+        reason = self.reason
+        reason.disabled = False  # disabled while hidden, so tab never lands in it
+        reason.add_class("open")
+        reason.focus()
+        self.refresh_bindings()
+
+    def close_reason(self) -> None:
+        reason = self.reason
+        reason.value = ""
+        reason.remove_class("open")
+        reason.disabled = True
+        self.set_focus(None)
+        self.refresh_bindings()
+
+    @on(Input.Submitted, "#pairs-reason")
+    def reason_given(self, event: Input.Submitted) -> None:
+        self.send("skip", event.value.strip() or None)
+
     @work(group="choose")
-    async def action_choose(self, choice: PairChoiceValue) -> None:
+    async def send(self, choice: PairChoiceValue, reason: str | None = None) -> None:
         if self.pair is None or self.sending:
             return
         self.sending = True
         try:
-            result = await self.client.compare(self.slug, self.pair.pair, choice)
+            result = await self.client.compare(self.slug, self.pair.pair, choice,
+                                               reason=reason)
         except ChallengeError as error:
-            # The pair stays on screen: the choice can be made again.
+            # The pair stays on screen, and the reason typed in its line: send again.
             self.notify(describe(error), title="Not recorded", severity="error",
                         markup=False)
             return
         finally:
             self.sending = False
+        if self.reason.has_class("open"):
+            self.close_reason()
         self.made += 1
         self.show(result.next)
+
+    def action_no_reason(self) -> None:
+        """esc on the reason's line: can't decide, without a reason."""
+        self.send("skip")
 
     def action_back(self) -> None:
         self.app.pop_screen()

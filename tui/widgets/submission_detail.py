@@ -9,6 +9,7 @@ from textual.widgets import Markdown, Static
 
 from client.models import Submission
 from tui import clock
+from tui.standing import comparisons, groups_line, ordered, score, share, supports
 from tui.text import ago, author_name, one_line, plain, plural
 from tui.widgets.body import Body
 
@@ -27,10 +28,35 @@ def header(item: Submission) -> Content:
         Content.styled("Themes: ", "dim") + one_line(", ".join(item.themes) or "none"),
         Content(f"{votes} · {mine} · {plural(item.comments, 'comment')}"),
     ]
+    lines += standing(item)
     if item.status != "published":
         reason = f": {plain(item.status_reason)}" if item.status_reason else ""
         lines.append(Content.styled(f"Status: {item.status}{reason}", "bold"))
     return Content("\n").join(lines)
+
+
+def standing(item: Submission) -> list[Content]:
+    """Its pairwise record, once compared, and how each staff group the server shows (5
+    or more voters on it) voted; nothing while the phase hides counts (all None)."""
+    lines = []
+    if item.wins is not None and item.losses is not None and item.wins + item.losses:
+        said = (f"Compared: {item.wins} won, {item.losses} lost "
+                f"({comparisons(item.wins, item.losses)})")
+        if item.pairwise_score is not None:
+            said += f" · pairwise score {score(item.pairwise_score)}"
+        lines.append(Content(said))
+    if item.groups:
+        tallies = [(g.group, g.up, g.down) for g in item.groups]
+        heading = f"Staff groups of 5+ voters on it: {groups_line(tallies)}"
+        if item.bridging is not None:
+            heading += f" · bridging {score(item.bridging)}"
+        lines.append(Content(heading))
+        for group, up, down in ordered(tallies):
+            # The group's name is the server's text: a Content, never markup.
+            lines.append(Content.assemble(
+                "  ✓ " if supports(up, down) else "  · ", one_line(group),
+                Content.styled(f"  {share(up, down)} support ({up} of {up + down})", "dim")))
+    return lines
 
 
 class SubmissionDetail(VerticalScroll):

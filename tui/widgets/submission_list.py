@@ -8,7 +8,6 @@ row list costs its compact records and nothing per row on screen.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.cells import cell_len
@@ -25,7 +24,8 @@ from client.errors import ChallengeError
 from tui import clock, live_list
 from tui.first_look import PAGE
 from tui.session import describe
-from tui.submission_rows import Query, Row
+from tui.standing import row_figures
+from tui.submission_rows import Query, Row, counted
 from tui.text import ago, author_name, plural
 from tui.widgets.rows import CURSOR_BINDINGS, LineCache, fit, message_line
 
@@ -326,7 +326,7 @@ class SubmissionList(ScrollView, can_focus=True):
         if part == 0:
             segments = [Segment(" ", row_style)]
             mark = {1: "+ ", -1: "- "}.get(row.my_vote or 0, "")
-            votes = f"▲{row.up} ▼{row.down} " if row.up is not None else ""
+            votes = row_figures(row, self.query_.sort)[0]
             # In "mine", what a moderator did to it (the reason is on its page).
             status = "" if row.status == "published" else f"[{row.status}] "
             bold = row_style + BOLD
@@ -336,6 +336,7 @@ class SubmissionList(ScrollView, can_focus=True):
             segments.append(Segment(fit(row.title, width - used), bold))
         else:
             meta = " · ".join(p for p in (
+                row_figures(row, self.query_.sort)[1],
                 author_name(row.author, row.anonymous), ", ".join(row.themes),
                 plural(row.comments, "comment"), ago(row.created_at, clock.now())) if p)
             meta_style = (row_style if cursor
@@ -365,6 +366,8 @@ class SubmissionList(ScrollView, can_focus=True):
 
         def keep_vote(old: Row) -> Row:
             row.my_vote = old.my_vote  # the stream does not know it: kept
+            if row.groups is None and row.up is not None:  # shown, but not sent with it
+                row.groups, row.bridging = old.groups, old.bridging
             return row
 
         if live_list.replace(self.items, self.held, ident, keep_vote):
@@ -378,7 +381,7 @@ class SubmissionList(ScrollView, can_focus=True):
         """Counters changed (up, down and score only where the phase shows them)."""
         changed = False
         for item in counts:
-            changed |= live_list.replace(self.items, self.held, item.id, _counted(item))
+            changed |= live_list.replace(self.items, self.held, item.id, counted(item))
         if changed:
             self._lines.clear()
             self.refresh()
@@ -411,12 +414,3 @@ class SubmissionList(ScrollView, can_focus=True):
         # e.g. the search box opening above the list: the cursor's row stays in view
         self.call_after_refresh(self.scroll_to_cursor)
 
-
-def _counted(item: CountsItem) -> Callable[[Row], Row]:
-    def change(row: Row) -> Row:
-        row.comments = item.comments
-        if item.up is not None:  # absent while the phase hides them
-            row.up, row.down, row.score = item.up, item.down, item.score
-        return row
-
-    return change
