@@ -32,12 +32,11 @@ NOT_PUBLISHED = "/problems/ballots-not-published"
 def matched(receipt: BallotReceipt, verified: Verified) -> str:
     """What a check that passed found, in words."""
     kinds = verified.receipt_kinds or {}
-    mine = ", ".join(plural(n, what) for what, n in (
+    mine = " and ".join(plural(n, what) for what, n in (
         ("vote", kinds.get("vote", 0)), ("comparison", kinds.get("pair", 0))) if n)
-    found = (f"Your {mine} are in the published log" if receipt.lines
-             else "The published log holds no vote of yours, as your receipt says")
-    if receipt.lines == 1:
-        found = f"Your {mine} is in the published log"
+    found = (f"Your {mine} {'is' if receipt.lines == 1 else 'are'} in the published log"
+             if receipt.lines else
+             "The published log holds no vote of yours, as your receipt says")
     return (f"{found} (pseudonym {receipt.voter}).\n"
             f"The log's {plural(verified.lines, 'line')} chain up to head "
             f"{verified.head[:16]}…, and the top, pairwise and bridging rankings of "
