@@ -60,7 +60,7 @@ async def test_reveal_asks_why_is_logged_and_participants_still_see_nothing(
         assert "cannot be undone" in app.screen.question
         await pilot.press("y")
         await settle(pilot)
-        assert app.screen is screen
+        assert screen.is_current
         assert screen.result is not None
         shown = text_of(screen.query_one("#reveal-result", Static))
         assert shown.startswith(f"Logged as action #{screen.result.action.id}: 3 published")
@@ -78,7 +78,7 @@ async def test_reveal_asks_why_is_logged_and_participants_still_see_nothing(
         log = app.screen
         assert isinstance(log, ModerationLogScreen)
         first = log.query_one(OptionList).get_option_at_index(0).prompt
-        line = first.plain  # type: ignore[union-attr]
+        line = first.plain
         assert f"#{logged.id} hidden counts revealed by mod 0" in line
         assert f"challenge change — {one_line(logged.reason).plain}" in line
         await pilot.press("u")  # what was seen stays seen
