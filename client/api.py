@@ -13,6 +13,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import ValidationError
 
+from client.ballots_api import BallotsMixin
 from client.config import ClientConfig
 from client.drafts_api import DraftsMixin
 from client.errors import Invalid
@@ -80,12 +81,14 @@ def _slug(slug: str) -> str:
     return quote(slug, safe="")
 
 
-class ChallengeClient(GuideMixin, DraftsMixin, EventsMixin, PairsMixin, RevealMixin):
+class ChallengeClient(GuideMixin, DraftsMixin, EventsMixin, PairsMixin, RevealMixin,
+                      BallotsMixin):
     """The typed async client. Use as ``async with ChallengeClient(url) as api: ...``.
     The develop stage's endpoints (the guide) come from ``client.guide_api``, a person's
     drafts from ``client.drafts_api``, the live stream and notifications from
     ``client.events_api``, pairwise comparisons and the staff group from
-    ``client.pairs_api``, revealing hidden counts from ``client.reveal_api``."""
+    ``client.pairs_api``, revealing hidden counts from ``client.reveal_api``, receipts and
+    the ballot log checked from ``client.ballots_api``."""
 
     def __init__(self, server: str, *, token: str | None = None, timeout: float = 15.0,
                  connect_timeout: float = 5.0, retries: int = 2,

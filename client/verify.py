@@ -19,20 +19,11 @@ from pathlib import Path
 from typing import IO, Any
 
 import httpx
-from pydantic import ValidationError
 
-from client.ballot_models import BallotManifest
-from client.ballots import canonical
 from client.connection import API_PREFIX, USER_AGENT, plain_http_context, ssl_context
 from client.errors import ChallengeError
 from client.transport import connection_error
-from client.verify_log import (
-    LogChecker,
-    Mismatch,
-    check_receipt,
-    compare_rankings,
-    later_voters,
-)
+from client.verify_log import Lines, Mismatch, Verification
 
 CHUNK = 1 << 16
 
@@ -60,13 +51,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _lines(response: httpx.Response) -> Iterator[bytes]:
     """The body's lines as raw bytes, whatever the chunks' boundaries."""
-    rest = b""
+    lines = Lines()
     for chunk in response.iter_bytes(CHUNK):
-        parts = (rest + chunk).split(b"\n")
-        rest = parts.pop()
-        yield from parts
-    if rest:
-        yield rest
+        yield from lines.feed(chunk)
+    yield from lines.end()
 
 
 def _get(http: httpx.Client, path: str, **kwargs: Any) -> httpx.Response:
@@ -115,23 +103,12 @@ def run(http: httpx.Client, slug: str, *, previous: Path | None = None,
         out: IO[str] = sys.stdout) -> int:
     """Verify ``slug``'s log over ``http`` (base URL: the API). 0: all matches; 1: not."""
     path = f"/challenges/{slug}/ballots"
-    manifest_bytes = _get(http, f"{path}/manifest").content
-    try:
-        manifest = json.loads(manifest_bytes)
-        BallotManifest.model_validate(manifest)
-    except (ValueError, ValidationError) as exc:
-        raise Mismatch(f"the manifest is not a manifest: {str(exc).splitlines()[0]}") from None
-    if canonical(manifest).encode() != manifest_bytes:
-        raise Mismatch("the manifest is not in canonical form")
-    later: set[str] = set()
-    tail = [s["first_line"] for s in manifest["segments"][1:] if s["count"]]
-    if tail:
-        with http.stream("GET", path, params={"from": tail[0]}) as response:
+    check = Verification(slug, _get(http, f"{path}/manifest").content, receipt)
+    if check.tail_from is not None:
+        with http.stream("GET", path, params={"from": check.tail_from}) as response:
             if response.status_code != 200:
                 raise Fetched(_problem(response))
-            later = later_voters(_lines(response))
-    checker = LogChecker(manifest, slug, later,
-                         receipt.get("voter") if receipt is not None else None)
+            check.later(_lines(response))
     old = _Previous(previous.open("rb")) if previous is not None else None
     saving = save.open("wb") if save is not None else None
     try:
@@ -143,7 +120,7 @@ def run(http: httpx.Client, slug: str, *, previous: Path | None = None,
                     saving.write(raw + b"\n")
                 if old is not None:
                     old.check(raw)
-                checker.feed(raw)
+                check.feed(raw)
         if old is not None:
             old.finish()
     finally:
@@ -151,15 +128,9 @@ def run(http: httpx.Client, slug: str, *, previous: Path | None = None,
             saving.close()
         if old is not None:
             old.stream.close()
-    counts = checker.finish()
-    problems = compare_rankings(manifest, counts)
-    if receipt is not None:
-        problems += check_receipt(receipt, slug, manifest["head"], *checker.receipt_result())
-    if problems:
-        raise Mismatch("\n".join(problems))
-    ranked = len(manifest["rankings"]["top"])
-    print(f"verified: {checker.n} lines, head {manifest['head']}; the top, pairwise and "
-          f"bridging rankings of {ranked} submissions match the lines"
+    verified = check.finish()
+    print(f"verified: {verified.lines} lines, head {verified.head}; the top, pairwise and "
+          f"bridging rankings of {verified.ranked} submissions match the lines"
           + ("; your receipt matches" if receipt is not None else ""), file=out)
     return 0
 

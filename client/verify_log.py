@@ -15,6 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
+from client.ballot_models import BallotManifest
 from client.ballots import (
     CHOICES,
     Counts,
@@ -35,6 +38,7 @@ class ReceiptCheck:
     voter: str
     lines: int = 0
     digest: Any = field(default_factory=hashlib.sha256)
+    kinds: dict[str, int] = field(default_factory=dict)  # "vote", "pair": how many
 
 
 def _shape(n: int, line: dict[str, Any]) -> None:
@@ -108,6 +112,7 @@ class LogChecker:
         if self.receipt is not None and line["voter"] == self.receipt.voter:
             self.receipt.lines += 1
             self.receipt.digest.update(h.encode())
+            self.receipt.kinds[line["kind"]] = self.receipt.kinds.get(line["kind"], 0) + 1
         self._count(n, line)
 
     def _place(self, n: int, line: dict[str, Any]) -> None:
@@ -270,5 +275,100 @@ def check_receipt(receipt: dict[str, Any], slug: str, head: str, lines: int,
     return problems
 
 
-__all__ = ["LogChecker", "Mismatch", "check_receipt", "compare_rankings", "later_voters",
-           "receipt_hash"]
+class Lines:
+    """A body's lines as raw bytes (without the newline), whatever its chunks' bounds."""
+
+    def __init__(self) -> None:
+        self.rest = b""
+
+    def feed(self, chunk: bytes) -> list[bytes]:
+        parts = (self.rest + chunk).split(b"\n")
+        self.rest = parts.pop()
+        return parts
+
+    def end(self) -> list[bytes]:
+        rest, self.rest = self.rest, b""
+        return [rest] if rest else []
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A log that matched its manifest (and the receipt, when one was given)."""
+
+    lines: int
+    head: str
+    ranked: int  # submissions in each published ranking
+    #: With a receipt: how many of its voter's lines the log holds, of each kind
+    #: ("vote", "pair"); else None.
+    receipt_kinds: dict[str, int] | None = None
+
+
+class Verification:
+    """The steps of checking a log, whatever downloads it (the CLI's blocking client or
+    the app's async one): the manifest's bytes to the constructor; when ``tail_from``
+    is a line number, the lines from there to ``later``; then every line to ``feed``
+    in order; then ``finish``. Each step raises ``Mismatch`` saying where it differs."""
+
+    def __init__(self, slug: str, manifest_bytes: bytes,
+                 receipt: dict[str, Any] | None = None) -> None:
+        try:
+            manifest = json.loads(manifest_bytes)
+            BallotManifest.model_validate(manifest)
+        except (ValueError, ValidationError) as exc:
+            raise Mismatch(
+                f"the manifest is not a manifest: {str(exc).splitlines()[0]}") from None
+        if canonical(manifest).encode() != manifest_bytes:
+            raise Mismatch("the manifest is not in canonical form")
+        self.slug = slug
+        self.manifest: dict[str, Any] = manifest
+        self.receipt = receipt
+        tail = [s["first_line"] for s in manifest["segments"][1:] if s["count"]]
+        self.tail_from: int | None = tail[0] if tail else None
+        self._later: set[str] = set()
+        self._checker: LogChecker | None = None
+
+    @property
+    def count(self) -> int:
+        """How many lines the manifest says the log has."""
+        return int(self.manifest["count"])
+
+    @property
+    def n(self) -> int:
+        """Lines fed so far."""
+        return self._checker.n if self._checker is not None else 0
+
+    def later(self, lines: Iterable[bytes]) -> None:
+        """Lines of the later segments (all of them, in any number of calls)."""
+        self._later |= later_voters(lines)
+
+    def _started(self) -> LogChecker:
+        """The checker, made at the first line (once the later voters are known)."""
+        if self._checker is None:
+            voter = self.receipt.get("voter") if self.receipt is not None else None
+            self._checker = LogChecker(self.manifest, self.slug, self._later,
+                                       voter if isinstance(voter, str) else None)
+        return self._checker
+
+    def feed(self, raw: bytes) -> None:
+        self._started().feed(raw)
+
+    def finish(self) -> Verified:
+        checker = self._started()  # made here for a log of no lines
+        problems = compare_rankings(self.manifest, checker.finish())
+        kinds = None
+        if self.receipt is not None:
+            if checker.receipt is not None:
+                found, digest = checker.receipt_result()
+                kinds = dict(checker.receipt.kinds)
+            else:  # a receipt without a voter: it matches no line
+                found, digest, kinds = 0, receipt_hash([]), {}
+            problems += check_receipt(self.receipt, self.slug, self.manifest["head"],
+                                      found, digest)
+        if problems:
+            raise Mismatch("\n".join(problems))
+        return Verified(checker.n, self.manifest["head"], len(self.manifest["rankings"]["top"]),
+                        kinds)
+
+
+__all__ = ["Lines", "LogChecker", "Mismatch", "Verification", "Verified", "check_receipt",
+           "compare_rankings", "later_voters", "receipt_hash"]

@@ -31,16 +31,23 @@ SnapCompare = Callable[..., bool]
 @pytest.fixture
 def demo_transport(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> httpx.ASGITransport:
     """The demo challenge served in-process, with the server's and the app's clocks pinned."""
+    return serve_demo(tmp_path, monkeypatch)
+
+
+def serve_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+               at: datetime = NOW) -> httpx.ASGITransport:
+    """The demo, seeded as of ``NOW``, served in-process with the server's and the app's
+    clocks pinned at ``at``."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
                         argon2_time_cost=1, argon2_memory_kib=256)
     # The first challenge only: with one challenge the app goes straight into it.
     asyncio.run(seed_demo(settings, quiet=True, now=NOW, develop=False))
-    app = create_app(settings, clock=lambda: NOW)
+    app = create_app(settings, clock=lambda: at)
     # No lifespan under ASGITransport: the services are set up by hand, connecting lazily.
     app.state.services = Services(settings=settings, db=Database.connect(settings.database_url),
-                                  passwords=Passwords(1, 256), clock=lambda: NOW)
-    monkeypatch.setattr(tui.clock, "now", lambda: NOW)
+                                  passwords=Passwords(1, 256), clock=lambda: at)
+    monkeypatch.setattr(tui.clock, "now", lambda: at)
     return httpx.ASGITransport(app=app)
 
 

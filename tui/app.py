@@ -391,6 +391,10 @@ class ChallengeApp(LiveUpdates):
             yield SystemCommand(binding.tooltip or binding.description,
                                 f"key: {binding.key_display or key}",
                                 partial(self.run_action, binding.action, active.node))
+        if "profile" not in seen and self.session is not None and self.session.user:
+            # Wherever you are (one challenge opens straight in, with no list to press p on).
+            yield SystemCommand("Your profile: your staff group",
+                                "declare, change or clear it", self.open_profile)
 
     def show_phase(self, phase: Phase | None) -> None:
         self.update_status(phase=phase)

@@ -88,6 +88,21 @@ class Navigation(App[None]):
 
         self.push_screen(PairsScreen(slug, kind))
 
+    def open_receipt(self, slug: str) -> None:
+        """Check your ballot is in ``slug``'s published log (it downloads the log)."""
+        from tui.screens.receipt import ReceiptScreen
+
+        self.push_screen(ReceiptScreen(slug))
+
+    # --- you ------------------------------------------------------------------------
+
+    def open_profile(self) -> None:
+        """Your staff group: declare, change or clear it."""
+        from tui.screens.profile import ProfileScreen
+
+        if not isinstance(self.screen, ProfileScreen):
+            self.push_screen(ProfileScreen())
+
     # --- the guide (develop stage) ------------------------------------------------------
 
     def open_guide(self, challenge: Challenge) -> None:
@@ -214,6 +229,12 @@ class Navigation(App[None]):
         from tui.screens.moderation_log import ModerationLogScreen
 
         self.push_screen(ModerationLogScreen(challenge), done)
+
+    def open_reveal(self, challenge: str | None) -> None:
+        """Moderators: a challenge's hidden counts, with a reason, into the audit log."""
+        from tui.screens.reveal import RevealScreen
+
+        self.push_screen(RevealScreen(challenge))
 
     def open_reject(self, count: int, draft: str, done: Done[str]) -> None:
         from tui.screens.moderation_forms import RejectScreen

@@ -47,7 +47,8 @@ DECISION_ACTIONS: tuple[ModerationActionName, ...] = (
 PAST: dict[str, str] = {
     "approve": "approved", "reject": "rejected", "hide": "hidden",
     "dismiss_flags": "flags dismissed", "merge": "merged", "restore": "restored",
-    "lock_comments": "comments locked", "block_user": "author blocked"}
+    "lock_comments": "comments locked", "block_user": "author blocked",
+    "reveal_counts": "hidden counts revealed"}
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,8 @@ CHALLENGES_KEYS: list[BindingType] = [
     Binding("G", "last", "Last", show=False, id="challenges.last"),
     Binding("i", "inbox", "Inbox", show=False, id="challenges.inbox",
             tooltip="Notifications: replies, decisions on your posts"),
+    Binding("p", "profile", "Profile", show=False, id="challenges.profile",
+            tooltip="Your profile: your staff group"),
     # A priority binding opens as the key is read, ahead of the list's own enter (which
     # posts a message): a key typed right after enter then reaches the opened screen.
     Binding("enter,l", "open", "Open", show=False, id="challenges.open", priority=True),

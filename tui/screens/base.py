@@ -47,6 +47,10 @@ class AppScreen(Screen[R], Generic[R]):
         """``i``, wherever it is bound: your notifications."""
         self.challenge_app.open_inbox()
 
+    def action_profile(self) -> None:
+        """``p`` on the challenges, or the palette anywhere: your staff group."""
+        self.challenge_app.open_profile()
+
     def draft_replaced(self, key: str) -> None:
         """The draft under ``key`` (``tui.draft_values``) was just changed here by the
         sync (another desk's edit merged in): a screen holding it reads it again."""

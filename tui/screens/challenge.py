@@ -41,7 +41,9 @@ class ChallengeScreen(AppScreen[None]):
     # them, and shows only while the phase allows pairwise comparison (see offers).
     BINDINGS = [*CHALLENGE_KEYS, Binding(
         "P", "pairs", "Compare", tooltip="Compare two at a time: which to test first",
-        id="challenge.pairs")]
+        id="challenge.pairs"), Binding(
+        "V", "receipt", "Check my ballot", show=False, id="challenge.receipt",
+        tooltip="Check your ballot is in the published ballot log")]
 
     def __init__(self, slug: str, challenge: Challenge | None = None, *,
                  first_page: tuple[list[Row], str | None, int] | None = None) -> None:
@@ -449,6 +451,9 @@ class ChallengeScreen(AppScreen[None]):
             return
         kind = (self.query_one(TabbedContent).active or "tab-story").removeprefix("tab-")
         self.challenge_app.open_pairs(self.slug, kind)
+
+    def action_receipt(self) -> None:
+        self.challenge_app.open_receipt(self.slug)
 
     def action_guide(self) -> None:
         from tui.guide_view import guide_refusal

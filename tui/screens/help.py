@@ -37,6 +37,10 @@ In an entry:    e edit, p pledge, c comment, f flag, H history,
 Editing:        ctrl+s save; if someone saved first: m mine,
                 t theirs, b both, n / p next / previous conflict
 History:        enter what a version changed, R restore it
+p               your profile: your staff group (on the challenges;
+                anywhere from the palette)
+V               is my ballot counted? check it is in the published
+                ballot log (on a challenge, once voting ended)
 ctrl+p          command palette (every action)
 ctrl+o          sign out        q          quit (ctrl+q anywhere)
 """
@@ -51,6 +55,8 @@ space           select for bulk: a, x, h, d or m then for all
 enter / tab     the item in full when narrow; esc the list
 J / K           scroll item     f          filters
 l               the log (f action, o mine only, u undo)
+C               reveal a challenge's hidden counts: with a reason,
+                written to the log, cannot be undone
 In the guide:   s suggestions, a shortlist one (or add any
                 submission by number), J / K move an entry
 In an entry:    s settings: status, review date, lead, people

@@ -67,6 +67,8 @@ class ModerationScreen(AppScreen[None]):
         Binding("u", "undo", "Undo", tooltip="Undo your last decision", id="moderation.undo"),
         Binding("l", "log", "Log", tooltip="The moderation log", id="moderation.log"),
         Binding("f", "filters", "Filter", tooltip="Filter the queue", id="moderation.filters"),
+        Binding("C", "reveal", "Reveal counts", show=False, id="moderation.reveal",
+                tooltip="Reveal a challenge's hidden counts (written to the log)"),
         Binding("r", "refresh", "Refresh", id="moderation.refresh"),
         Binding("escape", "back", "Back", id="moderation.back"),
         Binding("enter,tab", "detail", "Item / list", show=False,
@@ -412,6 +414,11 @@ class ModerationScreen(AppScreen[None]):
                 self.load(replace=True)
 
         self.challenge_app.open_moderation_log(self.filters.challenge, back)
+
+    def action_reveal(self) -> None:
+        item = self.triage.current
+        self.challenge_app.open_reveal(self.filters.challenge
+                                       or (item.challenge if item is not None else None))
 
     def action_filters(self) -> None:
         def chosen(filters: Filters | None) -> None:

@@ -14,7 +14,12 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from client.errors import ChallengeError
-from client.models import ModerationAction, ModerationActionName
+from client.models import (
+    AuditedActionName,
+    LoggedActionName,
+    ModerationAction,
+    ModerationActionName,
+)
 from tui import clock
 from tui.screens.base import AppScreen
 from tui.session import describe
@@ -28,7 +33,10 @@ SHOWN_TARGETS = 6
 
 
 def log_line(entry: ModerationAction, now: datetime) -> Content:
-    targets = ", ".join(f"{t.type} {t.id}" for t in entry.targets[:SHOWN_TARGETS])
+    # A challenge is known by its short name (a reveal of its counts targets it).
+    slug = entry.challenges[0] if len(entry.challenges) == 1 else None
+    targets = ", ".join(f"challenge {slug}" if t.type == "challenge" and slug else
+                        f"{t.type} {t.id}" for t in entry.targets[:SHOWN_TARGETS])
     if len(entry.targets) > SHOWN_TARGETS:
         targets += f" and {len(entry.targets) - SHOWN_TARGETS} more"
     if entry.merge_into is not None:
@@ -70,7 +78,7 @@ class ModerationLogScreen(AppScreen[bool]):
     def __init__(self, challenge: str | None = None) -> None:
         super().__init__()
         self.challenge = challenge
-        self.only_action: ModerationActionName | None = None
+        self.only_action: LoggedActionName | None = None
         self.mine = False
         self.entries: list[ModerationAction] = []
         self.next_cursor: str | None = None
@@ -135,7 +143,8 @@ class ModerationLogScreen(AppScreen[bool]):
             self.load(replace=False)
 
     def action_filter(self) -> None:
-        actions: tuple[str, ...] = get_args(ModerationActionName)
+        actions: tuple[str, ...] = (*get_args(ModerationActionName),
+                                    *get_args(AuditedActionName))
         options = [("", "Every action"), *((a, PAST.get(a, a)) for a in actions)]
 
         def chosen(value: str | None) -> None:
@@ -168,6 +177,10 @@ class ModerationLogScreen(AppScreen[bool]):
         entry = self.entries[index]
         if entry.undone_at is not None:
             self.notify("That action is undone already.", severity="warning")
+            return
+        if entry.action == "reveal_counts":
+            self.notify("Counts once revealed cannot be undone: what was seen stays seen.",
+                        severity="warning")
             return
 
         def answered(yes: bool | None) -> None:
