@@ -85,3 +85,17 @@ class BallotLineRow(Base):
     n: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     voter: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
+
+
+class BallotPublishingRow(Base):
+    """Who is writing the segment that closes at ``closed_at`` (server/ballot_claims.py):
+    one instance at a time, for as long as it keeps renewing ``lease_until``; a lapsed
+    lease is taken over and its unfinished lines are written again."""
+
+    __tablename__ = "ballot_publishing"
+
+    challenge_id: Mapped[int] = mapped_column(
+        ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True)
+    closed_at: Mapped[datetime]
+    owner: Mapped[str] = mapped_column(String(32))
+    lease_until: Mapped[datetime]
