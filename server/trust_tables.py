@@ -99,3 +99,18 @@ class BallotPublishingRow(Base):
     closed_at: Mapped[datetime]
     owner: Mapped[str] = mapped_column(String(32))
     lease_until: Mapped[datetime]
+
+
+class GroupTallyRow(Base):
+    """A submission's votes from one staff group (up, down), whatever the group: what
+    ``sort=bridging`` ranks by (server/bridging.py). Kept by database triggers
+    (migration 0012) in the transaction of every change to votes or to a person's group,
+    so it is exact however the votes were written."""
+
+    __tablename__ = "group_tallies"
+
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
+    staff_group: Mapped[str] = mapped_column(String(100), primary_key=True)
+    up: Mapped[int] = mapped_column(Integer, default=0)
+    down: Mapped[int] = mapped_column(Integer, default=0)
