@@ -35,7 +35,7 @@ async def recounted(db: Database) -> dict[tuple[int, str], tuple[int, int]]:
             select(VoteRow.submission_id, UserRow.staff_group, VoteRow.value)
             .join(UserRow, UserRow.id == VoteRow.user_id)
             .where(UserRow.staff_group.is_not(None)))).all()
-    counts: Counter[tuple[int, str, int]] = Counter((s, g, v) for s, g, v in rows)
+    counts: Counter[tuple[int, str, int]] = Counter((s, str(g), v) for s, g, v in rows)
     keys = {(s, g) for s, g, _ in counts}
     return {k: (counts[(*k, 1)], counts[(*k, -1)]) for k in keys}
 
