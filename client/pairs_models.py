@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from client.fields import Text
 from client.models import Request, Response, Submission
@@ -48,6 +48,15 @@ class PairChoice(Request):
     pair: Annotated[str, Field(min_length=1, max_length=512)]
     choice: PairChoiceValue
     reason: Annotated[Text, Field(max_length=500)] | None = None
+
+    @field_validator("reason")
+    @classmethod
+    def _only_when_skipping(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        # A reason says why someone could not decide; with a choice it would be dropped
+        # unseen, so it is refused instead.
+        if reason is not None and info.data.get("choice") in ("left", "right"):
+            raise ValueError("a reason goes only with choice skip (can't decide)")
+        return reason
 
 
 class PairResult(Response):

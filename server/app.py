@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None,
         app.state.services = services
         await services.bus.start()
         await services.live.start()
+        services.publisher.start()
         if freeze_gc:
             # What start-up made (modules, SQLAlchemy's and FastAPI's structures) lives
             # as long as the process; frozen, full collections stop walking it each
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None,
         try:
             yield
         finally:
+            await services.publisher.stop()
             await services.live.stop()
             await services.bus.stop()
             await db.dispose()

@@ -7,19 +7,25 @@ label) or withdrawn. Lines are in (voter pseudonym, kind, item) order, which say
 nothing about who cast them or when. The work goes by batches of voters, so memory
 stays bounded by a batch (plus a pseudonym per voter) whatever the challenge's size.
 
-Exactly once: the publishing transaction takes a per-challenge lock (PostgreSQL: an
-advisory lock; SQLite: the write transaction's own lock), looks again whether the
-segment is still due, and the unique (challenge, position) is the last guard.
+Off the request path (server/ballot_publisher.py), and exactly once: an instance
+claims the segment (server/ballot_claims.py) under a per-challenge lock, after looking
+again whether it is still due, then writes it a batch per short write transaction, so
+other challenges' writers wait at most one batch on SQLite; nobody reads the lines
+until the segment row that ends them is committed. The unique (challenge, position) is
+the last guard.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,16 +43,15 @@ from client.ballots import (
     top_entry,
     vote_line,
 )
-from server import bridging
+from server import ballot_claims, bridging
 from server.ballot_keys import pseudonym, pseudonym_key
 from server.ballot_schedule import Run
+from server.db import Database
 from server.tables import ChallengeRow, SubmissionRow, UserRow, VoteRow
 from server.trust_tables import BallotLineRow, BallotSegmentRow, ComparisonRow
 
 #: Voters per batch: bounded memory, and well under SQLite's limit on bound values.
 BATCH = 500
-#: The advisory lock namespace (with the challenge id) that serialises publishing.
-LOCK_SPACE = 0x6261  # "ba"
 
 
 def stamp(moment: datetime) -> str:
@@ -55,12 +60,6 @@ def stamp(moment: datetime) -> str:
 
 def bucket(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).date().isoformat()
-
-
-async def latest_segment(session: AsyncSession, challenge_id: int) -> BallotSegmentRow | None:
-    return (await session.execute(
-        select(BallotSegmentRow).where(BallotSegmentRow.challenge_id == challenge_id)
-        .order_by(BallotSegmentRow.position.desc()).limit(1))).scalar_one_or_none()
 
 
 def _batches(items: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -101,12 +100,13 @@ async def _current(session: AsyncSession, challenge_id: int, users: dict[int, st
     return lines
 
 
-async def _logged(session: AsyncSession, challenge_id: int,
-                  voters: Sequence[str]) -> dict[Key, dict[str, Any]]:
-    """What the log last said of each ballot of ``voters``."""
+async def _logged(session: AsyncSession, challenge_id: int, voters: Sequence[str],
+                  end: int) -> dict[Key, dict[str, Any]]:
+    """What the log last said (before line ``end``) of each ballot of ``voters``."""
     rows = await session.execute(
         select(BallotLineRow.text).where(BallotLineRow.challenge_id == challenge_id,
-                                         BallotLineRow.voter.in_(list(voters)))
+                                         BallotLineRow.voter.in_(list(voters)),
+                                         BallotLineRow.n < end)
         .order_by(BallotLineRow.n))
     last: dict[Key, dict[str, Any]] = {}
     for (line_text,) in rows:
@@ -141,35 +141,62 @@ def changes(current: dict[Key, dict[str, Any]],
     return out
 
 
-async def _lock(session: AsyncSession, dialect: str, challenge_id: int) -> None:
-    if dialect == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:space, :id)"),
-                              {"space": LOCK_SPACE, "id": challenge_id})
+@dataclass
+class Published:
+    """What one call of ``publish`` did: whether it published, and the longest any of
+    its write transactions took (what SQLite's writers waited at worst)."""
+
+    done: bool
+    longest_write: float = 0.0
 
 
-async def publish(session: AsyncSession, dialect: str, challenge: ChallengeRow,
-                  run: Run, now: datetime) -> bool:
-    """Append the segment for ``run`` unless one for it is there already; commits.
-    True when this call published it."""
-    await _lock(session, dialect, challenge.id)
-    last = await latest_segment(session, challenge.id)
-    if last is not None and last.closed_at >= run.ends_at:
-        await session.rollback()
-        return False
-    key = await pseudonym_key(session, dialect, challenge.id)
-    tallies = await bridging.tallies(session, challenge.id)
-    staff = await _voters(session, challenge.id)
+async def publish(db: Database, challenge: ChallengeRow, run: Run,
+                  clock: Callable[[], datetime]) -> Published:
+    """Append the segment for ``run`` unless it is there already or another instance is
+    writing it. Reads go through read sessions; the lines are written a batch of voters
+    per short write transaction, each renewing this instance's claim."""
+    claim = await ballot_claims.take(db, challenge.id, run, clock)
+    if claim is None:
+        return Published(False)
+    out = Published(False)
+    try:
+        out.done = await _write(db, challenge, run, claim, out)
+    except ballot_claims.LostClaim:
+        out.done = False
+    return out
+
+
+@asynccontextmanager
+async def _timed(db: Database, out: Published) -> AsyncIterator[AsyncSession]:
+    """A write transaction, its length noted in ``out``."""
+    started = time.monotonic()
+    try:
+        async with db.write() as session:
+            yield session
+    finally:
+        out.longest_write = max(out.longest_write, time.monotonic() - started)
+
+
+async def _write(db: Database, challenge: ChallengeRow, run: Run, claim: ballot_claims.Claim,
+                 out: Published) -> bool:
+    key = await pseudonym_key(db, challenge.id)
+    async with db.read_heavy() as session:
+        tallies = await bridging.tallies(session, challenge.id)
+        staff = await _voters(session, challenge.id)
+        in_log = (await session.execute(select(BallotLineRow.voter).distinct().where(
+            BallotLineRow.challenge_id == challenge.id,
+            BallotLineRow.n < claim.first_line))).scalars().all()
     by_pseudonym = {pseudonym(key, uid): uid for uid in staff}
     labels = {uid: g if g in tallies.groups else None for uid, g in staff.items()}
-    in_log = (await session.execute(select(BallotLineRow.voter).distinct().where(
-        BallotLineRow.challenge_id == challenge.id))).scalars().all()
-    first = last.first_line + last.count if last is not None else 1
+    last = claim.last
+    first = claim.first_line
     n, prev = first, last.head if last is not None else genesis(challenge.slug)
     items: set[int] = set()
     for voters in _batches(sorted(by_pseudonym.keys() | set(in_log))):
         users = {by_pseudonym[v]: v for v in voters if v in by_pseudonym}
-        logged = await _logged(session, challenge.id, voters)
-        lines = changes(await _current(session, challenge.id, users, labels), logged)
+        async with db.read_heavy() as session:
+            logged = await _logged(session, challenge.id, voters, first)
+            lines = changes(await _current(session, challenge.id, users, labels), logged)
         for line in [*logged.values(), *lines]:
             items.update((line["item"],) if line["kind"] == "vote"
                          else (line["left"], line["right"]))
@@ -182,22 +209,29 @@ async def publish(session: AsyncSession, dialect: str, challenge: ChallengeRow,
         if chained:
             prev = chained[-1][0]
         if rows:
-            await session.execute(insert(BallotLineRow), rows)
+            async with _timed(db, out) as session:
+                await claim.renew(session)
+                await session.execute(insert(BallotLineRow), rows)
+                await session.commit()
     segment = BallotSegmentRow(
         challenge_id=challenge.id, position=(last.position + 1) if last else 1,
         closed_at=run.ends_at, phase_names=json.dumps(list(run.names)), first_line=first,
-        count=n - first, head=prev, manifest="", published_at=now)
-    earlier = (await session.execute(
-        select(BallotSegmentRow).where(BallotSegmentRow.challenge_id == challenge.id)
-        .order_by(BallotSegmentRow.position))).scalars().all()
-    segment.manifest = canonical(await manifest(session, challenge, [*earlier, segment],
-                                                tallies, items))
-    session.add(segment)
-    try:
-        await session.commit()
-    except IntegrityError:  # another instance got there first: its segment stands
-        await session.rollback()
-        return False
+        count=n - first, head=prev, manifest="", published_at=claim.clock())
+    async with db.read_heavy() as session:
+        earlier = (await session.execute(
+            select(BallotSegmentRow).where(BallotSegmentRow.challenge_id == challenge.id)
+            .order_by(BallotSegmentRow.position))).scalars().all()
+        segment.manifest = canonical(await manifest(session, challenge, [*earlier, segment],
+                                                    tallies, items))
+    async with _timed(db, out) as session:
+        await claim.renew(session)
+        session.add(segment)
+        await claim.release(session)
+        try:
+            await session.commit()
+        except IntegrityError:  # another instance got there first: its segment stands
+            await session.rollback()
+            return False
     return True
 
 

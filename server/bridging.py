@@ -14,11 +14,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, String, case, exists, func, literal, select, union_all
+from sqlalchemy import Select, String, exists, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.ranking import MIN_GROUP_SIZE, STAFF_GROUPS, bridging_score, supporting_groups
 from server.tables import SubmissionRow, UserRow, VoteRow
+from server.trust_tables import GroupTallyRow
 
 #: A submission's bridging score and (group, up, down) of each group shown on it.
 Support = tuple[float, tuple[tuple[str, int, int], ...]]
@@ -81,17 +82,17 @@ async def tallies(session: AsyncSession, challenge_id: int,
     out = Tallies(groups)
     if not groups or (submission_ids is not None and not submission_ids):
         return out
-    up = func.sum(case((VoteRow.value > 0, 1), else_=0))
-    down = func.sum(case((VoteRow.value < 0, 1), else_=0))
-    query = (select(VoteRow.submission_id, UserRow.staff_group, up, down)
-             .join(UserRow, UserRow.id == VoteRow.user_id)
-             .where(UserRow.staff_group.in_(sorted(groups)))
-             .group_by(VoteRow.submission_id, UserRow.staff_group))
+    # The stored tallies (server/trust_tables.py GroupTallyRow): a row per submission
+    # and group, not a count over every vote.
+    query = (select(GroupTallyRow.submission_id, GroupTallyRow.staff_group, GroupTallyRow.up,
+                    GroupTallyRow.down)
+             .where(GroupTallyRow.staff_group.in_(sorted(groups)),
+                    GroupTallyRow.up + GroupTallyRow.down > 0))
     if submission_ids is None:
-        query = (query.join(SubmissionRow, SubmissionRow.id == VoteRow.submission_id)
+        query = (query.join(SubmissionRow, SubmissionRow.id == GroupTallyRow.submission_id)
                  .where(SubmissionRow.challenge_id == challenge_id))
     else:
-        query = query.where(VoteRow.submission_id.in_(sorted(set(submission_ids))))
+        query = query.where(GroupTallyRow.submission_id.in_(sorted(set(submission_ids))))
     items: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
     for submission_id, group, n_up, n_down in (await session.execute(query)).all():
         items[int(submission_id)][str(group)] = (int(n_up), int(n_down))

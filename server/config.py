@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     events_poll_seconds: float = Field(default=2.0, gt=0, le=60)
     events_check_seconds: float = Field(default=5.0, gt=0, le=300)
     events_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+    # How often each instance looks whether a ballot log segment is due, besides when
+    # the next run of voting ends (server/ballot_publisher.py).
+    ballot_publish_seconds: float = Field(default=30.0, gt=0, le=3600)
     # At most one submission.counts event per challenge in this time.
     events_counts_seconds: float = Field(default=1.0, ge=0, le=60)
     # Events waiting for one slow subscriber; past it, it gets a reset and is dropped.

@@ -2,10 +2,9 @@
 
 A token names a kind and two submissions in the order shown (left, right) and carries
 an HMAC over them, the challenge and the person it was made for, keyed by the
-challenge's ``pair`` secret (``ChallengeKeyRow``). Nothing is stored per token, so any
-instance accepts any other's; one made for someone else, or changed in any way, fails
-the check. The secret is made on first use: every instance and request that races to
-make it ends up with the one that was stored first.
+challenge's ``pair`` secret (server/challenge_keys.py). Nothing is stored per token, so
+any instance accepts any other's; one made for someone else, or changed in any way,
+fails the check.
 """
 
 from __future__ import annotations
@@ -14,22 +13,18 @@ import base64
 import hashlib
 import hmac
 import re
-import secrets
 from dataclasses import dataclass
-from typing import get_args
+from typing import Final, get_args
 
-from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from client.models import FieldError, Kind
+from server import challenge_keys
 from server.db import Database
 from server.deps import MAX_ID
 from server.problems import VALIDATION, ProblemError
-from server.tables import utcnow
-from server.trust_tables import ChallengeKeyRow
 
-PURPOSE = "pair"
+PURPOSE: Final = "pair"
 _MAC_BYTES = 18  # 144 bits: 24 base64url characters
 _KINDS = "|".join(get_args(Kind))
 _ID = "([1-9][0-9]{0,9})"
@@ -89,26 +84,10 @@ def verify(token: PairToken, key: bytes | None, challenge_id: int, user_id: int)
 
 
 async def stored_key(session: AsyncSession, challenge_id: int) -> bytes | None:
-    found = (await session.execute(select(ChallengeKeyRow.key).where(
-        ChallengeKeyRow.challenge_id == challenge_id, ChallengeKeyRow.purpose == PURPOSE))
-    ).scalar_one_or_none()
-    return None if found is None else bytes.fromhex(found)
+    return await challenge_keys.stored_key(session, challenge_id, PURPOSE)
 
 
 async def key_for(db: Database, session: AsyncSession, challenge_id: int) -> bytes:
-    """The challenge's pair secret, made now if it has none. ``session``: a read session
-    to look in first; making it takes a write transaction of its own, in which the
-    insert yields to one committed meanwhile (ON CONFLICT DO NOTHING), and what is then
-    stored is what every caller returns."""
-    key = await stored_key(session, challenge_id)
-    if key is not None:
-        return key
-    async with db.write() as writer:
-        insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
-        await writer.execute(insert(ChallengeKeyRow).values(
-            challenge_id=challenge_id, purpose=PURPOSE, key=secrets.token_hex(32),
-            created_at=utcnow()).on_conflict_do_nothing())
-        key = await stored_key(writer, challenge_id)
-        await writer.commit()
-    assert key is not None
-    return key
+    """The challenge's pair secret, made now if it has none (server/challenge_keys.py);
+    ``session``: a read session to look in first."""
+    return await challenge_keys.key_for(db, challenge_id, PURPOSE, session)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from server.ballot_publisher import Publisher
 from server.bus import Bus, LocalBus
 from server.cache import Challenges, Tokens
 from server.config import Settings
@@ -44,6 +45,7 @@ class Services:
     pages: Pages = field(init=False)
     live: Hub = field(init=False)  # this instance's live events (GET /events)
     invalidate: Invalidation = field(init=False)
+    publisher: Publisher = field(init=False)  # this instance's ballot log publisher
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -62,6 +64,7 @@ class Services:
         self.live = Hub(self.db, self.bus, s, self.challenges, self.clock)
         self.invalidate = Invalidation(
             self.bus, self, caching=s.cache_seconds > 0 or s.page_cache_seconds > 0)
+        self.publisher = Publisher(self.db, self.clock, s.ballot_publish_seconds)
         if isinstance(self.bus, PgBus):
             self.bus.on_state(self.invalidate.live)
 

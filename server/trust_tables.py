@@ -85,3 +85,32 @@ class BallotLineRow(Base):
     n: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     voter: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
+
+
+class BallotPublishingRow(Base):
+    """Who is writing the segment that closes at ``closed_at`` (server/ballot_claims.py):
+    one instance at a time, for as long as it keeps renewing ``lease_until``; a lapsed
+    lease is taken over and its unfinished lines are written again."""
+
+    __tablename__ = "ballot_publishing"
+
+    challenge_id: Mapped[int] = mapped_column(
+        ForeignKey("challenges.id", ondelete="CASCADE"), primary_key=True)
+    closed_at: Mapped[datetime]
+    owner: Mapped[str] = mapped_column(String(32))
+    lease_until: Mapped[datetime]
+
+
+class GroupTallyRow(Base):
+    """A submission's votes from one staff group (up, down), whatever the group: what
+    ``sort=bridging`` ranks by (server/bridging.py). Kept by database triggers
+    (migration 0012) in the transaction of every change to votes or to a person's group,
+    so it is exact however the votes were written."""
+
+    __tablename__ = "group_tallies"
+
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
+    staff_group: Mapped[str] = mapped_column(String(100), primary_key=True)
+    up: Mapped[int] = mapped_column(Integer, default=0)
+    down: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,12 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from client.ranking import pairwise_score
 from server.db import Database
 from server.tables import ChallengeRow, SubmissionRow, UserRow
-from server.trust_tables import ComparisonRow
+from server.trust_tables import BallotSegmentRow, ComparisonRow
 from tests.support import DAY, Clock, LiveServer, Person, TestApi, challenge_spec, people, phase
 
 NURSES = "Nursing and midwifery registered"  # 6 voters: counts
@@ -119,3 +120,36 @@ async def compare(env: Env, rng: random.Random) -> None:
                 wins=wins[item], losses=losses[item],
                 pairwise_score=pairwise_score(wins[item], losses[item])))
         await session.commit()
+
+
+#: How long a test waits for a small challenge's segment (bounded polling).
+PUBLISH_WAIT = 30.0
+BEING_PUBLISHED = "/problems/ballots-being-published"
+
+
+async def segments(db: Database) -> int:
+    async with db.read() as session:
+        return int((await session.execute(select(func.count()).select_from(
+            BallotSegmentRow))).scalar_one())
+
+
+async def until_segments(db: Database, n: int) -> None:
+    """Until ``n`` segments are stored, looking only at the database (no request asks)."""
+    for _ in range(int(PUBLISH_WAIT / 0.05)):
+        if await segments(db) >= n:
+            return
+        await asyncio.sleep(0.05)  # the publisher works beside us
+    raise AssertionError(f"no segment {n} within {PUBLISH_WAIT} s")
+
+
+async def until_published(env: Env) -> httpx.Response:
+    """The manifest, once published; until then every answer must be the 503 that says
+    it is being published (never a wait)."""
+    for _ in range(int(PUBLISH_WAIT / 0.05)):
+        r = await env.api.http.get(f"/challenges/{env.slug}/ballots/manifest")
+        if r.status_code == 200:
+            return r
+        assert r.status_code == 503, r.text
+        assert r.json()["type"] == BEING_PUBLISHED and int(r.headers["retry-after"]) > 0
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"not published within {PUBLISH_WAIT} s")

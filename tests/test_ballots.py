@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from client.ballots import fold
@@ -18,9 +19,25 @@ from client.verify import run
 from server.app import create_app
 from server.config import Settings
 from server.tables import UserRow
-from server.trust_tables import BallotSegmentRow
-from tests.ballots_support import DOCTORS, NURSES, Env, cast, environment
+from server.trust_tables import BallotLineRow, BallotPublishingRow
+from tests.ballots_support import (
+    BEING_PUBLISHED,
+    DOCTORS,
+    NURSES,
+    Env,
+    cast,
+    environment,
+    segments,
+    until_published,
+    until_segments,
+)
 from tests.support import DAY, HOUR, Clock, LiveServer, problem
+
+
+@pytest.fixture(autouse=True)
+def _often(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Publishers that look often: a clock moved by the test is noticed within a poll."""
+    monkeypatch.setenv("CHALLENGE_BALLOT_PUBLISH_SECONDS", "0.2")
 
 
 async def _lines(env: Env) -> list[dict[str, Any]]:
@@ -48,8 +65,7 @@ async def test_nothing_is_published_until_voting_ends(live: LiveServer, settings
         problem(await http.get("/me/receipt", params={"challenge": env.slug},
                                headers=env.voters[0].headers), 404)
         clock.advance(DAY + HOUR)
-        r = await http.get(f"/challenges/{env.slug}/ballots/manifest")
-        assert r.status_code == 200, r.text
+        r = await until_published(env)
         clock.advance(DAY)  # voting again: the published log stays as it was
         assert (await http.get(f"/challenges/{env.slug}/ballots/manifest")).content == r.content
 
@@ -59,7 +75,7 @@ async def test_the_log_names_nobody_and_verify_recomputes_it(
     async with environment(live, settings.database_url, clock) as env:
         await cast(env)
         clock.advance(DAY + HOUR)
-        manifest = (await env.api.http.get(f"/challenges/{env.slug}/ballots/manifest")).json()
+        manifest = (await until_published(env)).json()
         lines = await _lines(env)
         assert manifest["count"] == len(lines) > 40
         assert {line["kind"] for line in lines} == {"vote", "pair"}
@@ -89,6 +105,7 @@ async def test_a_second_run_appends_what_changed_and_previous_checks_it(
     async with environment(live, settings.database_url, clock) as env:
         await cast(env)
         clock.advance(DAY + HOUR)
+        await until_published(env)
         saved = tmp_path / "first.ndjson"
         assert _verify(env, save=saved) == 0
         first = saved.read_bytes()
@@ -102,7 +119,7 @@ async def test_a_second_run_appends_what_changed_and_previous_checks_it(
         await http.put(f"/submissions/{env.items[5]}/vote", json={"value": 1},
                        headers=newcomer.headers)
         clock.advance(DAY)
-        manifest = (await http.get(f"/challenges/{env.slug}/ballots/manifest")).json()
+        manifest = (await until_published(env)).json()
         assert [s["position"] for s in manifest["segments"]] == [1, 2]
         second = manifest["segments"][1]
         assert 1 <= second["count"] <= 3
@@ -126,6 +143,7 @@ async def test_receipts(live: LiveServer, settings: Settings, clock: Clock,
     async with environment(live, settings.database_url, clock) as env:
         await cast(env)
         clock.advance(DAY + HOUR)
+        await until_published(env)
         http = env.api.http
         voter = env.voters[2]
         receipt = (await http.get("/me/receipt", params={"challenge": env.slug},
@@ -151,14 +169,54 @@ async def test_receipts(live: LiveServer, settings: Settings, clock: Clock,
         problem(await http.get("/me/receipt", params={"challenge": env.slug}), 401)
 
 
-async def test_published_exactly_once_when_two_instances_race(
+async def test_published_when_voting_ends_without_a_request(
         live: LiveServer, settings: Settings, clock: Clock) -> None:
     async with environment(live, settings.database_url, clock) as env:
         await cast(env)
         clock.advance(DAY + HOUR)
+        await until_segments(env.api.db, 1)  # nobody asked: the server's own task did it
+        r = await env.api.http.get(f"/challenges/{env.slug}/ballots/manifest")
+        assert r.status_code == 200, r.text
+        assert _verify(env) == 0
+
+
+async def test_a_due_segment_is_503_until_written_and_a_lapsed_claim_is_taken_over(
+        live: LiveServer, settings: Settings, clock: Clock) -> None:
+    async with environment(live, settings.database_url, clock) as env:
+        await cast(env)
+        # Another instance claimed the segment and wrote a stray line, then died.
+        cid = env.extra["challenge_id"]
+        async with env.api.db.write() as session:
+            session.add(BallotPublishingRow(challenge_id=cid, closed_at=clock() + DAY,
+                                            owner="gone", lease_until=clock() + DAY + 2 * HOUR))
+            session.add(BallotLineRow(challenge_id=cid, n=1, voter="x" * 16, text="{}"))
+            await session.commit()
+        clock.advance(DAY + HOUR)
+        http = env.api.http
+        for path in (f"/challenges/{env.slug}/ballots/manifest",
+                     f"/challenges/{env.slug}/ballots"):
+            body = problem(await http.get(path), 503, BEING_PUBLISHED)
+            assert "being published" in body["detail"]
+        await asyncio.sleep(0.5)  # the claim still stands: the publisher leaves it be
+        assert await segments(env.api.db) == 0
+        clock.advance(2 * HOUR)  # the lease lapses
+        await until_published(env)
+        async with env.api.db.read() as session:
+            assert (await session.execute(select(func.count()).select_from(
+                BallotPublishingRow))).scalar_one() == 0
+        assert _verify(env) == 0  # the stray line was replaced
+
+
+async def test_published_exactly_once_when_two_instances_race(
+        live: LiveServer, settings: Settings, clock: Clock) -> None:
+    async with environment(live, settings.database_url, clock) as env:
+        await cast(env)
         other = LiveServer(create_app(settings, clock=clock))
         other.start()
         try:
+            clock.advance(DAY + HOUR)  # both publishers notice within a poll
+            await until_segments(env.api.db, 1)
+            await asyncio.sleep(1)  # time for a second segment, if one could appear
             async with httpx.AsyncClient(timeout=60) as http:
                 answers = await asyncio.gather(*[
                     http.get(f"{url}/api/v1/challenges/{env.slug}/ballots/manifest")
@@ -167,8 +225,5 @@ async def test_published_exactly_once_when_two_instances_race(
             other.stop()
         assert {r.status_code for r in answers} == {200}
         assert len({r.content for r in answers}) == 1
-        async with env.api.db.read() as session:
-            segments = (await session.execute(select(func.count()).select_from(
-                BallotSegmentRow))).scalar_one()
-        assert segments == 1
+        assert await segments(env.api.db) == 1
         assert _verify(env) == 0

@@ -84,7 +84,13 @@ async def test_choosing_again_replaces_the_answer(api: TestApi) -> None:
     stored = [row for row in await comparisons(api.db) if row[0] == me.id]
     assert stored == [(me.id, min(a, b), max(a, b), None, "Both matter")]
     await check("skip", {left: (0, 0), right: (0, 0)}, reason="Can't tell")
-    await check("right", {left: (0, 1), right: (1, 0)}, reason="ignored for a choice")
+    for choice in ("left", "right"):  # a reason is for can't-decide: refused, not dropped
+        body = problem(await compare(api.http, me, pair["pair"], choice, reason="Because"),
+                       422, field="reason")
+        assert "skip" in body["errors"][0]["message"]
+    stored = [row for row in await comparisons(api.db) if row[0] == me.id]
+    assert stored == [(me.id, min(a, b), max(a, b), None, "Can't tell")]
+    await check("right", {left: (0, 1), right: (1, 0)})
     stored = [row for row in await comparisons(api.db) if row[0] == me.id]
     assert stored == [(me.id, min(a, b), max(a, b), right, None)]
     assert len(await comparisons(api.db)) == 2  # one per person and pair

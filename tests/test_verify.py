@@ -16,7 +16,7 @@ from client.ballots import canonical
 from client.verify import run
 from client.verify_log import Mismatch
 from server.config import Settings
-from tests.ballots_support import cast, environment
+from tests.ballots_support import cast, environment, until_published
 from tests.support import DAY, HOUR, Clock, LiveServer
 
 Tamper = Callable[[bytes, list[bytes]], tuple[bytes, list[bytes]]]
@@ -61,6 +61,7 @@ async def test_a_tampered_log_fails_where_it_was_changed(
     async with environment(live, settings.database_url, clock) as env:
         await cast(env)
         clock.advance(DAY + HOUR)
+        await until_published(env)
         with httpx.Client(base_url=env.base) as http:
             assert run(http, env.slug) == 0
             manifest = http.get(f"/challenges/{env.slug}/ballots/manifest").content
@@ -83,6 +84,7 @@ async def test_the_command_verifies_a_live_server(live: LiveServer, settings: Se
     async with environment(live, settings.database_url, clock) as env:
         await cast(env)
         clock.advance(DAY + HOUR)
+        await until_published(env)
         command = [sys.executable, "-c", "import sys, tui.cli; sys.exit(tui.cli.main())",
                    "verify", "--server", live.url]
         environ = {**os.environ, "CHALLENGE_TOKEN": env.voters[0].token,

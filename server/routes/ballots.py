@@ -1,7 +1,8 @@
 """The published ballot log: its lines, its manifest, and each person's receipt.
 
-Nothing exists before a run of voting has ended; the first request after that publishes
-the segment (server/ballot_log.py), and every later one serves what was stored.
+Nothing exists before a run of voting has ended. The segment is then published beside
+the requests (server/ballot_publisher.py); until it is there these answer 503 with a
+Retry-After, and afterwards serve what was stored.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from client.ballot_models import BallotManifest, BallotReceipt
 from client.ballots import receipt_hash
 from server import ballot_log
+from server.ballot_claims import latest_segment
 from server.ballot_keys import pseudonym, stored_key
 from server.ballot_schedule import due, next_closing
 from server.cache import ChallengeInfo
@@ -29,23 +31,28 @@ from server.trust_tables import BallotLineRow, BallotSegmentRow
 router = APIRouter(tags=["ballots"])
 
 NOT_PUBLISHED = "/problems/ballots-not-published"
+BEING_PUBLISHED = "/problems/ballots-being-published"
+#: What a 503 asks to wait while a segment is written (seconds, at small scale).
+RETRY_SECONDS = 5
 #: Lines per read while streaming: one short query each, no connection held meanwhile.
 STREAM_BATCH = 5000
 Slug = Annotated[str, Path(max_length=64)]
 
 
 async def published(services: Services, slug: str) -> tuple[ChallengeInfo, BallotSegmentRow]:
-    """The challenge and its latest segment, publishing one first if it is due."""
+    """The challenge and its latest segment; 503 while one is due but not written yet
+    (it is never written here: that may take minutes), 404 before the first is due."""
     async with services.db.read() as session:
         info = await services.challenges.by_slug(session, slug)
-        last = await ballot_log.latest_segment(session, info.challenge.id)
+        last = await latest_segment(session, info.challenge.id)
     now = services.now()
     run = due(info.phases, now, last.closed_at if last is not None else None)
     if run is not None:
-        async with services.db.write() as session:
-            await ballot_log.publish(session, services.db.dialect, info.challenge, run, now)
-        async with services.db.read() as session:
-            last = await ballot_log.latest_segment(session, info.challenge.id)
+        services.publisher.nudge()
+        raise ProblemError(
+            503, f"The ballot log of the voting that ended {ballot_log.stamp(run.ends_at)} "
+                 "is being published; try again shortly.",
+            type=BEING_PUBLISHED, title="Being published", retry_after=RETRY_SECONDS)
     if last is None:
         when = next_closing(info.phases, now)
         detail = ("The ballot log is published when a run of voting ends"
