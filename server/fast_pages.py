@@ -14,7 +14,6 @@ before the first byte is sent, is left to the app, which answers it the full way
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, cast
 from urllib.parse import parse_qsl
@@ -25,7 +24,6 @@ from starlette.types import Scope, Send
 from client.models import Sort
 from server import cursors, listing, pages
 from server.cache import ChallengeInfo
-from server.db import Database
 from server.deps import is_moderator
 from server.phases import counts_visible
 from server.security import hash_token
@@ -98,30 +96,6 @@ async def answer(scope: Scope, send: Send) -> bool:
     return True
 
 
-#: ``listing.MY_VOTES`` in each driver's own parameter style: a fixed text whatever the
-#: page's length (no expanding IN to compile per request).
-_MY_VOTES_PG = ("SELECT votes.submission_id, votes.value FROM votes WHERE votes.user_id = $1 "
-                "AND votes.submission_id = ANY($2::integer[])")
-_MY_VOTES_SQLITE = ("SELECT votes.submission_id, votes.value FROM votes WHERE votes.user_id = ? "
-                    "AND votes.submission_id IN (SELECT value FROM json_each(?))")
-
-
-async def _votes(db: Database, viewer_id: int, page: pages.SharedPage) -> dict[int, int]:
-    """What ``pages.my_votes`` finds, on a bare connection: through a session it cost
-    three statements on PostgreSQL (BEGIN, the read, ROLLBACK; one read needs no
-    transaction) and most of the request's CPU on either database."""
-    at = page.keys.index("id")
-    ids = [row[at] for row in page.rows]
-    async with db.reader.connect() as conn:
-        if db.dialect == "postgresql":
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            found = await conn.exec_driver_sql(_MY_VOTES_PG, (viewer_id, ids))
-        else:
-            found = await conn.exec_driver_sql(_MY_VOTES_SQLITE, (viewer_id, json.dumps(ids)))
-        rows: list[Any] = list(found.all())
-        return {int(sid): int(value) for sid, value in rows}
-
-
 async def _no_receive() -> dict[str, Any]:
     raise RuntimeError("a GET has no body to read")
 
@@ -150,7 +124,7 @@ async def _page(services: Services, slug: str, scope: Scope) -> bytes:
     shared = services.pages.get(key)
     if shared is None:
         raise _NotHere
-    votes = await _votes(services.db, viewer.id, shared) if viewer and shared.rows else {}
+    votes = await pages.my_votes(services.db, viewer, challenge.id, shared, services.pages.votes)
     items = pages.for_viewer(shared, challenge.slug, viewer, counts, votes)
     cursor_out = None if shared.next_key is None else cursors.encode(tag, list(shared.next_key))
     return pages.page_json(items, cursor_out)

@@ -17,7 +17,8 @@ Messages name what to drop: ``{"token": hash}`` (a signed-out token), ``{"users"
 ...]}`` (blocked, unblocked or given another role: every token of theirs),
 ``{"challenge": id | null}`` (a challenge or its phases: the challenge cache, and its
 pages, every challenge's for null), ``{"pages": id | null}`` (what shows in a
-challenge's lists; null for several challenges).
+challenge's lists; null for several challenges), with ``"voters": [id, ...]`` when
+only those people's votes changed (``server.viewer_votes``: whose votes to drop).
 """
 
 from __future__ import annotations
@@ -69,9 +70,13 @@ class Invalidation:
         """A challenge or its phases changed (``None``: made, or not known which)."""
         await self.bus.publish(CHANNEL, {"challenge": challenge_id})
 
-    async def pages(self, challenge_id: int | None) -> None:
-        """What a challenge's lists show changed (``None``: maybe several challenges')."""
-        await self.bus.publish(CHANNEL, {"pages": challenge_id})
+    async def pages(self, challenge_id: int | None, *, voter: int | None = None) -> None:
+        """What a challenge's lists show changed (``None``: maybe several challenges');
+        ``voter``: only that person's votes changed, nobody else's."""
+        message: dict[str, Any] = {"pages": challenge_id}
+        if voter is not None:
+            message["voters"] = [voter]
+        await self.bus.publish(CHANNEL, message)
 
     def receive(self, message: dict[str, Any]) -> None:
         cached = self.cached
@@ -86,7 +91,9 @@ class Invalidation:
                 if message[key] is None:
                     cached.pages.clear()
                 else:
-                    cached.pages.changed(int(message[key]))
+                    voters = message.get("voters") if key == "pages" else None
+                    cached.pages.changed(int(message[key]),
+                                         None if voters is None else [int(v) for v in voters])
 
     def live(self, connected: bool) -> None:
         """The bus's state (``PgBus.on_state``): while news may be missed, no cache

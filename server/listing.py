@@ -6,7 +6,7 @@ database spent running it, so each shape (sort, which filters, how a search is
 applied, whether there is a cursor or a viewer) is built once with bound
 parameters and reused; SQLAlchemy then also reuses its cache key and compiled form.
 A page kept for every viewer (server/pages.py) is read without a viewer, and their
-votes are looked up with ``MY_VOTES``.
+votes are looked up apart (server/viewer_votes.py).
 """
 
 from __future__ import annotations
@@ -164,13 +164,6 @@ def plan(shape: Shape) -> Select[Any]:
     if shape.cursor and not shape.walk:
         query = query.where(_after(keyset, descending))
     return query.order_by(*_order(keyset, descending)).limit(bindparam("page_limit"))
-
-
-#: The viewer's votes among a page's submissions (bind ``viewer_id`` and ``ids``).
-_V = VoteRow.__table__.c
-MY_VOTES = (select(_V.submission_id, _V.value)
-            .where(_V.user_id == bindparam("viewer_id"),
-                   _V.submission_id.in_(bindparam("ids", expanding=True))))
 
 
 def cursor_values(sort: Sort, row: Any) -> list[Any]:

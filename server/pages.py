@@ -30,7 +30,9 @@ from server import listing
 from server.bridging import Support, Tallies
 from server.bridging_list import KEEP_SECONDS, Standings
 from server.cache import TTLCache
+from server.db import Database
 from server.tables import UserRow
+from server.viewer_votes import ViewerVotes
 from server.views import submission_out
 
 
@@ -108,14 +110,13 @@ def share(rows: Sequence[Any], slug: str, counts: bool,
                       None if next_key is None else tuple(next_key), support)
 
 
-async def my_votes(session: AsyncSession, viewer: UserRow | None,
-                   page: SharedPage) -> dict[int, int]:
+async def my_votes(db: Database | AsyncSession, viewer: UserRow | None, challenge_id: int,
+                   page: SharedPage, votes: ViewerVotes) -> dict[int, int]:
+    """``viewer``'s votes on ``page`` (a page of challenge ``challenge_id``)."""
     if viewer is None or not page.rows:
         return {}
     at = page.keys.index("id")
-    found = await session.execute(listing.MY_VOTES, {"viewer_id": viewer.id,
-                                                     "ids": [r[at] for r in page.rows]})
-    return {sid: value for sid, value in found}
+    return await votes.on_page(db, challenge_id, viewer.id, [r[at] for r in page.rows])
 
 
 def for_viewer(page: SharedPage, slug: str, viewer: UserRow | None, counts: bool,
@@ -147,6 +148,8 @@ class Pages:
         # The orders of sort=bridging: kept longer (they cost a read of every vote),
         # dropped with the pages.
         self.standings = Standings(KEEP_SECONDS if ttl > 0 else 0, clock=clock)
+        # Each viewer's votes, for their ``my_vote`` on the pages: dropped with them.
+        self.votes = ViewerVotes(ttl, clock=clock)
 
     @property
     def epoch(self) -> int:
@@ -164,23 +167,28 @@ class Pages:
     def put(self, key: PageKey, page: SharedPage, epoch: int) -> None:
         self._cache.put(key, page, epoch)
 
-    def changed(self, challenge_id: int) -> None:
-        """After a change that shows in this challenge's lists was committed."""
+    def changed(self, challenge_id: int, voters: list[int] | None = None) -> None:
+        """After a change that shows in this challenge's lists was committed; ``voters``:
+        whose votes it changed, if it changed only theirs (None: maybe anyone's)."""
         self._cache.drop_keys(lambda key: key.challenge_id == challenge_id)
         self.standings.changed(challenge_id)
+        self.votes.changed(challenge_id, voters)
 
     def clear(self) -> None:
         """After a change that may touch several challenges (moderation decisions)."""
         self._cache.clear()
         self.standings.clear()
+        self.votes.clear()
 
     def pause(self) -> None:
         self._cache.pause()
         self.standings.pause()
+        self.votes.pause()
 
     def resume(self) -> None:
         self._cache.resume()
         self.standings.resume()
+        self.votes.resume()
 
     def __len__(self) -> int:
         return len(self._cache)

@@ -19,7 +19,7 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from server import pg_bus
 from server.app import create_app
@@ -27,7 +27,7 @@ from server.config import Settings
 from server.db import Database
 from server.pg_bus import asyncpg_dsn
 from server.security import hash_token
-from server.tables import SessionRow, SubmissionRow, UserRow, utcnow
+from server.tables import SessionRow, SubmissionRow, UserRow, VoteRow, utcnow
 from tests.instances_support import Serve, command
 from tests.support import DAY, LiveServer, add_users, bearer, challenge_spec, phase, problem
 
@@ -293,3 +293,46 @@ async def test_a_lost_listener_bypasses_caches_until_it_listens_again(
         assert await me(http, server, token) == 200  # kept again: the cache is back
     finally:
         server.stop()
+
+
+async def test_a_viewers_own_vote_through_one_shows_on_the_others_next_page(
+        two: tuple[Serve, Serve], postgresql_url: str, http: httpx.AsyncClient) -> None:
+    """B keeps each viewer's votes beside its pages (server/viewer_votes.py): a vote
+    through A drops the voter's on B, and only theirs."""
+    a, b = two
+    slug = f"c{uuid.uuid4().hex[:8]}"
+    ((_, admin, _),) = await accounts(postgresql_url, 1, "admin")
+    (viewer_id, viewer, _), (_, other, _) = await accounts(postgresql_url, 2)
+    r = await http.post(f"{a.api}/challenges", json=challenge_spec(slug), headers=bearer(admin))
+    assert r.status_code == 201, r.text
+    ids = []
+    for title in ("One", "Two", "Three"):
+        r = await http.post(f"{a.api}/challenges/{slug}/submissions", headers=bearer(other),
+                            json={"kind": "story", "title": title, "body": "x", "themes": []})
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+
+    async def mine() -> dict[int, int | None]:
+        r = await http.get(f"{b.api}/challenges/{slug}/submissions?sort=top",
+                           headers=bearer(viewer))
+        assert r.status_code == 200, r.text
+        return {item["id"]: item["my_vote"] for item in r.json()["items"]}
+
+    async def voted(server: Serve, token: str, sid: int, value: int) -> None:
+        r = await http.put(f"{server.api}/submissions/{sid}/vote", json={"value": value},
+                           headers=bearer(token))
+        assert r.status_code == 200, r.text
+
+    assert set((await mine()).values()) == {None}
+    assert set((await mine()).values()) == {None}  # the page and the votes, kept on B
+    # A vote nobody announces: B's kept votes do not show it...
+    await behind_the_back(postgresql_url, insert(VoteRow).values(
+        user_id=viewer_id, submission_id=ids[0], value=-1, created_at=utcnow(),
+        updated_at=utcnow()))
+    await voted(a, other, ids[2], 1)  # ...nor after someone else's vote drops the pages
+    assert (await mine())[ids[0]] is None
+    # The viewer's own vote through A: B reads theirs again on the very next request.
+    await voted(a, viewer, ids[1], 1)
+    shown = await mine()
+    assert (shown[ids[0]], shown[ids[1]], shown[ids[2]]) == (-1, 1, None)
+    assert await mine() == shown  # now from B's caches, before FastAPI

@@ -202,7 +202,8 @@ async def list_submissions(
             found, next_key = await fetch(None)
             shared = pages.share(found, challenge.slug, counts, next_key, await tallies(found))
             services.pages.put(key, shared, epoch)
-        votes = await pages.my_votes(session, viewer, shared)
+        votes = await pages.my_votes(session, viewer, challenge.id, shared,
+                                     services.pages.votes)
         items = pages.for_viewer(shared, challenge.slug, viewer, counts, votes)
         cursor_out = None if shared.next_key is None else cursors.encode(tag, list(shared.next_key))
         # Already JSON: FastAPI would only check and encode the same again.

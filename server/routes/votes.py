@@ -103,7 +103,7 @@ async def vote(submission_id: SubmissionId, body: VoteRequest, user: CurrentUser
             await mark_participant(session, row.challenge_id, user.id, now)
         await live_record.counts_of(session, row, "vote", slug=slug)
         await session.commit()
-    await services.invalidate.pages(row.challenge_id)
+    await services.invalidate.pages(row.challenge_id, voter=user.id)
     return _result(row, body.value, counts, _left(phase, used, old, body.value))
 
 
@@ -120,5 +120,5 @@ async def unvote(submission_id: SubmissionId, user: CurrentUser, services: Svc) 
             await session.delete(existing)
             await live_record.counts_of(session, row, "vote", slug=slug)
             await session.commit()
-            await services.invalidate.pages(row.challenge_id)
+            await services.invalidate.pages(row.challenge_id, voter=user.id)
     return _result(row, None, counts, _left(phase, used, old, None))
