@@ -10,7 +10,7 @@ import httpx
 import pytest
 from textual.pilot import Pilot
 
-import server.ballot_keys
+import server.challenge_keys
 from tests.support import DAY
 from tests.test_snapshots import NOW, SnapCompare, demo_app, demo_transport, serve_demo, settle
 
@@ -31,7 +31,7 @@ def test_receipt_checked(snap_compare: SnapCompare, tmp_path: Path,
     # The demo's voting ended a day ago; the pseudonyms' key is fixed, so the
     # pseudonym and the chain's head are the same each run.
     transport = serve_demo(tmp_path, monkeypatch, at=NOW + 4 * DAY)
-    monkeypatch.setattr(server.ballot_keys, "secrets",
+    monkeypatch.setattr(server.challenge_keys, "secrets",
                         types.SimpleNamespace(token_hex=lambda n: "5e" * n))
 
     async def check(pilot: Pilot[Any]) -> None:

@@ -179,7 +179,7 @@ async def _one(channel: Channel, slug: str, who: Who, place: Place | None,
     current = challenge["current_phase"]
     # As the challenge screen decides (ChallengeScreen.adopt).
     sort = "random" if counts_hidden(
-        bool(current["show_counts"]) if current is not None else None, who.role) else "new"
+        bool(current["show_counts"]) if current is not None else None) else "new"
     prompts = [(str(p["kind"]), str(p["question"])) for p in challenge["prompts"]]
     if guessed and place == Place(slug, prompts[0][0], sort):
         page = guessed[1].json()

@@ -129,11 +129,12 @@ class Session:
 MODERATORS = frozenset({"moderator", "admin"})
 
 
-def counts_hidden(show_counts: bool | None, role: str | None) -> bool:
-    """Whether the current phase hides vote counts from someone in ``role``
-    (``show_counts`` None: no phase open). Then there is no 'top' to sort by, and a
-    challenge's lists start in random order."""
-    return show_counts is False and role not in MODERATORS
+def counts_hidden(show_counts: bool | None) -> bool:
+    """Whether the current phase hides vote counts (``show_counts`` None: no phase
+    open). The server hides them from everyone, moderators and admins included (they
+    reveal them, audited, from the moderation desk), so there is no 'top', 'pairwise'
+    or 'bridging' to sort by and a challenge's lists start in random order."""
+    return show_counts is False
 
 
 def describe(error: BaseException) -> str:

@@ -98,7 +98,7 @@ class ChallengeScreen(AppScreen[None]):
         """Whether the phase hides votes and comparisons from this person now (the
         server refuses the sorts made of them)."""
         phase = self.challenge.current_phase if self.challenge else None
-        return counts_hidden(phase.show_counts if phase else None, self.session.role)
+        return counts_hidden(phase.show_counts if phase else None)
 
     def tab_panes(self) -> list[TabPane]:
         """A tab per prompt; only the tab in front loads at once, the others when shown."""
