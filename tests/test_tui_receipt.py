@@ -20,7 +20,7 @@ from client.config import ClientConfig
 from server.config import Settings
 from server.trust_tables import BallotLineRow
 from tests import tui_support
-from tests.ballots_support import Env, cast, environment
+from tests.ballots_support import Env, cast, environment, until_published
 from tests.support import DAY, HOUR, Clock, LiveServer
 from tests.test_tui import challenge_screen
 from tests.tui_support import settle, text_of
@@ -57,7 +57,8 @@ def result(screen: ReceiptScreen) -> str:
 
 
 async def published(env: Env) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Voter 0's receipt and the log's lines (asking publishes it)."""
+    """Voter 0's receipt and the log's lines, once the server's publisher wrote them."""
+    await until_published(env)
     headers = env.voters[0].headers
     receipt = (await env.api.http.get("/me/receipt", params={"challenge": env.slug},
                                       headers=headers)).json()
