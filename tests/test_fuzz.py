@@ -38,6 +38,8 @@ Check = Callable[[Any, Any, Any], bool | None]
 DATA_RULES = {
     r"invalid cursor": "only a cursor this server issued for the same query is valid",
     r"invalid pair token": "only a pair token this server issued to this person is valid",
+    r"a reason goes only with choice skip": "a reason explains a can't-decide (skip); "
+                                            "with left or right it is refused",
     r"no such (submission|comment|entry|entry_comment) \d+": "ids in a body must name "
                                                              "items that exist",
     r"listed twice|into itself|in another challenge": "targets and merge_into must differ",
