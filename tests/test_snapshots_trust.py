@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import types
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from textual.pilot import Pilot
 
-import server.challenge_keys
-from tests.support import DAY
-from tests.test_snapshots import NOW, SnapCompare, demo_app, demo_transport, serve_demo, settle
+from tests.test_snapshots import SnapCompare, demo_app, demo_transport, settle
 
 __all__ = ["demo_transport"]
 
@@ -24,19 +19,3 @@ def test_profile_screen(snap_compare: SnapCompare, demo_transport: httpx.ASGITra
         await settle(pilot)
 
     assert snap_compare(demo_app(demo_transport), terminal_size=(80, 24), run_before=profile)
-
-
-def test_receipt_checked(snap_compare: SnapCompare, tmp_path: Path,
-                         monkeypatch: pytest.MonkeyPatch) -> None:
-    # The demo's voting ended a day ago; the pseudonyms' key is fixed, so the
-    # pseudonym and the chain's head are the same each run.
-    transport = serve_demo(tmp_path, monkeypatch, at=NOW + 4 * DAY)
-    monkeypatch.setattr(server.challenge_keys, "secrets",
-                        types.SimpleNamespace(token_hex=lambda n: "5e" * n))
-
-    async def check(pilot: Pilot[Any]) -> None:
-        await settle(pilot)
-        await pilot.press("V")
-        await settle(pilot)
-
-    assert snap_compare(demo_app(transport), terminal_size=(80, 24), run_before=check)

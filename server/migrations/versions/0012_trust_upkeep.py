@@ -106,9 +106,11 @@ END $$ LANGUAGE plpgsql""",
     """CREATE FUNCTION group_tallies_votes() RETURNS trigger AS $$
 BEGIN
   IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    PERFORM group_tallies_add(OLD.submission_id,
-      (SELECT staff_group FROM users WHERE id = OLD.user_id),
-      -(OLD.value = 1)::int, -(OLD.value = -1)::int);
+    -- Only ever subtracts from the row the vote added: never inserts, as the
+    -- submission may be going too (a challenge deleted cascades to its votes).
+    UPDATE group_tallies SET up = up - (OLD.value = 1)::int, down = down - (OLD.value = -1)::int
+    WHERE submission_id = OLD.submission_id
+      AND staff_group = (SELECT staff_group FROM users WHERE id = OLD.user_id);
   END IF;
   IF TG_OP IN ('UPDATE', 'INSERT') THEN
     PERFORM group_tallies_add(NEW.submission_id,
