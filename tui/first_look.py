@@ -158,7 +158,7 @@ async def _take(peek: Peek, place: Place | None) -> FirstLook:
         answers = await channel.ask(*asks)
         me, challenges = answers[0].json(), answers[1].json()
         who = Who(str(me["display_name"]), str(me["role"]))
-        one = (await _one(channel, str(challenges["items"][0]["slug"]), who, place,
+        one = (await _one(channel, str(challenges["items"][0]["slug"]), place,
                           answers[2:]) if len(challenges["items"]) == 1 else None)
     return FirstLook(me=me, who=who, challenges=challenges, one=one)
 
@@ -171,7 +171,7 @@ def _first_page(slug: str, kind: str, sort: str) -> Ask:
     return f"{_path(slug)}/submissions", {"kind": kind, "sort": sort, "limit": PAGE}
 
 
-async def _one(channel: Channel, slug: str, who: Who, place: Place | None,
+async def _one(channel: Channel, slug: str, place: Place | None,
                guessed: list[Answer]) -> OneChallenge:
     if place is None or place.slug != slug or guessed[0].status != 200:
         guessed = []  # not where the person was: ask
